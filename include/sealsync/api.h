@@ -1,0 +1,60 @@
+// Kubernetes object value types sealsync reads and writes, and their
+// manifest codecs (YAML or JSON). Pure data: no I/O, no cryptography.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "sealsync/error.h"
+#include "sealsync/secure_bytes.h"
+
+namespace sealsync::api {
+
+inline constexpr std::string_view kGroup = "sealsync.dev";
+inline constexpr std::string_view kVersion = "v1alpha1";
+inline constexpr std::string_view kSealedSecretApiVersion = "sealsync.dev/v1alpha1";
+inline constexpr std::string_view kSealedSecretKind = "SealedSecret";
+
+struct ObjectMeta {
+  std::string name;
+  std::string ns;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+};
+
+// A core/v1 Secret. Values are secret: `data` holds decoded bytes.
+struct Secret {
+  ObjectMeta metadata;
+  std::string type;  // empty means Opaque
+  std::optional<bool> immutable;
+  std::map<std::string, SecureBytes> data;
+};
+
+// spec.template of a SealedSecret: what the derived Secret looks like.
+struct SecretTemplate {
+  std::string type;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::optional<bool> immutable;
+};
+
+struct SealedSecret {
+  ObjectMeta metadata;
+  std::string scope = "Strict";                       // spec.scope
+  std::map<std::string, std::string> encrypted_data;  // spec.encryptedData
+  SecretTemplate template_;                           // spec.template
+};
+
+enum class OutputFormat { kYaml, kJson };
+
+// Parses a Secret manifest (YAML or JSON): `data` (base64) and `stringData`
+// (merged over data, as the API server does). Errors name the field, e.g.
+// "data.password: not valid base64"; kInvalidArgument for any bad input.
+Result<Secret> ParseSecret(std::string_view text);
+Result<SealedSecret> ParseSealedSecret(std::string_view text);
+
+std::string FormatSecret(const Secret& secret, OutputFormat format);
+std::string FormatSealedSecret(const SealedSecret& sealed, OutputFormat format);
+
+}  // namespace sealsync::api

@@ -1,0 +1,66 @@
+// Error values and the Result<T> alias used across every sealsync library.
+//
+// Start here: every fallible function returns Result<T> (std::expected<T,
+// Error>). No exception crosses a library boundary; third-party exceptions are
+// caught in the adapter that calls the library and turned into an Error.
+#pragma once
+
+#include <expected>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace sealsync {
+
+// Abseil-style canonical codes. The code, not the message, drives behaviour
+// (retry or not, exit code, condition reason).
+enum class ErrorCode {
+  kOk = 0,
+  kCancelled,
+  kUnknown,
+  kInvalidArgument,     // caller input is malformed (bad flag, bad YAML).
+  kDeadlineExceeded,
+  kNotFound,            // the thing (or a matching key) does not exist.
+  kAlreadyExists,
+  kPermissionDenied,    // authenticated but not allowed; scope mismatch.
+  kResourceExhausted,   // rate limited.
+  kFailedPrecondition,  // state forbids the operation (target not ours).
+  kAborted,             // conflict; retry the read-modify-write.
+  kOutOfRange,
+  kUnimplemented,
+  kInternal,
+  kUnavailable,         // transient; retry with backoff.
+  kDataLoss,            // authenticated data failed verification (tampered).
+  kUnauthenticated,
+};
+
+// Returns the canonical name of `code`, e.g. "NOT_FOUND".
+std::string_view ErrorCodeName(ErrorCode code);
+
+// An Error says what failed, wrapping its cause: "could not read SealedSecret
+// team-a/db: header MAC failed". It never carries a secret value.
+class [[nodiscard]] Error {
+ public:
+  Error(ErrorCode code, std::string message)
+      : code_(code), message_(std::move(message)) {}
+
+  ErrorCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+  // Returns a copy whose message is "`context`: `message()`", same code.
+  Error Wrap(std::string_view context) const;
+
+ private:
+  ErrorCode code_;
+  std::string message_;
+};
+
+template <typename T>
+using Result = std::expected<T, Error>;
+
+// Shorthand for returning an error from a function returning Result<T>.
+inline std::unexpected<Error> MakeError(ErrorCode code, std::string message) {
+  return std::unexpected<Error>(Error(code, std::move(message)));
+}
+
+}  // namespace sealsync

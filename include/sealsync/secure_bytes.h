@@ -1,0 +1,52 @@
+// Byte containers. SecureBytes holds secret material (keys, plaintext) and is
+// wiped with sodium_memzero when released or resized.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sealsync {
+
+using Bytes = std::vector<uint8_t>;
+using ByteView = std::span<const uint8_t>;
+
+// An allocator that zeroes memory before returning it to the heap.
+template <typename T>
+struct ZeroingAllocator {
+  using value_type = T;
+  ZeroingAllocator() = default;
+  template <typename U>
+  ZeroingAllocator(const ZeroingAllocator<U>&) {}
+  T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+  void deallocate(T* p, std::size_t n);
+  bool operator==(const ZeroingAllocator&) const { return true; }
+};
+
+// Wipes `size` bytes at `p` in a way the compiler cannot elide.
+void SecureWipe(void* p, std::size_t size);
+
+template <typename T>
+void ZeroingAllocator<T>::deallocate(T* p, std::size_t n) {
+  SecureWipe(p, n * sizeof(T));
+  std::allocator<T>().deallocate(p, n);
+}
+
+// Secret bytes: a vector whose storage is wiped on release. Not thread-safe.
+using SecureBytes = std::vector<uint8_t, ZeroingAllocator<uint8_t>>;
+
+inline ByteView AsBytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+template <typename A>
+inline std::string_view AsString(const std::vector<uint8_t, A>& b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+inline std::string_view AsString(ByteView b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+}  // namespace sealsync

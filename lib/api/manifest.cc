@@ -1,0 +1,114 @@
+#include "lib/api/manifest.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <regex>
+
+namespace sealsync::api {
+namespace {
+
+Json FromYaml(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+      return nullptr;
+    case YAML::NodeType::Scalar: {
+      const std::string& s = node.Scalar();
+      if (node.Tag() == "!") return s;  // quoted: always a string
+      if (s == "true" || s == "True" || s == "TRUE") return true;
+      if (s == "false" || s == "False" || s == "FALSE") return false;
+      if (s == "null" || s == "Null" || s == "NULL" || s == "~") return nullptr;
+      return s;
+    }
+    case YAML::NodeType::Sequence: {
+      Json arr = Json::array();
+      for (const auto& item : node) arr.push_back(FromYaml(item));
+      return arr;
+    }
+    case YAML::NodeType::Map: {
+      Json obj = Json::object();
+      for (const auto& kv : node) obj[kv.first.as<std::string>()] = FromYaml(kv.second);
+      return obj;
+    }
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return nullptr;
+}
+
+bool NeedsQuotes(const std::string& s) {
+  static const std::regex kAmbiguous(
+      R"(^(|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$)");
+  return std::regex_match(s, kAmbiguous);
+}
+
+void Emit(YAML::Emitter& out, const Json& v) {
+  if (v.is_object()) {
+    out << YAML::BeginMap;
+    for (const auto& [k, item] : v.items()) {
+      out << YAML::Key << k << YAML::Value;
+      Emit(out, item);
+    }
+    out << YAML::EndMap;
+  } else if (v.is_array()) {
+    out << YAML::BeginSeq;
+    for (const auto& item : v) Emit(out, item);
+    out << YAML::EndSeq;
+  } else if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    if (NeedsQuotes(s)) {
+      out << YAML::DoubleQuoted << s;
+    } else {
+      out << s;
+    }
+  } else if (v.is_boolean()) {
+    out << (v.get<bool>() ? "true" : "false");
+  } else if (v.is_null()) {
+    out << YAML::Null;
+  } else {
+    out << v.dump();
+  }
+}
+
+}  // namespace
+
+Result<Json> ParseManifest(std::string_view text) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  try {
+    if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
+      return Json::parse(text);
+    }
+    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+    std::erase_if(docs, [](const YAML::Node& n) { return n.IsNull(); });
+    if (docs.size() != 1) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "malformed manifest: expected exactly one document, found " +
+                           std::to_string(docs.size()));
+    }
+    if (!docs[0].IsMap()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "malformed manifest: the document is not a mapping");
+    }
+    return FromYaml(docs[0]);
+  } catch (const YAML::Exception& e) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "malformed manifest: YAML error at line " +
+                         std::to_string(e.mark.line + 1) + ", column " +
+                         std::to_string(e.mark.column + 1));
+  } catch (const nlohmann::json::exception& e) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string("malformed manifest: JSON error: ") +
+                         (e.id == 101 ? "syntax error" : "invalid document"));
+  }
+}
+
+std::string EmitYaml(const Json& doc) {
+  YAML::Emitter out;
+  Emit(out, doc);
+  std::string s = out.c_str();
+  s += '\n';
+  return s;
+}
+
+std::string EmitJson(const Json& doc) { return doc.dump(2) + "\n"; }
+
+}  // namespace sealsync::api

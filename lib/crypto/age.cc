@@ -1,0 +1,172 @@
+// age v1 encryption and decryption: header MAC and the STREAM payload.
+//
+// Payload layout: nonce(16) || chunk_0 || ... || chunk_n, where each chunk is
+// ChaCha20-Poly1305(payload key, counter(11, big endian) || last(1), 64 KiB
+// of plaintext) and only chunk_n has last = 1. payload key =
+// HKDF(file key, salt = nonce, info = "payload").
+#include <sodium.h>
+
+#include <cstring>
+#include <optional>
+
+#include "lib/crypto/primitives.h"
+#include "lib/format/age_header.h"
+#include "lib/format/armor.h"
+#include "sealsync/age.h"
+
+namespace sealsync {
+namespace {
+
+constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kSealedChunk = kChunk + crypto::kTagSize;
+constexpr size_t kNonceSize = 16;
+
+void HeaderMac(const FileKey& fk, std::string_view mac_input, uint8_t out[32]) {
+  uint8_t key[32];
+  crypto::Hkdf32(fk, {}, "header", key);
+  crypto::HmacSha256(ByteView(key, 32), AsBytes(mac_input), out);
+  sodium_memzero(key, sizeof key);
+}
+
+void ChunkNonce(uint64_t counter, bool last, uint8_t nonce[12]) {
+  std::memset(nonce, 0, 12);
+  for (int i = 0; i < 8; ++i) nonce[10 - i] = (counter >> (8 * i)) & 0xff;
+  nonce[11] = last ? 1 : 0;
+}
+
+auto Corrupt(std::string what) {
+  return MakeError(ErrorCode::kDataLoss, "payload corrupt: " + what);
+}
+
+}  // namespace
+
+Result<Bytes> AgeEncrypt(ByteView plaintext,
+                         std::span<const AgeRecipient* const> recipients,
+                         Random& random, std::span<const Stanza> extra) {
+  if (recipients.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "no recipients");
+  }
+  for (const AgeRecipient* r : recipients) {
+    if (r->MustBeAlone() && recipients.size() > 1) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "a passphrase recipient must be the only recipient");
+    }
+  }
+  FileKey fk;
+  random.Fill(fk);
+  std::vector<Stanza> stanzas;
+  for (const AgeRecipient* r : recipients) {
+    auto wrapped = r->Wrap(fk, random);
+    if (!wrapped) {
+      sodium_memzero(fk.data(), fk.size());
+      return std::unexpected(wrapped.error());
+    }
+    for (Stanza& s : *wrapped) stanzas.push_back(std::move(s));
+  }
+  stanzas.insert(stanzas.end(), extra.begin(), extra.end());
+  format::Header header{std::move(stanzas), {}};
+  std::string mac_input = format::SerializeMacInput(header.stanzas);
+  HeaderMac(fk, mac_input, header.mac.data());
+  std::string head = format::SerializeHeader(header);
+
+  uint8_t nonce[kNonceSize];
+  random.Fill(nonce);
+  uint8_t pkey[32];
+  crypto::Hkdf32(fk, ByteView(nonce, kNonceSize), "payload", pkey);
+  sodium_memzero(fk.data(), fk.size());
+
+  size_t chunks = plaintext.empty() ? 1 : (plaintext.size() + kChunk - 1) / kChunk;
+  Bytes out(head.size() + kNonceSize + plaintext.size() +
+            chunks * crypto::kTagSize);
+  std::memcpy(out.data(), head.data(), head.size());
+  std::memcpy(out.data() + head.size(), nonce, kNonceSize);
+  uint8_t* dst = out.data() + head.size() + kNonceSize;
+  crypto::Aead aead(pkey);
+  sodium_memzero(pkey, sizeof pkey);
+  for (size_t i = 0; i < chunks; ++i) {
+    size_t off = i * kChunk;
+    size_t n = std::min(kChunk, plaintext.size() - off);
+    uint8_t cn[12];
+    ChunkNonce(i, i + 1 == chunks, cn);
+    aead.Seal(cn, plaintext.subspan(off, n), dst);
+    dst += n + crypto::kTagSize;
+  }
+  return out;
+}
+
+Result<AgeDecrypted> AgeDecrypt(ByteView file,
+                                std::span<const AgeIdentity* const> identities) {
+  Bytes dearmored;
+  if (format::LooksArmored(file)) {
+    auto d = format::Dearmor(file);
+    if (!d) return std::unexpected(d.error());
+    dearmored = std::move(*d);
+    file = dearmored;
+  }
+  auto parsed = format::ParseHeader(file);
+  if (!parsed) return std::unexpected(parsed.error());
+  const auto& stanzas = parsed->header.stanzas;
+  for (const Stanza& s : stanzas) {
+    if (s.type == "scrypt" && stanzas.size() != 1) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "header malformed: scrypt stanza is not alone");
+    }
+  }
+  std::optional<FileKey> fk;
+  size_t index = 0;
+  for (; index < identities.size(); ++index) {
+    auto k = identities[index]->Unwrap(stanzas);
+    if (k) {
+      fk = *k;
+      break;
+    }
+    if (k.error().code() != ErrorCode::kNotFound) return std::unexpected(k.error());
+  }
+  if (!fk) {
+    return MakeError(ErrorCode::kNotFound,
+                     "no identity matched any of the file's recipients");
+  }
+  uint8_t mac[32];
+  HeaderMac(*fk, AsString(file.first(parsed->mac_input_size)), mac);
+  bool mac_ok = crypto::ConstantTimeEqual(ByteView(mac, 32), parsed->header.mac);
+  if (!mac_ok) {
+    sodium_memzero(fk->data(), fk->size());
+    return MakeError(ErrorCode::kDataLoss, "header MAC failed");
+  }
+  ByteView payload = file.subspan(parsed->size);
+  if (payload.size() < kNonceSize) {
+    sodium_memzero(fk->data(), fk->size());
+    return Corrupt("missing nonce");
+  }
+  uint8_t pkey[32];
+  crypto::Hkdf32(*fk, payload.first(kNonceSize), "payload", pkey);
+  sodium_memzero(fk->data(), fk->size());
+  ByteView body = payload.subspan(kNonceSize);
+  if (body.empty()) return Corrupt("no chunks");
+  size_t chunks = (body.size() + kSealedChunk - 1) / kSealedChunk;
+  size_t last_size = body.size() - (chunks - 1) * kSealedChunk;
+  if (last_size < crypto::kTagSize) return Corrupt("truncated chunk");
+  if (last_size == crypto::kTagSize && chunks > 1) {
+    return Corrupt("empty last chunk");
+  }
+  AgeDecrypted out;
+  out.plaintext.resize(body.size() - chunks * crypto::kTagSize);
+  crypto::Aead aead(pkey);
+  sodium_memzero(pkey, sizeof pkey);
+  for (size_t i = 0; i < chunks; ++i) {
+    size_t off = i * kSealedChunk;
+    size_t n = std::min(kSealedChunk, body.size() - off);
+    uint8_t cn[12];
+    ChunkNonce(i, i + 1 == chunks, cn);
+    if (!aead.Open(cn, body.subspan(off, n), out.plaintext.data() + i * kChunk)) {
+      SecureWipe(out.plaintext.data(), out.plaintext.size());
+      return Corrupt(i + 1 == chunks ? "last chunk failed authentication"
+                                     : "chunk failed authentication");
+    }
+  }
+  out.stanzas = stanzas;
+  out.identity_index = index;
+  return out;
+}
+
+}  // namespace sealsync

@@ -1,0 +1,114 @@
+// sealctl seal: a Secret manifest (or one raw value) -> sealed form.
+#include <iostream>
+
+#include "sealctl/commands.h"
+#include "sealctl/io.h"
+#include "sealsync/api.h"
+#include "sealsync/sealing.h"
+
+namespace sealsync::sealctl {
+namespace {
+
+Result<std::vector<X25519Recipient>> LoadRecipients(const SealOptions& opts,
+                                                    std::istream& in) {
+  std::vector<X25519Recipient> out;
+  for (const auto& r : opts.recipients) {
+    auto parsed = X25519Recipient::Parse(r);
+    if (!parsed) return std::unexpected(parsed.error().Wrap("--recipient"));
+    out.push_back(*parsed);
+  }
+  for (const auto& path : opts.recipients_files) {
+    auto text = ReadInput(path, in);
+    if (!text) return std::unexpected(text.error());
+    auto parsed = ParseRecipientsFile(*text);
+    if (!parsed) return std::unexpected(parsed.error().Wrap(path));
+    out.insert(out.end(), parsed->begin(), parsed->end());
+  }
+  if (out.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "no recipients: pass --recipient age1... or "
+                     "--recipients-file FILE");
+  }
+  return out;
+}
+
+ScopeBinding Binding(Scope scope, const std::string& ns, const std::string& name) {
+  switch (scope) {
+    case Scope::kStrict: return {scope, ns, name};
+    case Scope::kNamespace: return {scope, ns, ""};
+    case Scope::kCluster: return {scope, "", ""};
+  }
+  return {};
+}
+
+int SealRaw(const SealOptions& opts, Scope scope,
+            const std::vector<X25519Recipient>& recipients, SealFormat format,
+            Streams io) {
+  if (scope != Scope::kCluster && opts.ns.empty()) {
+    return Fail(io.err, "--raw with scope strict or namespace needs --namespace");
+  }
+  if (scope == Scope::kStrict && opts.name.empty()) {
+    return Fail(io.err, "--raw with scope strict needs --name");
+  }
+  auto value = ReadInput(opts.from_file, io.in);
+  if (!value) return Fail(io.err, value.error());
+  auto sealed = SealValue(AsBytes(*value), recipients,
+                          Binding(scope, opts.ns, opts.name), format,
+                          SystemRandom());
+  SecureWipe(value->data(), value->size());
+  if (!sealed) return Fail(io.err, sealed.error());
+  io.out << *sealed << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int Seal(const SealOptions& opts, Streams io) {
+  auto scope = ParseScope(opts.scope);
+  if (!scope) return Fail(io.err, "--scope must be strict, namespace or cluster");
+  SealFormat format = opts.format == "sodium" ? SealFormat::kSodium : SealFormat::kAge;
+  auto recipients = LoadRecipients(opts, io.in);
+  if (!recipients) return Fail(io.err, recipients.error());
+  if (opts.raw) return SealRaw(opts, *scope, *recipients, format, io);
+
+  auto text = ReadInput(opts.file, io.in);
+  if (!text) return Fail(io.err, text.error());
+  auto secret = api::ParseSecret(*text);
+  SecureWipe(text->data(), text->size());
+  if (!secret) return Fail(io.err, secret.error().Wrap("reading the Secret"));
+  api::ObjectMeta& meta = secret->metadata;
+  if (!opts.ns.empty() && !meta.ns.empty() && opts.ns != meta.ns) {
+    return Fail(io.err, "--namespace " + opts.ns +
+                            " differs from metadata.namespace " + meta.ns);
+  }
+  if (meta.ns.empty()) meta.ns = opts.ns;
+  if (meta.ns.empty() && *scope != Scope::kCluster) {
+    io.err << "sealctl: error: the Secret has no metadata.namespace\n"
+           << "sealctl: hint: add one or pass --namespace NS\n";
+    return 1;
+  }
+  if (!opts.name.empty() && opts.name != meta.name) {
+    return Fail(io.err, "--name " + opts.name + " differs from metadata.name " + meta.name);
+  }
+  api::SealedSecret sealed;
+  sealed.metadata.name = meta.name;
+  sealed.metadata.ns = meta.ns;
+  sealed.scope = ScopeName(*scope);
+  sealed.template_.type = secret->type;
+  sealed.template_.labels = meta.labels;
+  sealed.template_.annotations = meta.annotations;
+  sealed.template_.immutable = secret->immutable;
+  ScopeBinding binding = Binding(*scope, meta.ns, meta.name);
+  for (const auto& [key, value] : secret->data) {
+    auto v = SealValue(ByteView(value.data(), value.size()), *recipients,
+                       binding, format, SystemRandom());
+    if (!v) return Fail(io.err, v.error().Wrap("data." + key));
+    sealed.encrypted_data[key] = std::move(*v);
+  }
+  io.out << api::FormatSealedSecret(sealed, opts.output_format == "json"
+                                                ? api::OutputFormat::kJson
+                                                : api::OutputFormat::kYaml);
+  return 0;
+}
+
+}  // namespace sealsync::sealctl

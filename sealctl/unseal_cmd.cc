@@ -1,0 +1,157 @@
+// sealctl unseal: disaster recovery and inspection. Enforces scope exactly as
+// the operator does; never prints anything on stdout when it fails.
+#include <iostream>
+#include <memory>
+
+#include "lib/base/base64.h"
+#include "sealctl/commands.h"
+#include "sealctl/io.h"
+#include "sealsync/api.h"
+#include "sealsync/sealing.h"
+
+namespace sealsync::sealctl {
+namespace {
+
+Result<std::vector<X25519Identity>> LoadIdentities(const UnsealOptions& opts,
+                                                   std::istream& in) {
+  std::vector<X25519Identity> out;
+  for (const auto& path : opts.identity_files) {
+    auto text = ReadInput(path, in);
+    if (!text) return std::unexpected(text.error());
+    auto ids = ParseIdentityFile(*text);
+    SecureWipe(text->data(), text->size());
+    if (!ids) return std::unexpected(ids.error().Wrap(path));
+    out.insert(out.end(), ids->begin(), ids->end());
+  }
+  return out;
+}
+
+Result<std::optional<ScopeBinding>> ExpectedFromFlags(const UnsealOptions& opts) {
+  if (opts.scope.empty() && opts.ns.empty() && opts.name.empty()) {
+    return std::nullopt;  // integrity only, no scope check
+  }
+  auto scope = ParseScope(opts.scope.empty() ? "strict" : opts.scope);
+  if (!scope) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--scope must be strict, namespace or cluster");
+  }
+  ScopeBinding b{*scope, opts.ns, opts.name};
+  if (*scope == Scope::kNamespace) b.name.clear();
+  if (*scope == Scope::kCluster) b = {Scope::kCluster, "", ""};
+  if (*scope != Scope::kCluster && b.ns.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "scope check needs --namespace");
+  }
+  if (*scope == Scope::kStrict && b.name.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "strict scope check needs --name");
+  }
+  return b;
+}
+
+// A raw age file (binary, armored or base64 of binary) with X25519 and/or
+// passphrase identities.
+Result<SecureBytes> UnsealRawAge(ByteView file,
+                                 const std::vector<X25519Identity>& keys,
+                                 const UnsealOptions& opts,
+                                 const std::optional<ScopeBinding>& expect,
+                                 std::istream& in) {
+  std::vector<std::unique_ptr<ScryptIdentity>> pass;
+  for (const auto& path : opts.passphrase_files) {
+    auto text = ReadInput(path, in);
+    if (!text) return std::unexpected(text.error());
+    std::string p = *text;
+    while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
+    SecureWipe(text->data(), text->size());
+    pass.push_back(std::make_unique<ScryptIdentity>(std::move(p)));
+  }
+  std::vector<const AgeIdentity*> ids;
+  for (const auto& k : keys) ids.push_back(&k);
+  for (const auto& p : pass) ids.push_back(p.get());
+  auto dec = AgeDecrypt(file, ids);
+  if (!dec) return std::unexpected(dec.error());
+  auto binding = ScopeOfStanzas(dec->stanzas);
+  if (!binding) return std::unexpected(binding.error());
+  if (expect) {
+    if (auto ok = CheckScope(*binding, *expect); !ok) return std::unexpected(ok.error());
+  }
+  return std::move(dec->plaintext);
+}
+
+int UnsealRaw(const UnsealOptions& opts, Streams io) {
+  if (opts.identity_files.empty() && opts.passphrase_files.empty()) {
+    return Fail(io.err, "no identities: pass -i IDENTITY_FILE or --passphrase-file FILE");
+  }
+  auto expect = ExpectedFromFlags(opts);
+  if (!expect) return Fail(io.err, expect.error());
+  auto keys = LoadIdentities(opts, io.in);
+  if (!keys) return Fail(io.err, keys.error());
+  auto input = ReadInput(opts.file, io.in);
+  if (!input) return Fail(io.err, input.error());
+  std::string_view text = *input;
+  Result<SecureBytes> plain = MakeError(ErrorCode::kInternal, "unreachable");
+  if (text.starts_with("sodium:")) {
+    auto v = UnsealValue(text, *keys, *expect);
+    if (v) plain = std::move(v->plaintext); else plain = std::unexpected(v.error());
+  } else if (text.starts_with("age-encryption.org/") ||
+             text.find("-----BEGIN AGE ENCRYPTED FILE-----") != std::string_view::npos) {
+    plain = UnsealRawAge(AsBytes(text), *keys, opts, *expect, io.in);
+  } else {
+    std::string trimmed(text);
+    while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) {
+      trimmed.pop_back();
+    }
+    auto bytes = Base64Decode(trimmed);
+    if (!bytes) {
+      return Fail(io.err, "input is not an age file (binary or armored), base64 of "
+                          "one, nor a sodium: value");
+    }
+    plain = UnsealRawAge(*bytes, *keys, opts, *expect, io.in);
+  }
+  if (!plain) return Fail(io.err, plain.error());
+  io.out.write(reinterpret_cast<const char*>(plain->data()),
+               static_cast<std::streamsize>(plain->size()));
+  io.out.flush();
+  return 0;
+}
+
+}  // namespace
+
+int Unseal(const UnsealOptions& opts, Streams io) {
+  if (opts.raw) return UnsealRaw(opts, io);
+  if (opts.identity_files.empty()) {
+    return Fail(io.err, "no identities: pass -i IDENTITY_FILE");
+  }
+  auto keys = LoadIdentities(opts, io.in);
+  if (!keys) return Fail(io.err, keys.error());
+  auto text = ReadInput(opts.file, io.in);
+  if (!text) return Fail(io.err, text.error());
+  auto sealed = api::ParseSealedSecret(*text);
+  if (!sealed) return Fail(io.err, sealed.error().Wrap("reading the SealedSecret"));
+  auto scope = ParseScope(sealed->scope);
+  if (!scope) return Fail(io.err, "spec.scope: must be Strict, Namespace or Cluster");
+  const auto& meta = sealed->metadata;
+  if (*scope != Scope::kCluster && meta.ns.empty()) {
+    return Fail(io.err, "metadata.namespace: missing (needed to check scope " +
+                            std::string(ScopeName(*scope)) + ")");
+  }
+  ScopeBinding expect{*scope, *scope == Scope::kCluster ? "" : meta.ns,
+                      *scope == Scope::kStrict ? meta.name : ""};
+  api::Secret secret;
+  secret.metadata.name = meta.name;
+  secret.metadata.ns = meta.ns;
+  secret.metadata.labels = sealed->template_.labels;
+  secret.metadata.annotations = sealed->template_.annotations;
+  secret.type = sealed->template_.type;
+  secret.immutable = sealed->template_.immutable;
+  std::string id = "SealedSecret " + (meta.ns.empty() ? "" : meta.ns + "/") + meta.name;
+  for (const auto& [key, value] : sealed->encrypted_data) {
+    auto v = UnsealValue(value, *keys, expect);
+    if (!v) return Fail(io.err, v.error().Wrap(id + ": spec.encryptedData." + key));
+    secret.data[key] = std::move(v->plaintext);
+  }
+  io.out << api::FormatSecret(secret, opts.output_format == "json"
+                                          ? api::OutputFormat::kJson
+                                          : api::OutputFormat::kYaml);
+  return 0;
+}
+
+}  // namespace sealsync::sealctl
