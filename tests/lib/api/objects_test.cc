@@ -1,0 +1,94 @@
+// Secret / SealedSecret manifest codecs: field errors name the field and
+// never the value; YAML output reads back to the same strings.
+#include <gtest/gtest.h>
+
+#include "sealsync/api.h"
+
+namespace sealsync::api {
+namespace {
+
+constexpr std::string_view kCanary = "canary-7f3a9c-do-not-log";
+
+TEST(ParseSecret, DataAndStringDataMerge) {
+  auto s = ParseSecret(R"(apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: team-a, labels: {app: web}}
+type: kubernetes.io/basic-auth
+immutable: true
+data:
+  username: YWRtaW4=
+  password: b2xk
+stringData:
+  password: "0123"
+  port: 5432
+)");
+  ASSERT_TRUE(s.has_value()) << s.error().message();
+  EXPECT_EQ(s->metadata.ns, "team-a");
+  EXPECT_EQ(s->type, "kubernetes.io/basic-auth");
+  EXPECT_EQ(s->immutable, true);
+  EXPECT_EQ(AsString(s->data["username"]), "admin");
+  EXPECT_EQ(AsString(s->data["password"]), "0123");  // stringData wins
+  EXPECT_EQ(AsString(s->data["port"]), "5432");      // plain scalar kept as text
+}
+
+TEST(ParseSecret, JsonInput) {
+  auto s = ParseSecret(R"({"apiVersion":"v1","kind":"Secret",
+    "metadata":{"name":"x"},"stringData":{"k":"v"}})");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(AsString(s->data["k"]), "v");
+}
+
+TEST(ParseSecret, ErrorsNameTheFieldNotTheValue) {
+  struct Case {
+    std::string text;
+    std::string want;
+  };
+  const std::string head = "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n";
+  const std::vector<Case> cases = {
+      {head + "data: {pw: \"" + std::string(kCanary) + "!\"}\n", "data.pw: not valid base64"},
+      {head + "stringData: {pw: [\"" + std::string(kCanary) + "\"]}\n", "stringData.pw: must be a string"},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n", "kind: want Secret"},
+      {"apiVersion: v1\nkind: Secret\nmetadata: {}\n", "metadata.name: missing"},
+      {"apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n  bad: [" + std::string(kCanary),
+       "malformed manifest: YAML error at line"},
+      {"{\"kind\": \"" + std::string(kCanary), "malformed manifest: JSON error"},
+      {"---\na: 1\n---\nb: 2\n", "malformed manifest: expected exactly one document"},
+      {"just a string " + std::string(kCanary), "malformed manifest: the document is not a mapping"},
+  };
+  for (const Case& c : cases) {
+    auto s = ParseSecret(c.text);
+    ASSERT_FALSE(s.has_value()) << c.want;
+    EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_TRUE(s.error().message().starts_with(c.want)) << s.error().message();
+    EXPECT_EQ(s.error().message().find(kCanary), std::string::npos) << s.error().message();
+  }
+}
+
+TEST(SealedSecret, YamlRoundTripKeepsAmbiguousStrings) {
+  SealedSecret in;
+  in.metadata = {"db", "team-a", {{"n", "123"}, {"b", "true"}}, {{"e", ""}}};
+  in.scope = "Namespace";
+  in.encrypted_data = {{"k", "YWdl"}, {"sodium", "sodium:00:AA=="}};
+  in.template_.type = "Opaque";
+  in.template_.labels = {{"version", "1.0"}, {"off", "off"}};
+  in.template_.immutable = false;
+  for (OutputFormat f : {OutputFormat::kYaml, OutputFormat::kJson}) {
+    auto out = ParseSealedSecret(FormatSealedSecret(in, f));
+    ASSERT_TRUE(out.has_value()) << out.error().message();
+    EXPECT_EQ(out->metadata.name, "db");
+    EXPECT_EQ(out->scope, "Namespace");
+    EXPECT_EQ(out->encrypted_data, in.encrypted_data);
+    EXPECT_EQ(out->template_.labels, in.template_.labels);
+    EXPECT_EQ(out->template_.immutable, false);
+  }
+}
+
+TEST(SealedSecret, RejectsWrongApiVersion) {
+  auto s = ParseSealedSecret(
+      "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: a}\nspec: {}\n");
+  ASSERT_FALSE(s.has_value());
+  EXPECT_TRUE(s.error().message().starts_with("apiVersion: want sealsync.dev/v1alpha1"));
+}
+
+}  // namespace
+}  // namespace sealsync::api
