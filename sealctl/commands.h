@@ -32,6 +32,7 @@ struct SealOptions {
   std::string scope = "strict";
   std::string format = "age";
   bool raw = false;
+  bool binary = false;  // with --raw: a binary age file instead of base64
   std::string ns;
   std::string name;
   std::string from_file;

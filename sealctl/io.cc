@@ -7,23 +7,40 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace sealsync::sealctl {
 
-Result<std::string> ReadInput(const std::string& path, std::istream& in) {
-  std::ostringstream buf;
-  if (path.empty() || path == "-") {
-    buf << in.rdbuf();
-    return buf.str();
+namespace {
+
+// Appends everything `in` yields to `out`, 1 MiB at a time.
+void ReadAll(std::istream& in, std::string& out) {
+  constexpr size_t kBlock = 1 << 20;
+  while (in) {
+    size_t at = out.size();
+    out.resize(at + kBlock);
+    in.read(out.data() + at, kBlock);
+    out.resize(at + static_cast<size_t>(in.gcount()));
   }
-  std::ifstream f(path, std::ios::binary);
+}
+
+}  // namespace
+
+Result<std::string> ReadInput(const std::string& path, std::istream& in) {
+  std::string data;
+  if (path.empty() || path == "-") {
+    ReadAll(in, data);
+    return data;
+  }
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) {
     return MakeError(ErrorCode::kNotFound,
                      "cannot open " + path + ": " + std::strerror(errno));
   }
-  buf << f.rdbuf();
-  return buf.str();
+  std::streamoff size = f.tellg();
+  f.seekg(0);
+  if (size > 0) data.reserve(static_cast<size_t>(size) + 1);
+  ReadAll(f, data);
+  return data;
 }
 
 Result<bool> WriteNewPrivateFile(const std::string& path, std::string_view data) {

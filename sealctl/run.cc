@@ -27,6 +27,8 @@ void AddSeal(CLI::App& app, SealOptions& o) {
   c->add_option("-n,--namespace", o.ns, "Namespace the value is bound to");
   c->add_option("--name", o.name, "Secret name the value is bound to (strict)");
   c->add_option("--from-file", o.from_file, "With --raw: read the value from FILE");
+  c->add_flag("--binary", o.binary,
+              "With --raw: write a binary age file (what `age -d` reads)");
 }
 
 void AddUnseal(CLI::App& app, UnsealOptions& o) {

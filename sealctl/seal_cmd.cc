@@ -52,8 +52,17 @@ int SealRaw(const SealOptions& opts, Scope scope,
   }
   auto value = ReadInput(opts.from_file, io.in);
   if (!value) return Fail(io.err, value.error());
-  auto sealed = SealValue(AsBytes(*value), recipients,
-                          Binding(scope, opts.ns, opts.name), format,
+  ScopeBinding binding = Binding(scope, opts.ns, opts.name);
+  if (opts.binary) {
+    if (format != SealFormat::kAge) return Fail(io.err, "--binary needs --format age");
+    auto file = SealAgeFile(AsBytes(*value), recipients, binding, SystemRandom());
+    SecureWipe(value->data(), value->size());
+    if (!file) return Fail(io.err, file.error());
+    io.out.write(reinterpret_cast<const char*>(file->data()),
+                 static_cast<std::streamsize>(file->size()));
+    return 0;
+  }
+  auto sealed = SealValue(AsBytes(*value), recipients, binding, format,
                           SystemRandom());
   SecureWipe(value->data(), value->size());
   if (!sealed) return Fail(io.err, sealed.error());

@@ -51,6 +51,12 @@ Result<std::string> SealValue(ByteView value,
                               const ScopeBinding& binding, SealFormat format,
                               Random& random);
 
+// The age form of SealValue as a binary age file (what `age -d` reads), not
+// base64: for bulk data and files.
+Result<Bytes> SealAgeFile(ByteView value,
+                          std::span<const X25519Recipient> recipients,
+                          const ScopeBinding& binding, Random& random);
+
 struct UnsealedValue {
   SecureBytes plaintext;
   std::optional<ScopeBinding> binding;  // nullopt: the value had none

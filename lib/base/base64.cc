@@ -74,8 +74,11 @@ std::string Base64EncodeRaw(ByteView data) { return Encode(data, false); }
 std::optional<Bytes> Base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
   size_t pad = 0;
-  if (!text.empty() && text.back() == '=') pad = 1;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') pad = 2;
+  if (text.ends_with("==")) {
+    pad = 2;
+  } else if (text.ends_with('=')) {
+    pad = 1;
+  }
   return Base64DecodeRaw(text.substr(0, text.size() - pad));
 }
 

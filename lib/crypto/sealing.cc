@@ -52,9 +52,9 @@ Error NoKey(const std::vector<std::string>& hints,
                    Join(hints) + "], keys held [" + Join(KeyIds(keys)) + "]");
 }
 
-Result<std::string> SealAge(ByteView value,
-                            std::span<const X25519Recipient> recipients,
-                            const ScopeBinding& binding, Random& random) {
+Result<Bytes> SealAge(ByteView value,
+                      std::span<const X25519Recipient> recipients,
+                      const ScopeBinding& binding, Random& random) {
   std::vector<const AgeRecipient*> rs;
   std::vector<Stanza> extra;
   for (const auto& r : recipients) {
@@ -63,9 +63,7 @@ Result<std::string> SealAge(ByteView value,
   }
   extra.push_back(
       {std::string(crypto::kScopeStanzaType), crypto::BindingArgs(binding), {}});
-  auto file = AgeEncrypt(value, rs, random, extra);
-  if (!file) return std::unexpected(file.error());
-  return Base64Encode(*file);
+  return AgeEncrypt(value, rs, random, extra);
 }
 
 Result<std::string> SealSodium(ByteView value, const X25519Recipient& recipient,
@@ -237,6 +235,20 @@ Result<std::string> SealValue(ByteView value,
                        "for several");
     }
     return SealSodium(value, recipients[0], binding);
+  }
+  auto file = SealAge(value, recipients, binding, random);
+  if (!file) return std::unexpected(file.error());
+  return Base64Encode(*file);
+}
+
+Result<Bytes> SealAgeFile(ByteView value,
+                          std::span<const X25519Recipient> recipients,
+                          const ScopeBinding& binding, Random& random) {
+  if (auto ok = crypto::ValidateBinding(binding); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (recipients.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "no recipients");
   }
   return SealAge(value, recipients, binding, random);
 }

@@ -55,7 +55,8 @@ Result<Bytes> Dearmor(ByteView data) {
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
   }
-  if (lines.size() < 3) return Malformed("too short");
+  // Begin and end lines with nothing between is Armor() of empty input.
+  if (lines.size() < 2) return Malformed("too short");
   if (lines.front() != kArmorBegin) return Malformed("missing begin line");
   if (lines.back() != kArmorEnd) return Malformed("missing end line");
   std::string b64;
