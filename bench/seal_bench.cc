@@ -19,14 +19,19 @@ void SealUnseal(benchmark::State& state, SealFormat format) {
   for (auto _ : state) {
     auto sealed = SealValue(value, rs, kBinding, format, SystemRandom());
     auto opened = UnsealValue(*sealed, keys, kBinding);
-    if (!opened || opened->plaintext.size() != 64) state.SkipWithError("round trip failed");
+    if (!opened || opened->plaintext.size() != 64)
+      state.SkipWithError("round trip failed");
     benchmark::DoNotOptimize(opened);
   }
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_SealUnseal64_Age(benchmark::State& s) { SealUnseal(s, SealFormat::kAge); }
-void BM_SealUnseal64_Sodium(benchmark::State& s) { SealUnseal(s, SealFormat::kSodium); }
+void BM_SealUnseal64_Age(benchmark::State& s) {
+  SealUnseal(s, SealFormat::kAge);
+}
+void BM_SealUnseal64_Sodium(benchmark::State& s) {
+  SealUnseal(s, SealFormat::kSodium);
+}
 BENCHMARK(BM_SealUnseal64_Age);
 BENCHMARK(BM_SealUnseal64_Sodium);
 

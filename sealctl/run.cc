@@ -12,21 +12,26 @@ namespace sealsync::sealctl {
 namespace {
 
 void AddSeal(CLI::App& app, SealOptions& o) {
-  auto* c = app.add_subcommand("seal", "Seal a Secret manifest (or one value with --raw)");
-  c->add_option("-f,--file", o.file, "Secret manifest, YAML or JSON (default stdin)");
+  auto* c = app.add_subcommand(
+      "seal", "Seal a Secret manifest (or one value with --raw)");
+  c->add_option("-f,--file", o.file,
+                "Secret manifest, YAML or JSON (default stdin)");
   c->add_option("-o,--output", o.output_format, "Output format")
       ->check(CLI::IsMember({"yaml", "json"}));
-  c->add_option("-r,--recipient", o.recipients, "age1... recipient (repeatable)");
+  c->add_option("-r,--recipient", o.recipients,
+                "age1... recipient (repeatable)");
   c->add_option("-R,--recipients-file", o.recipients_files,
                 "File of recipients, one per line (repeatable)");
   c->add_option("--scope", o.scope, "strict | namespace | cluster")
-      ->check(CLI::IsMember({"strict", "namespace", "cluster"}, CLI::ignore_case));
+      ->check(
+          CLI::IsMember({"strict", "namespace", "cluster"}, CLI::ignore_case));
   c->add_option("--format", o.format, "Sealed value format")
       ->check(CLI::IsMember({"age", "sodium"}));
   c->add_flag("--raw", o.raw, "Seal one value and print it");
   c->add_option("-n,--namespace", o.ns, "Namespace the value is bound to");
   c->add_option("--name", o.name, "Secret name the value is bound to (strict)");
-  c->add_option("--from-file", o.from_file, "With --raw: read the value from FILE");
+  c->add_option("--from-file", o.from_file,
+                "With --raw: read the value from FILE");
   c->add_flag("--binary", o.binary,
               "With --raw: write a binary age file (what `age -d` reads)");
 }
@@ -34,8 +39,10 @@ void AddSeal(CLI::App& app, SealOptions& o) {
 void AddUnseal(CLI::App& app, UnsealOptions& o) {
   auto* c = app.add_subcommand(
       "unseal", "Decrypt a SealedSecret (or one value / age file with --raw)");
-  c->add_option("-f,--file", o.file, "SealedSecret manifest or raw input (default stdin)");
-  c->add_option("-i,--identity", o.identity_files, "Identity file (repeatable)");
+  c->add_option("-f,--file", o.file,
+                "SealedSecret manifest or raw input (default stdin)");
+  c->add_option("-i,--identity", o.identity_files,
+                "Identity file (repeatable)");
   c->add_option("--passphrase-file", o.passphrase_files,
                 "With --raw: file holding a passphrase (repeatable)");
   c->add_option("-o,--output", o.output_format, "Output format")
@@ -44,7 +51,8 @@ void AddUnseal(CLI::App& app, UnsealOptions& o) {
   c->add_option("-n,--namespace", o.ns, "With --raw: enforce this namespace");
   c->add_option("--name", o.name, "With --raw: enforce this name");
   c->add_option("--scope", o.scope, "With --raw: enforce this scope")
-      ->check(CLI::IsMember({"strict", "namespace", "cluster"}, CLI::ignore_case));
+      ->check(
+          CLI::IsMember({"strict", "namespace", "cluster"}, CLI::ignore_case));
 }
 
 }  // namespace
@@ -55,17 +63,31 @@ int Run(const std::vector<std::string>& args, std::istream& in,
   app.name("sealctl");
   app.require_subcommand(1);
   KeygenOptions keygen;
-  auto* kg = app.add_subcommand("keygen", "Generate an identity (age-keygen format)");
-  kg->add_option("-o,--output", keygen.output, "Write the identity to FILE (mode 0600)");
+  auto* kg =
+      app.add_subcommand("keygen", "Generate an identity (age-keygen format)");
+  kg->add_option("-o,--output", keygen.output,
+                 "Write the identity to FILE (mode 0600)");
   RecipientOptions recipient;
-  auto* rc = app.add_subcommand("recipient", "Print the age1... recipient of an identity");
-  rc->add_option("-i,--identity", recipient.identity_file, "Identity file (default stdin)");
+  auto* rc = app.add_subcommand("recipient",
+                                "Print the age1... recipient of an identity");
+  rc->add_option("-i,--identity", recipient.identity_file,
+                 "Identity file (default stdin)");
   SealOptions seal;
   AddSeal(app, seal);
   UnsealOptions unseal;
   AddUnseal(app, unseal);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
+  if (!args.empty() && !args[0].starts_with("-")) {
+    // CLI11 reports an unknown command as "A subcommand is required"; name it.
+    try {
+      app.get_subcommand(args[0]);
+    } catch (const CLI::OptionNotFound&) {
+      err << "sealctl: error: unknown command \"" << args[0] << "\"\n";
+      err << "sealctl: hint: run 'sealctl --help' for the list of commands\n";
+      return 1;
+    }
+  }
   try {
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {

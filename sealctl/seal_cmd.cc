@@ -1,4 +1,5 @@
 // sealctl seal: a Secret manifest (or one raw value) -> sealed form.
+#include <fstream>
 #include <iostream>
 
 #include "sealctl/commands.h"
@@ -32,38 +33,68 @@ Result<std::vector<X25519Recipient>> LoadRecipients(const SealOptions& opts,
   return out;
 }
 
-ScopeBinding Binding(Scope scope, const std::string& ns, const std::string& name) {
+ScopeBinding Binding(Scope scope, const std::string& ns,
+                     const std::string& name) {
   switch (scope) {
-    case Scope::kStrict: return {scope, ns, name};
-    case Scope::kNamespace: return {scope, ns, ""};
-    case Scope::kCluster: return {scope, "", ""};
+    case Scope::kStrict:
+      return {scope, ns, name};
+    case Scope::kNamespace:
+      return {scope, ns, ""};
+    case Scope::kCluster:
+      return {scope, "", ""};
   }
   return {};
+}
+
+// --raw --binary: streams the input into a binary age file on stdout.
+int SealRawBinary(const SealOptions& opts, const ScopeBinding& binding,
+                  const std::vector<X25519Recipient>& recipients,
+                  SealFormat format, Streams io) {
+  if (format != SealFormat::kAge)
+    return Fail(io.err, "--binary needs --format age");
+  std::ifstream file;
+  std::istream* in = &io.in;
+  if (!opts.from_file.empty() && opts.from_file != "-") {
+    file.open(opts.from_file, std::ios::binary);
+    if (!file) return Fail(io.err, "cannot open " + opts.from_file);
+    in = &file;
+  }
+  auto read = [&](std::span<uint8_t> buf) -> Result<size_t> {
+    in->read(reinterpret_cast<char*>(buf.data()),
+             static_cast<std::streamsize>(buf.size()));
+    if (in->bad())
+      return MakeError(ErrorCode::kUnavailable, "read error on input");
+    return static_cast<size_t>(in->gcount());
+  };
+  auto write = [&](ByteView b) -> Result<bool> {
+    io.out.write(reinterpret_cast<const char*>(b.data()),
+                 static_cast<std::streamsize>(b.size()));
+    if (!io.out)
+      return MakeError(ErrorCode::kUnavailable, "write error on output");
+    return true;
+  };
+  auto ok = SealAgeStream(read, write, recipients, binding, SystemRandom());
+  if (!ok) return Fail(io.err, ok.error());
+  io.out.flush();
+  return 0;
 }
 
 int SealRaw(const SealOptions& opts, Scope scope,
             const std::vector<X25519Recipient>& recipients, SealFormat format,
             Streams io) {
   if (scope != Scope::kCluster && opts.ns.empty()) {
-    return Fail(io.err, "--raw with scope strict or namespace needs --namespace");
+    return Fail(io.err,
+                "--raw with scope strict or namespace needs --namespace");
   }
   if (scope == Scope::kStrict && opts.name.empty()) {
     return Fail(io.err, "--raw with scope strict needs --name");
   }
+  ScopeBinding binding = Binding(scope, opts.ns, opts.name);
+  if (opts.binary) return SealRawBinary(opts, binding, recipients, format, io);
   auto value = ReadInput(opts.from_file, io.in);
   if (!value) return Fail(io.err, value.error());
-  ScopeBinding binding = Binding(scope, opts.ns, opts.name);
-  if (opts.binary) {
-    if (format != SealFormat::kAge) return Fail(io.err, "--binary needs --format age");
-    auto file = SealAgeFile(AsBytes(*value), recipients, binding, SystemRandom());
-    SecureWipe(value->data(), value->size());
-    if (!file) return Fail(io.err, file.error());
-    io.out.write(reinterpret_cast<const char*>(file->data()),
-                 static_cast<std::streamsize>(file->size()));
-    return 0;
-  }
-  auto sealed = SealValue(AsBytes(*value), recipients, binding, format,
-                          SystemRandom());
+  auto sealed =
+      SealValue(AsBytes(*value), recipients, binding, format, SystemRandom());
   SecureWipe(value->data(), value->size());
   if (!sealed) return Fail(io.err, sealed.error());
   io.out << *sealed << "\n";
@@ -74,8 +105,10 @@ int SealRaw(const SealOptions& opts, Scope scope,
 
 int Seal(const SealOptions& opts, Streams io) {
   auto scope = ParseScope(opts.scope);
-  if (!scope) return Fail(io.err, "--scope must be strict, namespace or cluster");
-  SealFormat format = opts.format == "sodium" ? SealFormat::kSodium : SealFormat::kAge;
+  if (!scope)
+    return Fail(io.err, "--scope must be strict, namespace or cluster");
+  SealFormat format =
+      opts.format == "sodium" ? SealFormat::kSodium : SealFormat::kAge;
   auto recipients = LoadRecipients(opts, io.in);
   if (!recipients) return Fail(io.err, recipients.error());
   if (opts.raw) return SealRaw(opts, *scope, *recipients, format, io);
@@ -97,7 +130,8 @@ int Seal(const SealOptions& opts, Streams io) {
     return 1;
   }
   if (!opts.name.empty() && opts.name != meta.name) {
-    return Fail(io.err, "--name " + opts.name + " differs from metadata.name " + meta.name);
+    return Fail(io.err, "--name " + opts.name + " differs from metadata.name " +
+                            meta.name);
   }
   api::SealedSecret sealed;
   sealed.metadata.name = meta.name;

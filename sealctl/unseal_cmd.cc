@@ -26,7 +26,8 @@ Result<std::vector<X25519Identity>> LoadIdentities(const UnsealOptions& opts,
   return out;
 }
 
-Result<std::optional<ScopeBinding>> ExpectedFromFlags(const UnsealOptions& opts) {
+Result<std::optional<ScopeBinding>> ExpectedFromFlags(
+    const UnsealOptions& opts) {
   if (opts.scope.empty() && opts.ns.empty() && opts.name.empty()) {
     return std::nullopt;  // integrity only, no scope check
   }
@@ -39,10 +40,12 @@ Result<std::optional<ScopeBinding>> ExpectedFromFlags(const UnsealOptions& opts)
   if (*scope == Scope::kNamespace) b.name.clear();
   if (*scope == Scope::kCluster) b = {Scope::kCluster, "", ""};
   if (*scope != Scope::kCluster && b.ns.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "scope check needs --namespace");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "scope check needs --namespace");
   }
   if (*scope == Scope::kStrict && b.name.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "strict scope check needs --name");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "strict scope check needs --name");
   }
   return b;
 }
@@ -71,38 +74,56 @@ Result<SecureBytes> UnsealRawAge(ByteView file,
   auto binding = ScopeOfStanzas(dec->stanzas);
   if (!binding) return std::unexpected(binding.error());
   if (expect) {
-    if (auto ok = CheckScope(*binding, *expect); !ok) return std::unexpected(ok.error());
+    if (auto ok = CheckScope(*binding, *expect); !ok)
+      return std::unexpected(ok.error());
   }
   return std::move(dec->plaintext);
 }
 
 int UnsealRaw(const UnsealOptions& opts, Streams io) {
   if (opts.identity_files.empty() && opts.passphrase_files.empty()) {
-    return Fail(io.err, "no identities: pass -i IDENTITY_FILE or --passphrase-file FILE");
+    return Fail(
+        io.err,
+        "no identities: pass -i IDENTITY_FILE or --passphrase-file FILE");
   }
   auto expect = ExpectedFromFlags(opts);
   if (!expect) return Fail(io.err, expect.error());
   auto keys = LoadIdentities(opts, io.in);
   if (!keys) return Fail(io.err, keys.error());
-  auto input = ReadInput(opts.file, io.in);
+  auto input = InputBytes::Open(opts.file, io.in);
   if (!input) return Fail(io.err, input.error());
-  std::string_view text = *input;
+  std::string_view text = AsString(input->bytes());
   Result<SecureBytes> plain = MakeError(ErrorCode::kInternal, "unreachable");
   if (text.starts_with("sodium:")) {
     auto v = UnsealValue(text, *keys, *expect);
-    if (v) plain = std::move(v->plaintext); else plain = std::unexpected(v.error());
+    if (v) {
+      plain = std::move(v->plaintext);
+    } else {
+      // Name the same failure classes as for age input.
+      const Error& e = v.error();
+      if (e.code() == ErrorCode::kNotFound) {
+        plain = std::unexpected(e.Wrap("no identity matched"));
+      } else if (e.code() == ErrorCode::kDataLoss) {
+        plain = std::unexpected(e.Wrap("payload corrupt"));
+      } else {
+        plain = std::unexpected(e);
+      }
+    }
   } else if (text.starts_with("age-encryption.org/") ||
-             text.find("-----BEGIN AGE ENCRYPTED FILE-----") != std::string_view::npos) {
+             text.find("-----BEGIN AGE ENCRYPTED FILE-----") !=
+                 std::string_view::npos) {
     plain = UnsealRawAge(AsBytes(text), *keys, opts, *expect, io.in);
   } else {
     std::string trimmed(text);
-    while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) {
+    while (!trimmed.empty() &&
+           std::isspace(static_cast<unsigned char>(trimmed.back()))) {
       trimmed.pop_back();
     }
     auto bytes = Base64Decode(trimmed);
     if (!bytes) {
-      return Fail(io.err, "input is not an age file (binary or armored), base64 of "
-                          "one, nor a sodium: value");
+      return Fail(io.err,
+                  "input is not an age file (binary or armored), base64 of "
+                  "one, nor a sodium: value");
     }
     plain = UnsealRawAge(*bytes, *keys, opts, *expect, io.in);
   }
@@ -125,9 +146,11 @@ int Unseal(const UnsealOptions& opts, Streams io) {
   auto text = ReadInput(opts.file, io.in);
   if (!text) return Fail(io.err, text.error());
   auto sealed = api::ParseSealedSecret(*text);
-  if (!sealed) return Fail(io.err, sealed.error().Wrap("reading the SealedSecret"));
+  if (!sealed)
+    return Fail(io.err, sealed.error().Wrap("reading the SealedSecret"));
   auto scope = ParseScope(sealed->scope);
-  if (!scope) return Fail(io.err, "spec.scope: must be Strict, Namespace or Cluster");
+  if (!scope)
+    return Fail(io.err, "spec.scope: must be Strict, Namespace or Cluster");
   const auto& meta = sealed->metadata;
   if (*scope != Scope::kCluster && meta.ns.empty()) {
     return Fail(io.err, "metadata.namespace: missing (needed to check scope " +
@@ -142,10 +165,12 @@ int Unseal(const UnsealOptions& opts, Streams io) {
   secret.metadata.annotations = sealed->template_.annotations;
   secret.type = sealed->template_.type;
   secret.immutable = sealed->template_.immutable;
-  std::string id = "SealedSecret " + (meta.ns.empty() ? "" : meta.ns + "/") + meta.name;
+  std::string id =
+      "SealedSecret " + (meta.ns.empty() ? "" : meta.ns + "/") + meta.name;
   for (const auto& [key, value] : sealed->encrypted_data) {
     auto v = UnsealValue(value, *keys, expect);
-    if (!v) return Fail(io.err, v.error().Wrap(id + ": spec.encryptedData." + key));
+    if (!v)
+      return Fail(io.err, v.error().Wrap(id + ": spec.encryptedData." + key));
     secret.data[key] = std::move(v->plaintext);
   }
   io.out << api::FormatSecret(secret, opts.output_format == "json"

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -134,6 +135,18 @@ class ScryptIdentity final : public AgeIdentity {
 Result<Bytes> AgeEncrypt(ByteView plaintext,
                          std::span<const AgeRecipient* const> recipients,
                          Random& random, std::span<const Stanza> extra = {});
+
+// Pulls up to span.size() bytes of plaintext; 0 means the end.
+using AgeReadFn = std::function<Result<size_t>(std::span<uint8_t>)>;
+// Pushes bytes of the encrypted file.
+using AgeWriteFn = std::function<Result<bool>(ByteView)>;
+
+// The streaming form of AgeEncrypt, for large inputs: constant memory (two
+// 64 KiB chunks). Errors from `read` or `write` are returned as they are.
+Result<bool> AgeEncryptStream(const AgeReadFn& read, const AgeWriteFn& write,
+                              std::span<const AgeRecipient* const> recipients,
+                              Random& random,
+                              std::span<const Stanza> extra = {});
 
 struct AgeDecrypted {
   SecureBytes plaintext;

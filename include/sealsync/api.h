@@ -13,7 +13,8 @@ namespace sealsync::api {
 
 inline constexpr std::string_view kGroup = "sealsync.dev";
 inline constexpr std::string_view kVersion = "v1alpha1";
-inline constexpr std::string_view kSealedSecretApiVersion = "sealsync.dev/v1alpha1";
+inline constexpr std::string_view kSealedSecretApiVersion =
+    "sealsync.dev/v1alpha1";
 inline constexpr std::string_view kSealedSecretKind = "SealedSecret";
 
 struct ObjectMeta {

@@ -18,9 +18,9 @@ enum class ErrorCode {
   kOk = 0,
   kCancelled,
   kUnknown,
-  kInvalidArgument,     // caller input is malformed (bad flag, bad YAML).
+  kInvalidArgument,  // caller input is malformed (bad flag, bad YAML).
   kDeadlineExceeded,
-  kNotFound,            // the thing (or a matching key) does not exist.
+  kNotFound,  // the thing (or a matching key) does not exist.
   kAlreadyExists,
   kPermissionDenied,    // authenticated but not allowed; scope mismatch.
   kResourceExhausted,   // rate limited.
@@ -29,8 +29,8 @@ enum class ErrorCode {
   kOutOfRange,
   kUnimplemented,
   kInternal,
-  kUnavailable,         // transient; retry with backoff.
-  kDataLoss,            // authenticated data failed verification (tampered).
+  kUnavailable,  // transient; retry with backoff.
+  kDataLoss,     // authenticated data failed verification (tampered).
   kUnauthenticated,
 };
 

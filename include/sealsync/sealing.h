@@ -38,7 +38,8 @@ struct ScopeBinding {
   std::string ns;    // empty for kCluster
   std::string name;  // only for kStrict
   bool operator==(const ScopeBinding&) const = default;
-  std::string ToString() const;  // "strict team-a/db", "namespace team-a", "cluster"
+  std::string ToString()
+      const;  // "strict team-a/db", "namespace team-a", "cluster"
 };
 
 enum class SealFormat { kAge, kSodium };
@@ -51,11 +52,11 @@ Result<std::string> SealValue(ByteView value,
                               const ScopeBinding& binding, SealFormat format,
                               Random& random);
 
-// The age form of SealValue as a binary age file (what `age -d` reads), not
-// base64: for bulk data and files.
-Result<Bytes> SealAgeFile(ByteView value,
-                          std::span<const X25519Recipient> recipients,
-                          const ScopeBinding& binding, Random& random);
+// The age form of SealValue streamed as a binary age file (what `age -d`
+// reads), not base64: for bulk data and files, in constant memory.
+Result<bool> SealAgeStream(const AgeReadFn& read, const AgeWriteFn& write,
+                           std::span<const X25519Recipient> recipients,
+                           const ScopeBinding& binding, Random& random);
 
 struct UnsealedValue {
   SecureBytes plaintext;
@@ -76,7 +77,8 @@ Result<UnsealedValue> UnsealValue(std::string_view value,
 
 // Reads the scope binding from a verified age header's stanzas (AgeDecrypted::
 // stanzas). nullopt if there is none; kInvalidArgument if malformed.
-Result<std::optional<ScopeBinding>> ScopeOfStanzas(std::span<const Stanza> stanzas);
+Result<std::optional<ScopeBinding>> ScopeOfStanzas(
+    std::span<const Stanza> stanzas);
 
 // Checks a found binding against the expected one (the rule above).
 Result<bool> CheckScope(const std::optional<ScopeBinding>& found,

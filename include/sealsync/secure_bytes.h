@@ -4,9 +4,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sealsync {
@@ -22,6 +25,16 @@ struct ZeroingAllocator {
   template <typename U>
   ZeroingAllocator(const ZeroingAllocator<U>&) {}
   T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+  // Default-initialises (no zero fill on resize: buffers are written before
+  // they are read); other constructions are forwarded.
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
   void deallocate(T* p, std::size_t n);
   bool operator==(const ZeroingAllocator&) const { return true; }
 };

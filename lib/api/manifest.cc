@@ -7,13 +7,43 @@
 namespace sealsync::api {
 namespace {
 
-Json FromYaml(const YAML::Node& node) {
+// Thrown inside this file only, caught by ParseManifest.
+struct ManifestError {
+  std::string message;
+};
+
+// yaml-cpp 0.7 accepts a quoted scalar left open at the end of the input
+// (silently swallowing the lines after it). Checks that the quoted scalar
+// starting at `pos` is closed.
+void CheckQuoteClosed(std::string_view text, const YAML::Mark& mark) {
+  size_t pos = static_cast<size_t>(mark.pos);
+  if (pos >= text.size() || (text[pos] != '"' && text[pos] != '\'')) return;
+  char q = text[pos];
+  for (size_t i = pos + 1; i < text.size(); ++i) {
+    if (q == '"' && text[i] == '\\') {
+      ++i;
+    } else if (text[i] == q) {
+      if (q == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is an escaped quote
+      } else {
+        return;
+      }
+    }
+  }
+  throw ManifestError{"unterminated quoted string at line " +
+                      std::to_string(mark.line + 1)};
+}
+
+Json FromYaml(const YAML::Node& node, std::string_view text) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
       return nullptr;
     case YAML::NodeType::Scalar: {
       const std::string& s = node.Scalar();
-      if (node.Tag() == "!") return s;  // quoted: always a string
+      if (node.Tag() == "!") {  // quoted: always a string
+        CheckQuoteClosed(text, node.Mark());
+        return s;
+      }
       if (s == "true" || s == "True" || s == "TRUE") return true;
       if (s == "false" || s == "False" || s == "FALSE") return false;
       if (s == "null" || s == "Null" || s == "NULL" || s == "~") return nullptr;
@@ -21,12 +51,19 @@ Json FromYaml(const YAML::Node& node) {
     }
     case YAML::NodeType::Sequence: {
       Json arr = Json::array();
-      for (const auto& item : node) arr.push_back(FromYaml(item));
+      for (const auto& item : node) arr.push_back(FromYaml(item, text));
       return arr;
     }
     case YAML::NodeType::Map: {
       Json obj = Json::object();
-      for (const auto& kv : node) obj[kv.first.as<std::string>()] = FromYaml(kv.second);
+      for (const auto& kv : node) {
+        std::string key = kv.first.as<std::string>();
+        if (obj.contains(key)) {
+          throw ManifestError{"duplicate key \"" + key + "\" at line " +
+                              std::to_string(kv.first.Mark().line + 1)};
+        }
+        obj[key] = FromYaml(kv.second, text);
+      }
       return obj;
     }
     case YAML::NodeType::Undefined:
@@ -74,21 +111,26 @@ void Emit(YAML::Emitter& out, const Json& v) {
 Result<Json> ParseManifest(std::string_view text) {
   size_t first = text.find_first_not_of(" \t\r\n");
   try {
-    if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
+    if (first != std::string_view::npos &&
+        (text[first] == '{' || text[first] == '[')) {
       return Json::parse(text);
     }
     std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
     std::erase_if(docs, [](const YAML::Node& n) { return n.IsNull(); });
     if (docs.size() != 1) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "malformed manifest: expected exactly one document, found " +
-                           std::to_string(docs.size()));
+      return MakeError(
+          ErrorCode::kInvalidArgument,
+          "malformed manifest: expected exactly one document, found " +
+              std::to_string(docs.size()));
     }
     if (!docs[0].IsMap()) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "malformed manifest: the document is not a mapping");
     }
-    return FromYaml(docs[0]);
+    return FromYaml(docs[0], text);
+  } catch (const ManifestError& e) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "malformed manifest: " + e.message);
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "malformed manifest: YAML error at line " +

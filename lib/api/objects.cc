@@ -52,8 +52,8 @@ Result<bool> CheckKind(const Json& doc, std::string_view api_version,
                                                  : std::string();
   };
   if (get("kind") != kind) {
-    return FieldError("kind", "want " + std::string(kind) + ", got \"" +
-                                  get("kind") + "\"");
+    return FieldError(
+        "kind", "want " + std::string(kind) + ", got \"" + get("kind") + "\"");
   }
   if (get("apiVersion") != api_version) {
     return FieldError("apiVersion", "want " + std::string(api_version) +
@@ -80,13 +80,15 @@ std::string Format(const Json& doc, OutputFormat format) {
 Result<Secret> ParseSecret(std::string_view text) {
   auto doc = ParseManifest(text);
   if (!doc) return std::unexpected(doc.error());
-  if (auto ok = CheckKind(*doc, "v1", "Secret"); !ok) return std::unexpected(ok.error());
+  if (auto ok = CheckKind(*doc, "v1", "Secret"); !ok)
+    return std::unexpected(ok.error());
   auto meta = ParseMeta(*doc);
   if (!meta) return std::unexpected(meta.error());
   Secret s;
   s.metadata = std::move(*meta);
   if (doc->contains("type")) {
-    if (!(*doc)["type"].is_string()) return FieldError("type", "must be a string");
+    if (!(*doc)["type"].is_string())
+      return FieldError("type", "must be a string");
     s.type = (*doc)["type"];
   }
   if (doc->contains("immutable") && !(*doc)["immutable"].is_null()) {
@@ -99,7 +101,8 @@ Result<Secret> ParseSecret(std::string_view text) {
     const Json& d = (*doc)["data"];
     if (!d.is_object()) return FieldError("data", "must be a map");
     for (const auto& [k, v] : d.items()) {
-      if (!v.is_string()) return FieldError("data." + k, "must be a base64 string");
+      if (!v.is_string())
+        return FieldError("data." + k, "must be a base64 string");
       auto bytes = Base64Decode(v.get_ref<const std::string&>());
       if (!bytes) return FieldError("data." + k, "not valid base64");
       s.data[k] = SecureBytes(bytes->begin(), bytes->end());
@@ -110,7 +113,8 @@ Result<Secret> ParseSecret(std::string_view text) {
     const Json& d = (*doc)["stringData"];
     if (!d.is_object()) return FieldError("stringData", "must be a map");
     for (const auto& [k, v] : d.items()) {
-      if (!v.is_string()) return FieldError("stringData." + k, "must be a string");
+      if (!v.is_string())
+        return FieldError("stringData." + k, "must be a string");
       const std::string& str = v.get_ref<const std::string&>();
       s.data[k] = SecureBytes(str.begin(), str.end());
     }
@@ -121,7 +125,8 @@ Result<Secret> ParseSecret(std::string_view text) {
 Result<SealedSecret> ParseSealedSecret(std::string_view text) {
   auto doc = ParseManifest(text);
   if (!doc) return std::unexpected(doc.error());
-  if (auto ok = CheckKind(*doc, kSealedSecretApiVersion, kSealedSecretKind); !ok) {
+  if (auto ok = CheckKind(*doc, kSealedSecretApiVersion, kSealedSecretKind);
+      !ok) {
     return std::unexpected(ok.error());
   }
   auto meta = ParseMeta(*doc);
@@ -133,7 +138,8 @@ Result<SealedSecret> ParseSealedSecret(std::string_view text) {
   }
   const Json& spec = (*doc)["spec"];
   if (spec.contains("scope")) {
-    if (!spec["scope"].is_string()) return FieldError("spec.scope", "must be a string");
+    if (!spec["scope"].is_string())
+      return FieldError("spec.scope", "must be a string");
     s.scope = spec["scope"];
   }
   auto enc = StringMap(spec, "encryptedData", "spec.encryptedData");
@@ -141,7 +147,8 @@ Result<SealedSecret> ParseSealedSecret(std::string_view text) {
   s.encrypted_data = std::move(*enc);
   if (spec.contains("template") && spec["template"].is_object()) {
     const Json& t = spec["template"];
-    if (t.contains("type") && t["type"].is_string()) s.template_.type = t["type"];
+    if (t.contains("type") && t["type"].is_string())
+      s.template_.type = t["type"];
     if (t.contains("immutable") && t["immutable"].is_boolean()) {
       s.template_.immutable = t["immutable"].get<bool>();
     }
@@ -149,7 +156,8 @@ Result<SealedSecret> ParseSealedSecret(std::string_view text) {
       const Json& m = t["metadata"];
       auto labels = StringMap(m, "labels", "spec.template.metadata.labels");
       if (!labels) return std::unexpected(labels.error());
-      auto ann = StringMap(m, "annotations", "spec.template.metadata.annotations");
+      auto ann =
+          StringMap(m, "annotations", "spec.template.metadata.annotations");
       if (!ann) return std::unexpected(ann.error());
       s.template_.labels = std::move(*labels);
       s.template_.annotations = std::move(*ann);
@@ -166,12 +174,14 @@ std::string FormatSecret(const Secret& secret, OutputFormat format) {
   doc["type"] = secret.type.empty() ? "Opaque" : secret.type;
   if (secret.immutable) doc["immutable"] = *secret.immutable;
   Json data = Json::object();
-  for (const auto& [k, v] : secret.data) data[k] = Base64Encode(ByteView(v.data(), v.size()));
+  for (const auto& [k, v] : secret.data)
+    data[k] = Base64Encode(ByteView(v.data(), v.size()));
   doc["data"] = data;
   return Format(doc, format);
 }
 
-std::string FormatSealedSecret(const SealedSecret& sealed, OutputFormat format) {
+std::string FormatSealedSecret(const SealedSecret& sealed,
+                               OutputFormat format) {
   Json doc = Json::object();
   doc["apiVersion"] = kSealedSecretApiVersion;
   doc["kind"] = kSealedSecretKind;
@@ -181,9 +191,11 @@ std::string FormatSealedSecret(const SealedSecret& sealed, OutputFormat format) 
   spec["encryptedData"] = sealed.encrypted_data;
   Json tmpl = Json::object();
   if (!sealed.template_.type.empty()) tmpl["type"] = sealed.template_.type;
-  if (sealed.template_.immutable) tmpl["immutable"] = *sealed.template_.immutable;
+  if (sealed.template_.immutable)
+    tmpl["immutable"] = *sealed.template_.immutable;
   Json tmeta = Json::object();
-  if (!sealed.template_.labels.empty()) tmeta["labels"] = sealed.template_.labels;
+  if (!sealed.template_.labels.empty())
+    tmeta["labels"] = sealed.template_.labels;
   if (!sealed.template_.annotations.empty()) {
     tmeta["annotations"] = sealed.template_.annotations;
   }

@@ -106,8 +106,8 @@ std::optional<Bech32Data> Bech32Decode(std::string_view text) {
   if (!ok) return std::nullopt;
   Bech32Data out;
   out.hrp = hrp;
-  bool bits_ok = ConvertBits(values.data(), values.size() - 6, 5, 8, false,
-                             out.data);
+  bool bits_ok =
+      ConvertBits(values.data(), values.size() - 6, 5, 8, false, out.data);
   SecureWipe(values.data(), values.size());
   if (!bits_ok) return std::nullopt;
   return out;

@@ -11,7 +11,7 @@
 namespace sealsync {
 
 struct Bech32Data {
-  std::string hrp;  // lower case
+  std::string hrp;   // lower case
   SecureBytes data;  // 8-bit payload
 };
 

@@ -4,6 +4,8 @@
 // ChaCha20-Poly1305(payload key, counter(11, big endian) || last(1), 64 KiB
 // of plaintext) and only chunk_n has last = 1. payload key =
 // HKDF(file key, salt = nonce, info = "payload").
+#include "sealsync/age.h"
+
 #include <sodium.h>
 
 #include <cstring>
@@ -12,7 +14,6 @@
 #include "lib/crypto/primitives.h"
 #include "lib/format/age_header.h"
 #include "lib/format/armor.h"
-#include "sealsync/age.h"
 
 namespace sealsync {
 namespace {
@@ -40,9 +41,18 @@ auto Corrupt(std::string what) {
 
 }  // namespace
 
-Result<Bytes> AgeEncrypt(ByteView plaintext,
-                         std::span<const AgeRecipient* const> recipients,
-                         Random& random, std::span<const Stanza> extra) {
+namespace {
+
+// The header (with nonce appended) and payload key of a new file.
+struct NewFile {
+  std::string head;  // header || nonce
+  uint8_t payload_key[32];
+  ~NewFile() { sodium_memzero(payload_key, sizeof payload_key); }
+};
+
+Result<bool> StartFile(std::span<const AgeRecipient* const> recipients,
+                       Random& random, std::span<const Stanza> extra,
+                       NewFile& out) {
   if (recipients.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "no recipients");
   }
@@ -67,29 +77,48 @@ Result<Bytes> AgeEncrypt(ByteView plaintext,
   format::Header header{std::move(stanzas), {}};
   std::string mac_input = format::SerializeMacInput(header.stanzas);
   HeaderMac(fk, mac_input, header.mac.data());
-  std::string head = format::SerializeHeader(header);
-
+  out.head = format::SerializeHeader(header);
   uint8_t nonce[kNonceSize];
   random.Fill(nonce);
-  uint8_t pkey[32];
-  crypto::Hkdf32(fk, ByteView(nonce, kNonceSize), "payload", pkey);
+  out.head.append(reinterpret_cast<const char*>(nonce), kNonceSize);
+  crypto::Hkdf32(fk, ByteView(nonce, kNonceSize), "payload", out.payload_key);
   sodium_memzero(fk.data(), fk.size());
+  return true;
+}
 
-  size_t chunks = plaintext.empty() ? 1 : (plaintext.size() + kChunk - 1) / kChunk;
-  Bytes out(head.size() + kNonceSize + plaintext.size() +
-            chunks * crypto::kTagSize);
-  std::memcpy(out.data(), head.data(), head.size());
-  std::memcpy(out.data() + head.size(), nonce, kNonceSize);
-  uint8_t* dst = out.data() + head.size() + kNonceSize;
+// Reads until `buf` is full or the source ends; returns the bytes read.
+Result<size_t> ReadFull(const AgeReadFn& read, std::span<uint8_t> buf) {
+  size_t got = 0;
+  while (got < buf.size()) {
+    auto n = read(buf.subspan(got));
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) break;
+    got += *n;
+  }
+  return got;
+}
+
+}  // namespace
+
+Result<Bytes> AgeEncrypt(ByteView plaintext,
+                         std::span<const AgeRecipient* const> recipients,
+                         Random& random, std::span<const Stanza> extra) {
+  NewFile nf;
+  if (auto ok = StartFile(recipients, random, extra, nf); !ok) {
+    return std::unexpected(ok.error());
+  }
+  size_t chunks =
+      plaintext.empty() ? 1 : (plaintext.size() + kChunk - 1) / kChunk;
+  Bytes out(nf.head.size() + plaintext.size() + chunks * crypto::kTagSize);
+  std::memcpy(out.data(), nf.head.data(), nf.head.size());
+  uint8_t* dst = out.data() + nf.head.size();
   if (chunks == 1) {  // small values: skip the EVP context set-up
     uint8_t cn[12];
     ChunkNonce(0, true, cn);
-    crypto::AeadSeal(pkey, cn, plaintext, dst);
-    sodium_memzero(pkey, sizeof pkey);
+    crypto::AeadSeal(nf.payload_key, cn, plaintext, dst);
     return out;
   }
-  crypto::Aead aead(pkey);
-  sodium_memzero(pkey, sizeof pkey);
+  crypto::Aead aead(nf.payload_key);
   for (size_t i = 0; i < chunks; ++i) {
     size_t off = i * kChunk;
     size_t n = std::min(kChunk, plaintext.size() - off);
@@ -101,8 +130,41 @@ Result<Bytes> AgeEncrypt(ByteView plaintext,
   return out;
 }
 
-Result<AgeDecrypted> AgeDecrypt(ByteView file,
-                                std::span<const AgeIdentity* const> identities) {
+Result<bool> AgeEncryptStream(const AgeReadFn& read, const AgeWriteFn& write,
+                              std::span<const AgeRecipient* const> recipients,
+                              Random& random, std::span<const Stanza> extra) {
+  NewFile nf;
+  if (auto ok = StartFile(recipients, random, extra, nf); !ok) return ok;
+  if (auto ok = write(AsBytes(nf.head)); !ok) return ok;
+  crypto::Aead aead(nf.payload_key);
+  SecureBytes cur(kChunk), next(kChunk);
+  Bytes sealed(kSealedChunk);
+  auto cur_n = ReadFull(read, cur);
+  if (!cur_n) return std::unexpected(cur_n.error());
+  for (uint64_t i = 0;; ++i) {
+    // Read ahead: a chunk is last when nothing follows it.
+    size_t next_n = 0;
+    if (*cur_n == kChunk) {
+      auto n = ReadFull(read, next);
+      if (!n) return std::unexpected(n.error());
+      next_n = *n;
+    }
+    bool last = next_n == 0;
+    uint8_t cn[12];
+    ChunkNonce(i, last, cn);
+    aead.Seal(cn, ByteView(cur.data(), *cur_n), sealed.data());
+    if (auto ok = write(ByteView(sealed.data(), *cur_n + crypto::kTagSize));
+        !ok) {
+      return ok;
+    }
+    if (last) return true;
+    std::swap(cur, next);
+    *cur_n = next_n;
+  }
+}
+
+Result<AgeDecrypted> AgeDecrypt(
+    ByteView file, std::span<const AgeIdentity* const> identities) {
   Bytes dearmored;
   if (format::LooksArmored(file)) {
     auto d = format::Dearmor(file);
@@ -127,7 +189,8 @@ Result<AgeDecrypted> AgeDecrypt(ByteView file,
       fk = *k;
       break;
     }
-    if (k.error().code() != ErrorCode::kNotFound) return std::unexpected(k.error());
+    if (k.error().code() != ErrorCode::kNotFound)
+      return std::unexpected(k.error());
   }
   if (!fk) {
     return MakeError(ErrorCode::kNotFound,
@@ -135,7 +198,8 @@ Result<AgeDecrypted> AgeDecrypt(ByteView file,
   }
   uint8_t mac[32];
   HeaderMac(*fk, AsString(file.first(parsed->mac_input_size)), mac);
-  bool mac_ok = crypto::ConstantTimeEqual(ByteView(mac, 32), parsed->header.mac);
+  bool mac_ok =
+      crypto::ConstantTimeEqual(ByteView(mac, 32), parsed->header.mac);
   if (!mac_ok) {
     sodium_memzero(fk->data(), fk->size());
     return MakeError(ErrorCode::kDataLoss, "header MAC failed");
@@ -175,7 +239,8 @@ Result<AgeDecrypted> AgeDecrypt(ByteView file,
     size_t n = std::min(kSealedChunk, body.size() - off);
     uint8_t cn[12];
     ChunkNonce(i, i + 1 == chunks, cn);
-    if (!aead.Open(cn, body.subspan(off, n), out.plaintext.data() + i * kChunk)) {
+    if (!aead.Open(cn, body.subspan(off, n),
+                   out.plaintext.data() + i * kChunk)) {
       SecureWipe(out.plaintext.data(), out.plaintext.size());
       return Corrupt(i + 1 == chunks ? "last chunk failed authentication"
                                      : "chunk failed authentication");

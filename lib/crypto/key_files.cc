@@ -17,8 +17,8 @@ Result<bool> ForEachEntry(std::string_view text, Fn fn) {
     std::string_view line = text.substr(pos, nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     ++number;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' ||
-                             line.back() == '\t')) {
+    while (!line.empty() &&
+           (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
       line.remove_suffix(1);
     }
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
@@ -35,14 +35,15 @@ Result<bool> ForEachEntry(std::string_view text, Fn fn) {
 
 Result<std::vector<X25519Identity>> ParseIdentityFile(std::string_view text) {
   std::vector<X25519Identity> out;
-  auto r = ForEachEntry(text, [&](std::string_view line, int n) -> Result<bool> {
-    auto id = X25519Identity::Parse(line);
-    if (!id) {
-      return std::unexpected(id.error().Wrap("line " + std::to_string(n)));
-    }
-    out.push_back(std::move(*id));
-    return true;
-  });
+  auto r =
+      ForEachEntry(text, [&](std::string_view line, int n) -> Result<bool> {
+        auto id = X25519Identity::Parse(line);
+        if (!id) {
+          return std::unexpected(id.error().Wrap("line " + std::to_string(n)));
+        }
+        out.push_back(std::move(*id));
+        return true;
+      });
   if (!r) return std::unexpected(r.error());
   if (out.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "no identity in the file");
@@ -62,16 +63,18 @@ std::string FormatIdentityFile(const X25519Identity& identity,
   return out;
 }
 
-Result<std::vector<X25519Recipient>> ParseRecipientsFile(std::string_view text) {
+Result<std::vector<X25519Recipient>> ParseRecipientsFile(
+    std::string_view text) {
   std::vector<X25519Recipient> out;
-  auto r = ForEachEntry(text, [&](std::string_view line, int n) -> Result<bool> {
-    auto rc = X25519Recipient::Parse(line);
-    if (!rc) {
-      return std::unexpected(rc.error().Wrap("line " + std::to_string(n)));
-    }
-    out.push_back(*rc);
-    return true;
-  });
+  auto r =
+      ForEachEntry(text, [&](std::string_view line, int n) -> Result<bool> {
+        auto rc = X25519Recipient::Parse(line);
+        if (!rc) {
+          return std::unexpected(rc.error().Wrap("line " + std::to_string(n)));
+        }
+        out.push_back(*rc);
+        return true;
+      });
   if (!r) return std::unexpected(r.error());
   if (out.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "no recipient in the file");

@@ -58,8 +58,8 @@ Aead::Aead(const uint8_t key[32]) : ctx_(EVP_CIPHER_CTX_new()) {
   if (ctx_ == nullptr) std::abort();
   std::memcpy(key_.data(), key, 32);
   auto* ctx = static_cast<EVP_CIPHER_CTX*>(ctx_);
-  if (EVP_CipherInit_ex(ctx, EVP_chacha20_poly1305(), nullptr, nullptr,
-                        nullptr, -1) != 1) {
+  if (EVP_CipherInit_ex(ctx, EVP_chacha20_poly1305(), nullptr, nullptr, nullptr,
+                        -1) != 1) {
     std::abort();
   }
 }
@@ -73,9 +73,8 @@ void Aead::Seal(const uint8_t nonce[12], ByteView in, uint8_t* out) {
   auto* ctx = static_cast<EVP_CIPHER_CTX*>(ctx_);
   int len = 0;
   if (EVP_CipherInit_ex(ctx, nullptr, nullptr, key_.data(), nonce, 1) != 1 ||
-      (!in.empty() &&
-       EVP_CipherUpdate(ctx, out, &len, in.data(), static_cast<int>(in.size())) !=
-           1) ||
+      (!in.empty() && EVP_CipherUpdate(ctx, out, &len, in.data(),
+                                       static_cast<int>(in.size())) != 1) ||
       EVP_CipherFinal_ex(ctx, out + len, &len) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kTagSize,
                           out + in.size()) != 1) {
@@ -92,8 +91,8 @@ bool Aead::Open(const uint8_t nonce[12], ByteView in, uint8_t* out) {
   std::memcpy(tag, in.data() + n, kTagSize);
   bool ok =
       EVP_CipherInit_ex(ctx, nullptr, nullptr, key_.data(), nonce, 0) == 1 &&
-      (n == 0 || EVP_CipherUpdate(ctx, out, &len, in.data(),
-                                  static_cast<int>(n)) == 1) &&
+      (n == 0 ||
+       EVP_CipherUpdate(ctx, out, &len, in.data(), static_cast<int>(n)) == 1) &&
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kTagSize, tag) == 1 &&
       EVP_CipherFinal_ex(ctx, out + len, &len) == 1;
   if (!ok && n > 0) sodium_memzero(out, n);
@@ -138,7 +137,8 @@ Result<Key32> Scrypt(std::string_view passphrase, ByteView salt, int log2n) {
 }
 
 bool ConstantTimeEqual(ByteView a, ByteView b) {
-  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+  return a.size() == b.size() &&
+         sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace sealsync::crypto

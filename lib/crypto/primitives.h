@@ -17,7 +17,8 @@ using Key32 = std::array<uint8_t, 32>;
 inline constexpr size_t kTagSize = 16;
 
 // HKDF-SHA-256 (RFC 5869) with a 32-byte output.
-void Hkdf32(ByteView ikm, ByteView salt, std::string_view info, uint8_t out[32]);
+void Hkdf32(ByteView ikm, ByteView salt, std::string_view info,
+            uint8_t out[32]);
 
 // HMAC-SHA-256.
 void HmacSha256(ByteView key, ByteView data, uint8_t out[32]);

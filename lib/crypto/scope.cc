@@ -21,25 +21,32 @@ std::optional<Scope> ParseScope(std::string_view text) {
   std::string lower;
   for (char c : text) lower += static_cast<char>(std::tolower(c));
   if (lower == "strict") return Scope::kStrict;
-  if (lower == "namespace" || lower == "namespace-wide") return Scope::kNamespace;
+  if (lower == "namespace" || lower == "namespace-wide")
+    return Scope::kNamespace;
   if (lower == "cluster" || lower == "cluster-wide") return Scope::kCluster;
   return std::nullopt;
 }
 
 std::string_view ScopeName(Scope scope) {
   switch (scope) {
-    case Scope::kStrict: return "Strict";
-    case Scope::kNamespace: return "Namespace";
-    case Scope::kCluster: return "Cluster";
+    case Scope::kStrict:
+      return "Strict";
+    case Scope::kNamespace:
+      return "Namespace";
+    case Scope::kCluster:
+      return "Cluster";
   }
   return "Strict";
 }
 
 std::string ScopeBinding::ToString() const {
   switch (scope) {
-    case Scope::kStrict: return "strict " + ns + "/" + name;
-    case Scope::kNamespace: return "namespace " + ns;
-    case Scope::kCluster: return "cluster";
+    case Scope::kStrict:
+      return "strict " + ns + "/" + name;
+    case Scope::kNamespace:
+      return "namespace " + ns;
+    case Scope::kCluster:
+      return "cluster";
   }
   return "";
 }
@@ -64,28 +71,37 @@ namespace crypto {
 Result<bool> ValidateBinding(const ScopeBinding& b) {
   bool ok = false;
   switch (b.scope) {
-    case Scope::kStrict: ok = IsKubeName(b.ns) && IsKubeName(b.name); break;
-    case Scope::kNamespace: ok = IsKubeName(b.ns) && b.name.empty(); break;
-    case Scope::kCluster: ok = b.ns.empty() && b.name.empty(); break;
+    case Scope::kStrict:
+      ok = IsKubeName(b.ns) && IsKubeName(b.name);
+      break;
+    case Scope::kNamespace:
+      ok = IsKubeName(b.ns) && b.name.empty();
+      break;
+    case Scope::kCluster:
+      ok = b.ns.empty() && b.name.empty();
+      break;
   }
   if (!ok) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "invalid scope binding: scope " +
-                         std::string(ScopeName(b.scope)) +
-                         " needs " +
-                         (b.scope == Scope::kStrict      ? "a namespace and a name"
-                          : b.scope == Scope::kNamespace ? "a namespace only"
-                                                         : "no namespace or name") +
-                         " (lower-case Kubernetes names)");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "invalid scope binding: scope " + std::string(ScopeName(b.scope)) +
+            " needs " +
+            (b.scope == Scope::kStrict      ? "a namespace and a name"
+             : b.scope == Scope::kNamespace ? "a namespace only"
+                                            : "no namespace or name") +
+            " (lower-case Kubernetes names)");
   }
   return true;
 }
 
 std::vector<std::string> BindingArgs(const ScopeBinding& b) {
   switch (b.scope) {
-    case Scope::kStrict: return {"strict", b.ns + "/" + b.name};
-    case Scope::kNamespace: return {"namespace", b.ns};
-    case Scope::kCluster: return {"cluster"};
+    case Scope::kStrict:
+      return {"strict", b.ns + "/" + b.name};
+    case Scope::kNamespace:
+      return {"namespace", b.ns};
+    case Scope::kCluster:
+      return {"cluster"};
   }
   return {};
 }

@@ -58,9 +58,11 @@ Result<FileKey> ScryptIdentity::Unwrap(std::span<const Stanza> stanzas) const {
   for (const Stanza& s : stanzas) {
     if (s.type != "scrypt") continue;
     if (stanzas.size() != 1) return Malformed("scrypt stanza is not alone");
-    if (s.args.size() != 2) return Malformed("scrypt stanza needs two arguments");
+    if (s.args.size() != 2)
+      return Malformed("scrypt stanza needs two arguments");
     auto salt = Base64DecodeRaw(s.args[0]);
-    if (!salt || salt->size() != 16) return Malformed("scrypt salt is not 16 bytes");
+    if (!salt || salt->size() != 16)
+      return Malformed("scrypt salt is not 16 bytes");
     const std::string& wf = s.args[1];
     int log2n = 0;
     // ^[1-9][0-9]*$ : no sign, no leading zero.
@@ -82,7 +84,9 @@ Result<FileKey> ScryptIdentity::Unwrap(std::span<const Stanza> stanzas) const {
     FileKey key;
     bool ok = crypto::AeadOpen(wrap->data(), kZeroNonce, s.body, key.data());
     sodium_memzero(wrap->data(), wrap->size());
-    if (!ok) return MakeError(ErrorCode::kNotFound, "no identity matched (wrong passphrase?)");
+    if (!ok)
+      return MakeError(ErrorCode::kNotFound,
+                       "no identity matched (wrong passphrase?)");
     return key;
   }
   return MakeError(ErrorCode::kNotFound, "no identity matched");

@@ -1,4 +1,6 @@
 // SealValue / UnsealValue: the scope-bound value formats of docs/format.md.
+#include "sealsync/sealing.h"
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include "lib/crypto/scope.h"
 #include "lib/format/age_header.h"
 #include "lib/format/armor.h"
-#include "sealsync/sealing.h"
 
 namespace sealsync {
 namespace {
@@ -40,7 +41,8 @@ std::vector<size_t> HintOrder(std::span<const X25519Identity> keys,
     }
   }
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
+    if (std::find(order.begin(), order.end(), i) == order.end())
+      order.push_back(i);
   }
   return order;
 }
@@ -52,18 +54,31 @@ Error NoKey(const std::vector<std::string>& hints,
                    Join(hints) + "], keys held [" + Join(KeyIds(keys)) + "]");
 }
 
+// The recipients and the extra stanzas (key id hints, then the scope) of an
+// age-form value.
+struct AgeParts {
+  std::vector<const AgeRecipient*> recipients;
+  std::vector<Stanza> extra;
+};
+
+AgeParts MakeAgeParts(std::span<const X25519Recipient> recipients,
+                      const ScopeBinding& binding) {
+  AgeParts p;
+  for (const auto& r : recipients) {
+    p.recipients.push_back(&r);
+    p.extra.push_back({std::string(crypto::kKeyIdStanzaType), {r.KeyId()}, {}});
+  }
+  p.extra.push_back({std::string(crypto::kScopeStanzaType),
+                     crypto::BindingArgs(binding),
+                     {}});
+  return p;
+}
+
 Result<Bytes> SealAge(ByteView value,
                       std::span<const X25519Recipient> recipients,
                       const ScopeBinding& binding, Random& random) {
-  std::vector<const AgeRecipient*> rs;
-  std::vector<Stanza> extra;
-  for (const auto& r : recipients) {
-    rs.push_back(&r);
-    extra.push_back({std::string(crypto::kKeyIdStanzaType), {r.KeyId()}, {}});
-  }
-  extra.push_back(
-      {std::string(crypto::kScopeStanzaType), crypto::BindingArgs(binding), {}});
-  return AgeEncrypt(value, rs, random, extra);
+  AgeParts p = MakeAgeParts(recipients, binding);
+  return AgeEncrypt(value, p.recipients, random, p.extra);
 }
 
 Result<std::string> SealSodium(ByteView value, const X25519Recipient& recipient,
@@ -109,7 +124,8 @@ Result<UnsealedValue> UnsealAge(ByteView file,
   for (size_t i : order) ids.push_back(&keys[i]);
   auto dec = AgeDecrypt(file, ids);
   if (!dec) {
-    if (dec.error().code() == ErrorCode::kNotFound) return std::unexpected(NoKey(hints, keys));
+    if (dec.error().code() == ErrorCode::kNotFound)
+      return std::unexpected(NoKey(hints, keys));
     return std::unexpected(dec.error());
   }
   UnsealedValue out;
@@ -176,7 +192,8 @@ Result<UnsealedValue> UnsealSodium(std::string_view rest,
                        "malformed sealed value: unterminated scope header");
     }
     std::vector<std::string> args;
-    std::string_view line = text.substr(kSodiumHeader.size(), nl - kSodiumHeader.size());
+    std::string_view line =
+        text.substr(kSodiumHeader.size(), nl - kSodiumHeader.size());
     size_t p = 0;
     while (p <= line.size()) {
       size_t sp = line.find(' ', p);
@@ -241,25 +258,23 @@ Result<std::string> SealValue(ByteView value,
   return Base64Encode(*file);
 }
 
-Result<Bytes> SealAgeFile(ByteView value,
-                          std::span<const X25519Recipient> recipients,
-                          const ScopeBinding& binding, Random& random) {
-  if (auto ok = crypto::ValidateBinding(binding); !ok) {
-    return std::unexpected(ok.error());
-  }
-  if (recipients.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "no recipients");
-  }
-  return SealAge(value, recipients, binding, random);
+Result<bool> SealAgeStream(const AgeReadFn& read, const AgeWriteFn& write,
+                           std::span<const X25519Recipient> recipients,
+                           const ScopeBinding& binding, Random& random) {
+  if (auto ok = crypto::ValidateBinding(binding); !ok) return ok;
+  AgeParts p = MakeAgeParts(recipients, binding);
+  return AgeEncryptStream(read, write, p.recipients, random, p.extra);
 }
 
 Result<UnsealedValue> UnsealValue(std::string_view value,
                                   std::span<const X25519Identity> keys,
                                   const std::optional<ScopeBinding>& expect) {
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
+  while (!value.empty() &&
+         std::isspace(static_cast<unsigned char>(value.back()))) {
     value.remove_suffix(1);
   }
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
+  while (!value.empty() &&
+         std::isspace(static_cast<unsigned char>(value.front()))) {
     value.remove_prefix(1);
   }
   if (value.starts_with(kSodiumPrefix)) {

@@ -106,8 +106,9 @@ X25519Identity X25519Identity::Generate(Random& random) {
 Result<X25519Identity> X25519Identity::Parse(std::string_view text) {
   auto decoded = Bech32Decode(text);
   if (!decoded || decoded->hrp != kIdentityHrp || decoded->data.size() != 32) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "not a valid age X25519 identity (want AGE-SECRET-KEY-1...)");
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "not a valid age X25519 identity (want AGE-SECRET-KEY-1...)");
   }
   return X25519Identity(decoded->data.data());
 }

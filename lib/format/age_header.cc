@@ -66,7 +66,8 @@ Result<ParsedHeader> ParseHeader(ByteView file) {
   ParsedHeader out;
   while (true) {
     size_t line_start = pos;
-    if (!NextLine(text, pos, line)) return Malformed("unexpected end of header");
+    if (!NextLine(text, pos, line))
+      return Malformed("unexpected end of header");
     if (line.starts_with("---")) {
       std::vector<std::string_view> parts = SplitSpaces(line);
       if (parts.size() != 2 || parts[0] != "---") {
@@ -89,7 +90,8 @@ Result<ParsedHeader> ParseHeader(ByteView file) {
     stanza.type = std::string(args[0]);
     for (size_t i = 1; i < args.size(); ++i) stanza.args.emplace_back(args[i]);
     while (true) {
-      if (!NextLine(text, pos, line)) return Malformed("unterminated stanza body");
+      if (!NextLine(text, pos, line))
+        return Malformed("unterminated stanza body");
       if (line.size() > kColumns) return Malformed("stanza body line too long");
       auto chunk = Base64DecodeRaw(line);
       if (!chunk) return Malformed("bad stanza body encoding");

@@ -11,7 +11,8 @@ namespace sealsync::format {
 
 inline constexpr std::string_view kArmorBegin =
     "-----BEGIN AGE ENCRYPTED FILE-----";
-inline constexpr std::string_view kArmorEnd = "-----END AGE ENCRYPTED FILE-----";
+inline constexpr std::string_view kArmorEnd =
+    "-----END AGE ENCRYPTED FILE-----";
 
 // True if `data`, after leading whitespace, starts with the armor begin line.
 bool LooksArmored(ByteView data);

@@ -28,7 +28,17 @@ stringData:
   EXPECT_EQ(s->immutable, true);
   EXPECT_EQ(AsString(s->data["username"]), "admin");
   EXPECT_EQ(AsString(s->data["password"]), "0123");  // stringData wins
-  EXPECT_EQ(AsString(s->data["port"]), "5432");      // plain scalar kept as text
+  EXPECT_EQ(AsString(s->data["port"]), "5432");  // plain scalar kept as text
+}
+
+TEST(ParseSecret, QuotedValuesWithEscapedQuotesParse) {
+  auto s = ParseSecret(
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\nstringData:\n"
+      "  a: \"x\\\"y\"\n  b: 'it''s'\n  c: \"multi\n    line\"\n");
+  ASSERT_TRUE(s.has_value()) << s.error().message();
+  EXPECT_EQ(AsString(s->data["a"]), "x\"y");
+  EXPECT_EQ(AsString(s->data["b"]), "it's");
+  EXPECT_EQ(AsString(s->data["c"]), "multi line");
 }
 
 TEST(ParseSecret, JsonInput) {
@@ -43,24 +53,42 @@ TEST(ParseSecret, ErrorsNameTheFieldNotTheValue) {
     std::string text;
     std::string want;
   };
-  const std::string head = "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n";
+  const std::string head =
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n";
   const std::vector<Case> cases = {
-      {head + "data: {pw: \"" + std::string(kCanary) + "!\"}\n", "data.pw: not valid base64"},
-      {head + "stringData: {pw: [\"" + std::string(kCanary) + "\"]}\n", "stringData.pw: must be a string"},
-      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n", "kind: want Secret"},
-      {"apiVersion: v1\nkind: Secret\nmetadata: {}\n", "metadata.name: missing"},
-      {"apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n  bad: [" + std::string(kCanary),
+      {head + "data: {pw: \"" + std::string(kCanary) + "!\"}\n",
+       "data.pw: not valid base64"},
+      {head + "stringData: {pw: [\"" + std::string(kCanary) + "\"]}\n",
+       "stringData.pw: must be a string"},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+       "kind: want Secret"},
+      {"apiVersion: v1\nkind: Secret\nmetadata: {}\n",
+       "metadata.name: missing"},
+      {"apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n  bad: [" +
+           std::string(kCanary),
        "malformed manifest: YAML error at line"},
-      {"{\"kind\": \"" + std::string(kCanary), "malformed manifest: JSON error"},
-      {"---\na: 1\n---\nb: 2\n", "malformed manifest: expected exactly one document"},
-      {"just a string " + std::string(kCanary), "malformed manifest: the document is not a mapping"},
+      {"{\"kind\": \"" + std::string(kCanary),
+       "malformed manifest: JSON error"},
+      {"---\na: 1\n---\nb: 2\n",
+       "malformed manifest: expected exactly one document"},
+      {"just a string " + std::string(kCanary),
+       "malformed manifest: the document is not a mapping"},
+      // yaml-cpp alone would swallow the next line into the password.
+      {head + "stringData:\n  password: \"" + std::string(kCanary) +
+           "\n  user: admin\n",
+       "malformed manifest: unterminated quoted string at line 5"},
+      {head + "stringData:\n  password: '" + std::string(kCanary) + "''x\n",
+       "malformed manifest: unterminated quoted string at line 5"},
+      {head + "stringData:\n  pw: a\n  pw: b\n",
+       "malformed manifest: duplicate key \"pw\" at line 6"},
   };
   for (const Case& c : cases) {
     auto s = ParseSecret(c.text);
     ASSERT_FALSE(s.has_value()) << c.want;
     EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument);
     EXPECT_TRUE(s.error().message().starts_with(c.want)) << s.error().message();
-    EXPECT_EQ(s.error().message().find(kCanary), std::string::npos) << s.error().message();
+    EXPECT_EQ(s.error().message().find(kCanary), std::string::npos)
+        << s.error().message();
   }
 }
 
@@ -85,9 +113,11 @@ TEST(SealedSecret, YamlRoundTripKeepsAmbiguousStrings) {
 
 TEST(SealedSecret, RejectsWrongApiVersion) {
   auto s = ParseSealedSecret(
-      "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: a}\nspec: {}\n");
+      "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: "
+      "a}\nspec: {}\n");
   ASSERT_FALSE(s.has_value());
-  EXPECT_TRUE(s.error().message().starts_with("apiVersion: want sealsync.dev/v1alpha1"));
+  EXPECT_TRUE(s.error().message().starts_with(
+      "apiVersion: want sealsync.dev/v1alpha1"));
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 // AgeEncrypt / AgeDecrypt: round trips at chunk boundaries, and every failure
 // class of the contract in sealsync/age.h, with no plaintext on failure.
+#include "sealsync/age.h"
+
 #include <gtest/gtest.h>
 
 #include "lib/format/age_header.h"
 #include "lib/format/armor.h"
-#include "sealsync/age.h"
 #include "tests/fake_random.h"
 
 namespace sealsync {
@@ -115,7 +116,8 @@ TEST(Age, TamperedFilesFailWithTheirClass) {
     t.mutate(f, header_size);
     auto d = AgeDecrypt(f, ids);
     ASSERT_FALSE(d.has_value()) << t.name;
-    EXPECT_EQ(d.error().code(), t.code) << t.name << ": " << d.error().message();
+    EXPECT_EQ(d.error().code(), t.code)
+        << t.name << ": " << d.error().message();
     EXPECT_TRUE(d.error().message().starts_with(t.prefix))
         << t.name << ": " << d.error().message();
   }
@@ -190,7 +192,9 @@ TEST(Age, X25519StanzaRulesAreEnforced) {
       {"short body", [](Stanza& s) { s.body.pop_back(); }},
       // The all-zero point gives an all-zero shared secret.
       {"low order share",
-       [](Stanza& s) { s.args[0] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; }},
+       [](Stanza& s) {
+         s.args[0] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+       }},
   };
   for (const Case& c : cases) {
     Stanza s = good;
@@ -208,7 +212,8 @@ TEST(Age, ScryptRoundTripAndRules) {
   const AgeRecipient* rs[] = {&r};
   auto file = AgeEncrypt(AsBytes("secret"), rs, rnd);
   ASSERT_TRUE(file.has_value());
-  ScryptIdentity good("correct horse"), bad("wrong horse"), strict("correct horse", 9);
+  ScryptIdentity good("correct horse"), bad("wrong horse"),
+      strict("correct horse", 9);
   const AgeIdentity* g[] = {&good};
   auto d = AgeDecrypt(*file, g);
   ASSERT_TRUE(d.has_value());
@@ -228,7 +233,8 @@ TEST(Age, ScryptRoundTripAndRules) {
   ASSERT_TRUE(with_extra.has_value());
   auto e = AgeDecrypt(*with_extra, g);
   ASSERT_FALSE(e.has_value());
-  EXPECT_EQ(e.error().message(), "header malformed: scrypt stanza is not alone");
+  EXPECT_EQ(e.error().message(),
+            "header malformed: scrypt stanza is not alone");
 }
 
 TEST(Age, ScryptWorkFactorMustBeCanonicalDecimal) {
@@ -250,7 +256,8 @@ TEST(Age, IdentityFilesRoundTrip) {
   FakeRandom rnd(5);
   X25519Identity id = X25519Identity::Generate(rnd);
   std::string file = FormatIdentityFile(id, "2026-01-02T03:04:05Z");
-  EXPECT_TRUE(file.starts_with("# created: 2026-01-02T03:04:05Z\n# public key: age1"));
+  EXPECT_TRUE(
+      file.starts_with("# created: 2026-01-02T03:04:05Z\n# public key: age1"));
   auto parsed = ParseIdentityFile(file);
   ASSERT_TRUE(parsed.has_value());
   ASSERT_EQ(parsed->size(), 1u);
@@ -270,7 +277,8 @@ TEST(Age, IdentityFilesRoundTrip) {
 TEST(Age, SpecExampleKeyPair) {
   // The X25519 example of age-encryption.org/v1.
   auto id = X25519Identity::Parse(
-      "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX");
+      "AGE-SECRET-KEY-"
+      "1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX");
   ASSERT_TRUE(id.has_value());
   EXPECT_EQ(id->recipient().ToString(),
             "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj");

@@ -1,9 +1,10 @@
 // SealValue / UnsealValue: scope binding in both formats, key hints, and the
 // distinct error classes (no key / scope / tampered / malformed).
+#include "sealsync/sealing.h"
+
 #include <gtest/gtest.h>
 
 #include "lib/base/base64.h"
-#include "sealsync/sealing.h"
 #include "tests/fake_random.h"
 
 namespace sealsync {
@@ -18,7 +19,9 @@ struct Fixture {
   std::vector<X25519Identity> keys = {X25519Identity::Generate(rnd),
                                       X25519Identity::Generate(rnd)};
   X25519Identity other = X25519Identity::Generate(rnd);
-  std::vector<X25519Recipient> Recipients(size_t i) { return {keys[i].recipient()}; }
+  std::vector<X25519Recipient> Recipients(size_t i) {
+    return {keys[i].recipient()};
+  }
 };
 
 const ScopeBinding kStrictA{Scope::kStrict, "team-a", "db"};
@@ -35,11 +38,15 @@ TEST_P(BothFormats, ScopeMatrix) {
     bool ok;
   };
   const std::vector<Case> cases = {
-      {kStrictA, kStrictA, true},   {kStrictA, kStrictB, false},
+      {kStrictA, kStrictA, true},
+      {kStrictA, kStrictB, false},
       {kStrictA, {Scope::kStrict, "team-a", "other"}, false},
-      {kStrictA, kNsA, false},      {kStrictA, kCluster, false},
-      {kNsA, kNsA, true},           {kNsA, {Scope::kNamespace, "team-b", ""}, false},
-      {kNsA, kStrictA, false},      {kCluster, kCluster, true},
+      {kStrictA, kNsA, false},
+      {kStrictA, kCluster, false},
+      {kNsA, kNsA, true},
+      {kNsA, {Scope::kNamespace, "team-b", ""}, false},
+      {kNsA, kStrictA, false},
+      {kCluster, kCluster, true},
       {kCluster, kStrictA, false},
   };
   for (const Case& c : cases) {
@@ -48,7 +55,8 @@ TEST_P(BothFormats, ScopeMatrix) {
     ASSERT_TRUE(v.has_value()) << v.error().message();
     EXPECT_EQ(v->find(kCanary), std::string::npos);
     auto u = UnsealValue(*v, f.keys, c.used_as);
-    std::string label = c.sealed_for.ToString() + " used as " + c.used_as.ToString();
+    std::string label =
+        c.sealed_for.ToString() + " used as " + c.used_as.ToString();
     if (c.ok) {
       ASSERT_TRUE(u.has_value()) << label << ": " << u.error().message();
       EXPECT_EQ(AsString(u->plaintext), kCanary);
@@ -57,7 +65,8 @@ TEST_P(BothFormats, ScopeMatrix) {
     } else {
       ASSERT_FALSE(u.has_value()) << label;
       EXPECT_EQ(u.error().code(), ErrorCode::kPermissionDenied) << label;
-      EXPECT_NE(u.error().message().find(c.sealed_for.ToString()), std::string::npos)
+      EXPECT_NE(u.error().message().find(c.sealed_for.ToString()),
+                std::string::npos)
           << u.error().message();
       EXPECT_EQ(u.error().message().find(kCanary), std::string::npos);
     }
@@ -66,7 +75,8 @@ TEST_P(BothFormats, ScopeMatrix) {
 
 TEST_P(BothFormats, WithoutExpectationScopeIsVerifiedAndStripped) {
   Fixture f;
-  auto v = SealValue(AsBytes(kCanary), f.Recipients(1), kStrictA, GetParam(), f.rnd);
+  auto v =
+      SealValue(AsBytes(kCanary), f.Recipients(1), kStrictA, GetParam(), f.rnd);
   ASSERT_TRUE(v.has_value());
   auto u = UnsealValue(*v, f.keys, std::nullopt);
   ASSERT_TRUE(u.has_value());
@@ -77,20 +87,22 @@ TEST_P(BothFormats, WithoutExpectationScopeIsVerifiedAndStripped) {
 TEST_P(BothFormats, NoKeyOfMineNamesTheKeyIds) {
   Fixture f;
   std::vector<X25519Recipient> others = {f.other.recipient()};
-  auto v = SealValue(AsBytes(kCanary), others, kStrictA,
-                     GetParam(), f.rnd);
+  auto v = SealValue(AsBytes(kCanary), others, kStrictA, GetParam(), f.rnd);
   ASSERT_TRUE(v.has_value());
   auto u = UnsealValue(*v, f.keys, kStrictA);
   ASSERT_FALSE(u.has_value());
   EXPECT_EQ(u.error().code(), ErrorCode::kNotFound);
-  EXPECT_NE(u.error().message().find(f.other.recipient().KeyId()), std::string::npos)
+  EXPECT_NE(u.error().message().find(f.other.recipient().KeyId()),
+            std::string::npos)
       << u.error().message();
-  EXPECT_NE(u.error().message().find(f.keys[0].recipient().KeyId()), std::string::npos);
+  EXPECT_NE(u.error().message().find(f.keys[0].recipient().KeyId()),
+            std::string::npos);
 }
 
 TEST_P(BothFormats, TamperedValueIsDataLoss) {
   Fixture f;
-  auto v = SealValue(AsBytes(kCanary), f.Recipients(0), kStrictA, GetParam(), f.rnd);
+  auto v =
+      SealValue(AsBytes(kCanary), f.Recipients(0), kStrictA, GetParam(), f.rnd);
   ASSERT_TRUE(v.has_value());
   // Flip a bit near the end of the binary (the payload / box).
   size_t prefix = GetParam() == SealFormat::kSodium ? v->rfind(':') + 1 : 0;
@@ -105,11 +117,13 @@ TEST_P(BothFormats, TamperedValueIsDataLoss) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, BothFormats,
-                         ::testing::Values(SealFormat::kAge, SealFormat::kSodium));
+                         ::testing::Values(SealFormat::kAge,
+                                           SealFormat::kSodium));
 
 TEST(Sealing, AgeValueForSeveralClusters) {
   Fixture f;
-  std::vector<X25519Recipient> both = {f.keys[0].recipient(), f.other.recipient()};
+  std::vector<X25519Recipient> both = {f.keys[0].recipient(),
+                                       f.other.recipient()};
   auto v = SealValue(AsBytes("x"), both, kNsA, SealFormat::kAge, f.rnd);
   ASSERT_TRUE(v.has_value());
   EXPECT_TRUE(UnsealValue(*v, f.keys, kNsA).has_value());
@@ -119,7 +133,8 @@ TEST(Sealing, AgeValueForSeveralClusters) {
 
 TEST(Sealing, ScopeStanzaCannotBeRewritten) {
   Fixture f;
-  auto v = SealValue(AsBytes(kCanary), f.Recipients(0), kStrictA, SealFormat::kAge, f.rnd);
+  auto v = SealValue(AsBytes(kCanary), f.Recipients(0), kStrictA,
+                     SealFormat::kAge, f.rnd);
   ASSERT_TRUE(v.has_value());
   auto file = Base64Decode(*v);
   std::string s(file->begin(), file->end());
@@ -157,8 +172,8 @@ TEST(Sealing, MalformedValues) {
                         "c29tZXRoaW5nIGVsc2U="}) {
     auto u = UnsealValue(v, f.keys, kCluster);
     ASSERT_FALSE(u.has_value()) << v;
-    EXPECT_EQ(u.error().code(), ErrorCode::kInvalidArgument) << v << ": "
-                                                             << u.error().message();
+    EXPECT_EQ(u.error().code(), ErrorCode::kInvalidArgument)
+        << v << ": " << u.error().message();
   }
 }
 
@@ -170,12 +185,18 @@ TEST(Sealing, InvalidBindingsAreRefusedWhenSealing) {
       {Scope::kNamespace, "team-a", "db"}, {Scope::kCluster, "team-a", ""},
   };
   for (const auto& b : bad) {
-    auto v = SealValue(AsBytes("x"), f.Recipients(0), b, SealFormat::kAge, f.rnd);
+    auto v =
+        SealValue(AsBytes("x"), f.Recipients(0), b, SealFormat::kAge, f.rnd);
     EXPECT_FALSE(v.has_value()) << b.ToString();
   }
-  EXPECT_FALSE(SealValue(AsBytes("x"), std::vector<X25519Recipient>{}, kStrictA, SealFormat::kAge, f.rnd).has_value());
-  std::vector<X25519Recipient> two = {f.keys[0].recipient(), f.keys[1].recipient()};
-  EXPECT_FALSE(SealValue(AsBytes("x"), two, kStrictA, SealFormat::kSodium, f.rnd).has_value());
+  EXPECT_FALSE(SealValue(AsBytes("x"), std::vector<X25519Recipient>{}, kStrictA,
+                         SealFormat::kAge, f.rnd)
+                   .has_value());
+  std::vector<X25519Recipient> two = {f.keys[0].recipient(),
+                                      f.keys[1].recipient()};
+  EXPECT_FALSE(
+      SealValue(AsBytes("x"), two, kStrictA, SealFormat::kSodium, f.rnd)
+          .has_value());
 }
 
 TEST(Sealing, ParseScopeAcceptsCrdAndFlagSpellings) {
