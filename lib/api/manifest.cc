@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
 #include <regex>
 
 namespace sealsync::api {
@@ -34,7 +35,20 @@ void CheckQuoteClosed(std::string_view text, const YAML::Mark& mark) {
                       std::to_string(mark.line + 1)};
 }
 
-Json FromYaml(const YAML::Node& node, std::string_view text) {
+// Parses a YAML 1.2 core-schema number, or nullopt.
+std::optional<Json> CoreNumber(const std::string& s) {
+  static const std::regex kInt(R"(^[-+]?[0-9]+$)");
+  static const std::regex kFloat(
+      R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
+  try {
+    if (std::regex_match(s, kInt)) return Json(std::stoll(s));
+    if (std::regex_match(s, kFloat)) return Json(std::stod(s));
+  } catch (const std::exception&) {  // out of range: keep the text
+  }
+  return std::nullopt;
+}
+
+Json FromYaml(const YAML::Node& node, std::string_view text, Scalars scalars) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
       return nullptr;
@@ -47,11 +61,15 @@ Json FromYaml(const YAML::Node& node, std::string_view text) {
       if (s == "true" || s == "True" || s == "TRUE") return true;
       if (s == "false" || s == "False" || s == "FALSE") return false;
       if (s == "null" || s == "Null" || s == "NULL" || s == "~") return nullptr;
+      if (scalars == Scalars::kTyped) {
+        if (auto n = CoreNumber(s)) return *n;
+      }
       return s;
     }
     case YAML::NodeType::Sequence: {
       Json arr = Json::array();
-      for (const auto& item : node) arr.push_back(FromYaml(item, text));
+      for (const auto& item : node)
+        arr.push_back(FromYaml(item, text, scalars));
       return arr;
     }
     case YAML::NodeType::Map: {
@@ -62,7 +80,7 @@ Json FromYaml(const YAML::Node& node, std::string_view text) {
           throw ManifestError{"duplicate key \"" + key + "\" at line " +
                               std::to_string(kv.first.Mark().line + 1)};
         }
-        obj[key] = FromYaml(kv.second, text);
+        obj[key] = FromYaml(kv.second, text, scalars);
       }
       return obj;
     }
@@ -108,7 +126,7 @@ void Emit(YAML::Emitter& out, const Json& v) {
 
 }  // namespace
 
-Result<Json> ParseManifest(std::string_view text) {
+Result<Json> ParseManifest(std::string_view text, Scalars scalars) {
   size_t first = text.find_first_not_of(" \t\r\n");
   try {
     if (first != std::string_view::npos &&
@@ -127,7 +145,7 @@ Result<Json> ParseManifest(std::string_view text) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "malformed manifest: the document is not a mapping");
     }
-    return FromYaml(docs[0], text);
+    return FromYaml(docs[0], text, scalars);
   } catch (const ManifestError& e) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "malformed manifest: " + e.message);

@@ -11,11 +11,21 @@ namespace sealsync::api {
 
 using Json = nlohmann::ordered_json;
 
-// Parses one YAML or JSON document. Plain YAML scalars stay strings except
-// true/false/null (so "0123" or "1e3" in stringData keep their text).
-// kInvalidArgument "malformed manifest: ..." on syntax errors or if there is
-// not exactly one document.
-Result<Json> ParseManifest(std::string_view text);
+// How plain (unquoted) YAML scalars become JSON.
+enum class Scalars {
+  // Strings, except true/false/null: secret values such as 0123 or 1e3 keep
+  // their exact text (Secret and SealedSecret manifests).
+  kKeepText,
+  // YAML 1.2 core schema: integers and floats become numbers too (generic
+  // manifests sent to the API server, e.g. CRDs).
+  kTyped,
+};
+
+// Parses one YAML or JSON document. kInvalidArgument "malformed manifest:
+// ..." on syntax errors, duplicate keys, or if there is not exactly one
+// document.
+Result<Json> ParseManifest(std::string_view text,
+                           Scalars scalars = Scalars::kKeepText);
 
 // Emits YAML (block style; strings that would read back as another type are
 // quoted) or pretty JSON, each ending with a newline.

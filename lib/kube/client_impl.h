@@ -1,0 +1,69 @@
+// ClientImpl: the Client of sealsync/kube.h over HttpTransport.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "lib/kube/http.h"
+#include "sealsync/kube.h"
+
+namespace sealsync::kube {
+
+// Supplies the Authorization header value for each request ("" for none).
+// Re-reads rotating token files and re-runs exec plugins near expiry.
+// Thread-safe.
+class CredentialSource {
+ public:
+  virtual ~CredentialSource() = default;
+  virtual Result<std::string> AuthorizationHeader() = 0;
+};
+
+std::unique_ptr<CredentialSource> MakeCredentialSource(
+    const RestConfig& config);
+
+class ClientImpl final : public Client {
+ public:
+  ClientImpl(RestConfig config, std::unique_ptr<CredentialSource> creds);
+
+  Result<Json> Get(const Resource& r, const ObjectKey& key) override;
+  Result<ListResult> List(const Resource& r, std::string_view ns,
+                          const ListOptions& opts) override;
+  Result<Json> Create(const Resource& r, const Json& obj) override;
+  Result<Json> Update(const Resource& r, const Json& obj, bool status) override;
+  Result<Json> MergePatch(const Resource& r, const ObjectKey& key,
+                          const Json& patch, bool status) override;
+  Result<Json> Apply(const Resource& r, const Json& obj,
+                     const ApplyOptions& opts, bool status) override;
+  Result<bool> Delete(const Resource& r, const ObjectKey& key,
+                      const DeleteOptions& opts) override;
+  Result<bool> Watch(const Resource& r, std::string_view ns,
+                     const WatchOptions& opts, const WatchHandler& handler,
+                     const std::atomic<bool>* stop) override;
+
+ private:
+  // Sends a request with a JSON (or patch) body and decodes a JSON answer.
+  Result<Json> Call(const std::string& method, const std::string& path,
+                    const std::string& content_type, const std::string& body,
+                    bool is_create = false);
+  Result<HttpRequest> NewRequest(const std::string& method,
+                                 const std::string& path);
+
+  RestConfig config_;
+  std::unique_ptr<CredentialSource> creds_;
+  HttpTransport http_;
+};
+
+// Path of a collection or object:
+// /api/v1/namespaces/NS/secrets[/NAME][/status].
+std::string ResourcePath(const Resource& r, std::string_view ns,
+                         std::string_view name = {}, bool status = false);
+
+// Maps a non-2xx response (a Kubernetes Status body, or anything) to an Error
+// whose message is "`what`: <code> <reason>: <message>".
+Error StatusError(long http_status, std::string_view body,
+                  std::string_view what, bool is_create);
+
+// Percent-encodes a query parameter value.
+std::string UrlEncode(std::string_view s);
+
+}  // namespace sealsync::kube

@@ -1,0 +1,71 @@
+// A WorkQueue holds object keys ("namespace/name") waiting to be reconciled.
+//
+// Guarantees (as client-go's workqueue): a key is queued at most once however
+// often it is added (dedup); a key handed out by Get() is not handed out again
+// until Done() — if it is added meanwhile it is queued again at Done(), so one
+// key never runs on two workers at once and no change is lost. AddAfter()
+// delays a key; AddRateLimited() delays it by a per-key exponential backoff
+// that Forget() resets. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "sealsync/clock.h"
+
+namespace sealsync::kube {
+
+struct BackoffPolicy {
+  std::chrono::milliseconds base{5};
+  std::chrono::milliseconds max{std::chrono::minutes(5)};
+};
+
+class WorkQueue {
+ public:
+  explicit WorkQueue(const Clock& clock = SystemClock(),
+                     BackoffPolicy backoff = {});
+
+  void Add(const std::string& key);
+  void AddAfter(const std::string& key, std::chrono::milliseconds delay);
+  // Adds after base * 2^failures (capped at max) and counts a failure.
+  void AddRateLimited(const std::string& key);
+  // Resets the key's failure count.
+  void Forget(const std::string& key);
+  int Failures(const std::string& key) const;
+
+  // Blocks until a key is ready or the queue shuts down (nullopt).
+  std::optional<std::string> Get();
+  // Marks the key processed; re-queues it if it was added while processing.
+  void Done(const std::string& key);
+
+  // Wakes waiters so they re-check delayed keys against the clock (for
+  // tests that advance a fake clock).
+  void Poke();
+  void ShutDown();
+  // Keys ready now (queued, not delayed, not processing).
+  size_t Len() const;
+  size_t DelayedLen() const;
+
+ private:
+  void AddLocked(const std::string& key);
+  void PromoteDueLocked();
+
+  const Clock& clock_;
+  BackoffPolicy backoff_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  std::set<std::string> dirty_;       // queued or waiting to be re-queued
+  std::set<std::string> processing_;  // handed out, not Done yet
+  std::multimap<Clock::TimePoint, std::string> delayed_;
+  std::map<std::string, int> failures_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace sealsync::kube

@@ -1,0 +1,132 @@
+// WorkQueue: dedup, delay, per-key backoff, and one key never on two workers.
+#include "lib/kube/work_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+namespace sealsync::kube {
+namespace {
+
+using namespace std::chrono_literals;
+
+class FakeClock final : public Clock {
+ public:
+  TimePoint Now() const override { return now_.load(); }
+  std::chrono::system_clock::time_point WallNow() const override { return {}; }
+  void Advance(std::chrono::milliseconds d) { now_ = now_.load() + d; }
+
+ private:
+  std::atomic<TimePoint> now_{TimePoint{} + 1h};
+};
+
+TEST(WorkQueue, DeduplicatesQueuedKeys) {
+  WorkQueue q;
+  q.Add("a");
+  q.Add("b");
+  q.Add("a");
+  EXPECT_EQ(q.Len(), 2u);
+  EXPECT_EQ(q.Get(), "a");
+  EXPECT_EQ(q.Get(), "b");
+}
+
+TEST(WorkQueue, KeyAddedWhileProcessingIsRequeuedAtDone) {
+  WorkQueue q;
+  q.Add("a");
+  auto k = q.Get();
+  ASSERT_EQ(k, "a");
+  q.Add("a");              // a change arrives while "a" is processed
+  EXPECT_EQ(q.Len(), 0u);  // not handed to a second worker
+  q.Done("a");
+  EXPECT_EQ(q.Len(), 1u);  // and not lost
+  EXPECT_EQ(q.Get(), "a");
+}
+
+TEST(WorkQueue, DelayedKeysWaitForTheClock) {
+  FakeClock clock;
+  WorkQueue q(clock);
+  q.AddAfter("a", 10s);
+  q.AddAfter("a", 20s);  // the earlier due time is kept
+  EXPECT_EQ(q.Len(), 0u);
+  EXPECT_EQ(q.DelayedLen(), 1u);
+  std::optional<std::string> got;
+  std::thread t([&] { got = q.Get(); });
+  std::this_thread::sleep_for(50ms);
+  EXPECT_FALSE(got.has_value());
+  clock.Advance(10s);
+  q.Poke();
+  t.join();
+  EXPECT_EQ(got, "a");
+}
+
+TEST(WorkQueue, RateLimitedBackoffDoublesAndForgetResets) {
+  FakeClock clock;
+  WorkQueue q(clock, {10ms, 1000ms});
+  const std::vector<std::chrono::milliseconds> want = {10ms, 20ms, 40ms, 80ms};
+  for (auto d : want) {
+    q.AddRateLimited("a");
+    clock.Advance(d - 1ms);
+    q.Poke();
+    EXPECT_EQ(q.Len(), 0u) << d.count();
+    clock.Advance(1ms);
+    EXPECT_EQ(q.Get(), "a") << d.count();
+    q.Done("a");
+  }
+  EXPECT_EQ(q.Failures("a"), 4);
+  for (int i = 0; i < 20; ++i) q.AddRateLimited("b");
+  clock.Advance(1000ms);  // capped at max
+  EXPECT_EQ(q.Get(), "b");
+  q.Forget("a");
+  EXPECT_EQ(q.Failures("a"), 0);
+}
+
+TEST(WorkQueue, ShutDownReleasesWaiters) {
+  WorkQueue q;
+  std::optional<std::string> got = "x";
+  std::thread t([&] { got = q.Get(); });
+  std::this_thread::sleep_for(20ms);
+  q.ShutDown();
+  t.join();
+  EXPECT_FALSE(got.has_value());
+}
+
+TEST(WorkQueue, OneKeyNeverOnTwoWorkersAtOnce) {
+  WorkQueue q;
+  std::mutex mu;
+  std::map<std::string, int> active;
+  std::atomic<bool> overlap{false};
+  std::atomic<int> processed{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&] {
+      while (auto k = q.Get()) {
+        {
+          std::lock_guard<std::mutex> l(mu);
+          if (++active[*k] > 1) overlap = true;
+        }
+        std::this_thread::sleep_for(100us);
+        {
+          std::lock_guard<std::mutex> l(mu);
+          --active[*k];
+        }
+        ++processed;
+        q.Done(*k);
+      }
+    });
+  }
+  for (int i = 0; i < 2000; ++i) q.Add("k" + std::to_string(i % 5));
+  // Wait until everything added has been processed at least once more.
+  auto until = std::chrono::steady_clock::now() + 20s;
+  while ((q.Len() > 0 || processed.load() < 5) &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(5ms);
+  }
+  q.ShutDown();
+  for (auto& t : workers) t.join();
+  EXPECT_FALSE(overlap.load());
+  EXPECT_GE(processed.load(), 5);
+}
+
+}  // namespace
+}  // namespace sealsync::kube
