@@ -14,6 +14,16 @@ struct Streams {
   std::ostream& err;
 };
 
+// Where the cluster is and where the sealsync operator runs; used by the
+// commands that talk to a cluster (sealctl/cluster.h).
+struct ClusterOptions {
+  std::string kubeconfig;  // --kubeconfig; else $KUBECONFIG, ~/.kube/config
+  std::string context;     // --context; else the current context
+  std::string controller_namespace = "sealsync-system";
+  std::string controller_name = "sealsync";  // the operator's Service
+  std::string controller_url;  // --controller-url: the operator API, directly
+};
+
 struct KeygenOptions {
   std::string output;  // empty: stdout
 };
@@ -36,6 +46,10 @@ struct SealOptions {
   std::string ns;
   std::string name;
   std::string from_file;
+  // Without recipients and recipients_files, seal to the newest recipient
+  // the operator publishes in the cluster.
+  ClusterOptions cluster;
+  bool fetch_recipients = false;  // print the published recipients file
 };
 int Seal(const SealOptions& opts, Streams io);
 
@@ -50,5 +64,24 @@ struct UnsealOptions {
   std::string scope;
 };
 int Unseal(const UnsealOptions& opts, Streams io);
+
+// sealctl verify: asks the operator whether it can unseal a SealedSecret.
+struct VerifyOptions {
+  std::string file;  // -f; empty: stdin
+  ClusterOptions cluster;
+};
+int Verify(const VerifyOptions& opts, Streams io);
+
+// sealctl reseal: re-seals every value of a SealedSecret to the newest key,
+// through the operator, or offline with identity_files.
+struct ResealOptions {
+  std::string file;           // -f; empty: stdin
+  std::string output_format;  // yaml | json; empty: the input's format
+  std::vector<std::string> identity_files;  // non-empty: offline
+  std::vector<std::string> recipients;      // offline; else the cluster's
+  std::vector<std::string> recipients_files;
+  ClusterOptions cluster;
+};
+int Reseal(const ResealOptions& opts, Streams io);
 
 }  // namespace sealsync::sealctl

@@ -11,6 +11,26 @@
 namespace sealsync::sealctl {
 namespace {
 
+// --kubeconfig, --context, --controller-namespace; with `operator_api` also
+// how to reach the operator's API.
+void AddClusterFlags(CLI::App* c, ClusterOptions& o, bool operator_api) {
+  c->add_option("--kubeconfig", o.kubeconfig,
+                "Kubeconfig file (default $KUBECONFIG, else ~/.kube/config)");
+  c->add_option("--context", o.context,
+                "Kubeconfig context (default: the current context)");
+  c->add_option("--controller-namespace", o.controller_namespace,
+                "Namespace of the sealsync operator")
+      ->capture_default_str();
+  if (!operator_api) return;
+  c->add_option("--controller-name", o.controller_name,
+                "Service of the operator's API (reached through the API "
+                "server's service proxy)")
+      ->capture_default_str();
+  c->add_option("--controller-url", o.controller_url,
+                "The operator's API URL, e.g. http://127.0.0.1:8080 (instead "
+                "of the service proxy)");
+}
+
 void AddSeal(CLI::App& app, SealOptions& o) {
   auto* c = app.add_subcommand(
       "seal", "Seal a Secret manifest (or one value with --raw)");
@@ -18,10 +38,11 @@ void AddSeal(CLI::App& app, SealOptions& o) {
                 "Secret manifest, YAML or JSON (default stdin)");
   c->add_option("-o,--output", o.output_format, "Output format")
       ->check(CLI::IsMember({"yaml", "json"}));
-  c->add_option("-r,--recipient", o.recipients,
-                "age1... recipient (repeatable)");
-  c->add_option("-R,--recipients-file", o.recipients_files,
-                "File of recipients, one per line (repeatable)");
+  auto* r = c->add_option("-r,--recipient", o.recipients,
+                          "age1... recipient (repeatable; without -r and -R: "
+                          "the cluster's newest)");
+  auto* rf = c->add_option("-R,--recipients-file", o.recipients_files,
+                           "File of recipients, one per line (repeatable)");
   c->add_option("--scope", o.scope, "strict | namespace | cluster")
       ->check(
           CLI::IsMember({"strict", "namespace", "cluster"}, CLI::ignore_case));
@@ -34,6 +55,12 @@ void AddSeal(CLI::App& app, SealOptions& o) {
                 "With --raw: read the value from FILE");
   c->add_flag("--binary", o.binary,
               "With --raw: write a binary age file (what `age -d` reads)");
+  c->add_flag("--fetch-recipients", o.fetch_recipients,
+              "Print the recipients the operator publishes in the cluster "
+              "(save them for offline use with -R)")
+      ->excludes(r)
+      ->excludes(rf);
+  AddClusterFlags(c, o.cluster, false);
 }
 
 void AddUnseal(CLI::App& app, UnsealOptions& o) {
@@ -53,6 +80,38 @@ void AddUnseal(CLI::App& app, UnsealOptions& o) {
   c->add_option("--scope", o.scope, "With --raw: enforce this scope")
       ->check(
           CLI::IsMember({"strict", "namespace", "cluster"}, CLI::ignore_case));
+}
+
+void AddVerify(CLI::App& app, VerifyOptions& o) {
+  auto* c = app.add_subcommand(
+      "verify", "Ask the operator whether it can unseal a SealedSecret");
+  c->add_option("-f,--file", o.file,
+                "SealedSecret manifest, YAML or JSON (default stdin)");
+  AddClusterFlags(c, o.cluster, true);
+}
+
+void AddReseal(CLI::App& app, ResealOptions& o) {
+  auto* c = app.add_subcommand(
+      "reseal",
+      "Re-seal a SealedSecret to the newest key: through the operator, or "
+      "offline with -i");
+  c->add_option("-f,--file", o.file,
+                "SealedSecret manifest, YAML or JSON (default stdin)");
+  c->add_option("-o,--output", o.output_format,
+                "Output format (default: the input's)")
+      ->check(CLI::IsMember({"yaml", "json"}));
+  auto* id = c->add_option(
+      "-i,--identity", o.identity_files,
+      "Offline: identity file that opens it (repeatable); no operator needed");
+  c->add_option("-r,--recipient", o.recipients,
+                "Offline: age1... recipient to seal to (repeatable; default: "
+                "the cluster's newest)")
+      ->needs(id);
+  c->add_option("-R,--recipients-file", o.recipients_files,
+                "Offline: file of recipients (repeatable)")
+      ->needs(id);
+  AddClusterFlags(c, o.cluster, true);
+  c->get_option("--controller-url")->excludes(id);
 }
 
 }  // namespace
@@ -76,6 +135,10 @@ int Run(const std::vector<std::string>& args, std::istream& in,
   AddSeal(app, seal);
   UnsealOptions unseal;
   AddUnseal(app, unseal);
+  VerifyOptions verify;
+  AddVerify(app, verify);
+  ResealOptions reseal;
+  AddReseal(app, reseal);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!args.empty() && !args[0].starts_with("-")) {
@@ -108,6 +171,8 @@ int Run(const std::vector<std::string>& args, std::istream& in,
   if (rc->parsed()) return PrintRecipient(recipient, io);
   if (app.get_subcommand("seal")->parsed()) return Seal(seal, io);
   if (app.get_subcommand("unseal")->parsed()) return Unseal(unseal, io);
+  if (app.get_subcommand("verify")->parsed()) return Verify(verify, io);
+  if (app.get_subcommand("reseal")->parsed()) return Reseal(reseal, io);
   return Fail(err, "no command");
 }
 

@@ -2,35 +2,51 @@
 #include <fstream>
 #include <iostream>
 
+#include "sealctl/cluster.h"
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
+#include "sealctl/key_files.h"
 #include "sealsync/api.h"
 #include "sealsync/sealing.h"
 
 namespace sealsync::sealctl {
 namespace {
 
+// --recipient and --recipients-file; without them, the newest recipient the
+// operator publishes in the cluster (the key it unseals with first).
 Result<std::vector<X25519Recipient>> LoadRecipients(const SealOptions& opts,
                                                     std::istream& in) {
-  std::vector<X25519Recipient> out;
-  for (const auto& r : opts.recipients) {
-    auto parsed = X25519Recipient::Parse(r);
-    if (!parsed) return std::unexpected(parsed.error().Wrap("--recipient"));
-    out.push_back(*parsed);
+  if (!opts.recipients.empty() || !opts.recipients_files.empty())
+    return RecipientsFromFlags(opts.recipients, opts.recipients_files, in);
+  auto newest = FetchNewestRecipient(opts.cluster);
+  if (!newest) return std::unexpected(newest.error());
+  return std::vector<X25519Recipient>{*newest};
+}
+
+int FailRecipients(const SealOptions& opts, const Error& error,
+                   std::ostream& err) {
+  if (!opts.recipients.empty() || !opts.recipients_files.empty())
+    return Fail(err, error);
+  return FailWithHints(
+      err, error.Wrap("cannot read recipients from the cluster"),
+      {ClusterHint(error, "get on configmaps/sealsync-recipients in " +
+                              opts.cluster.controller_namespace),
+       "to seal offline, pass --recipients-file FILE (saved with 'sealctl "
+       "seal --fetch-recipients > FILE') or --recipient age1..."});
+}
+
+// --fetch-recipients: the recipients file as the operator publishes it.
+int PrintClusterRecipients(const SealOptions& opts, Streams io) {
+  auto text = FetchRecipientsFile(opts.cluster);
+  if (!text) {
+    return FailWithHints(
+        io.err, text.error().Wrap("cannot read recipients from the cluster"),
+        {ClusterHint(text.error(), "get on configmaps/sealsync-recipients in " +
+                                       opts.cluster.controller_namespace)});
   }
-  for (const auto& path : opts.recipients_files) {
-    auto text = ReadInput(path, in);
-    if (!text) return std::unexpected(text.error());
-    auto parsed = ParseRecipientsFile(*text);
-    if (!parsed) return std::unexpected(parsed.error().Wrap(path));
-    out.insert(out.end(), parsed->begin(), parsed->end());
-  }
-  if (out.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "no recipients: pass --recipient age1... or "
-                     "--recipients-file FILE");
-  }
-  return out;
+  io.out << *text;
+  if (!text->empty() && !text->ends_with('\n')) io.out << "\n";
+  return 0;
 }
 
 ScopeBinding Binding(Scope scope, const std::string& ns,
@@ -109,8 +125,9 @@ int Seal(const SealOptions& opts, Streams io) {
     return Fail(io.err, "--scope must be strict, namespace or cluster");
   SealFormat format =
       opts.format == "sodium" ? SealFormat::kSodium : SealFormat::kAge;
+  if (opts.fetch_recipients) return PrintClusterRecipients(opts, io);
   auto recipients = LoadRecipients(opts, io.in);
-  if (!recipients) return Fail(io.err, recipients.error());
+  if (!recipients) return FailRecipients(opts, recipients.error(), io.err);
   if (opts.raw) return SealRaw(opts, *scope, *recipients, format, io);
 
   auto text = ReadInput(opts.file, io.in);

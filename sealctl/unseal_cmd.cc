@@ -7,6 +7,7 @@
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
 #include "sealsync/api.h"
+#include "sealsync/sealed_secret.h"
 #include "sealsync/sealing.h"
 
 namespace sealsync::sealctl {
@@ -146,33 +147,12 @@ int Unseal(const UnsealOptions& opts, Streams io) {
   auto text = ReadInput(opts.file, io.in);
   if (!text) return Fail(io.err, text.error());
   auto sealed = api::ParseSealedSecret(*text);
-  if (!sealed)
+  if (!sealed) {
     return Fail(io.err, sealed.error().Wrap("reading the SealedSecret"));
-  auto scope = ParseScope(sealed->scope);
-  if (!scope)
-    return Fail(io.err, "spec.scope: must be Strict, Namespace or Cluster");
-  const auto& meta = sealed->metadata;
-  if (*scope != Scope::kCluster && meta.ns.empty()) {
-    return Fail(io.err, "metadata.namespace: missing (needed to check scope " +
-                            std::string(ScopeName(*scope)) + ")");
   }
-  ScopeBinding expect{*scope, *scope == Scope::kCluster ? "" : meta.ns,
-                      *scope == Scope::kStrict ? meta.name : ""};
-  api::Secret secret;
-  secret.metadata.name = meta.name;
-  secret.metadata.ns = meta.ns;
-  secret.metadata.labels = sealed->template_.labels;
-  secret.metadata.annotations = sealed->template_.annotations;
-  secret.type = sealed->template_.type;
-  secret.immutable = sealed->template_.immutable;
-  std::string id =
-      "SealedSecret " + (meta.ns.empty() ? "" : meta.ns + "/") + meta.name;
-  for (const auto& [key, value] : sealed->encrypted_data) {
-    auto v = UnsealValue(value, *keys, expect);
-    if (!v)
-      return Fail(io.err, v.error().Wrap(id + ": spec.encryptedData." + key));
-    secret.data[key] = std::move(v->plaintext);
-  }
+  auto unsealed = sealed::Unseal(*sealed, *keys);
+  if (!unsealed) return Fail(io.err, unsealed.error());
+  const api::Secret& secret = unsealed->secret;
   io.out << api::FormatSecret(secret, opts.output_format == "json"
                                           ? api::OutputFormat::kJson
                                           : api::OutputFormat::kYaml);

@@ -1,0 +1,47 @@
+// Every Kubernetes name sealsync writes or looks for: field manager, labels,
+// annotations, object names, condition types and reasons. One place, so the
+// operator, sealctl and the chart agree.
+#pragma once
+
+#include <string_view>
+
+namespace sealsync::names {
+
+// Server-side apply field manager of everything the operator writes.
+inline constexpr std::string_view kFieldManager = "sealsync";
+// Reporting controller for Events and the Lease holder prefix.
+inline constexpr std::string_view kController = "sealsync";
+
+// On every Secret the operator derives; the operator watches and caches
+// only Secrets carrying it.
+inline constexpr std::string_view kManagedByLabel =
+    "app.kubernetes.io/managed-by";
+inline constexpr std::string_view kManagedByValue = "sealsync";
+
+// On sealing key Secrets in the operator's namespace.
+inline constexpr std::string_view kSealingKeyLabel = "sealsync.dev/sealing-key";
+inline constexpr std::string_view kKeyCreatedAnnotation =
+    "sealsync.dev/created";
+inline constexpr std::string_view kKeyIdAnnotation = "sealsync.dev/key-id";
+inline constexpr std::string_view kKeySecretPrefix = "sealsync-key-";
+inline constexpr std::string_view kKeySecretDataKey = "identity.txt";
+
+// Public recipients, newest first (readable by every authenticated user).
+inline constexpr std::string_view kRecipientsConfigMap = "sealsync-recipients";
+inline constexpr std::string_view kRecipientsDataKey = "recipients.txt";
+// Break-glass backups: "<key id>.age" = the identity file age-encrypted to
+// the offline recipient.
+inline constexpr std::string_view kKeyBackupConfigMap = "sealsync-key-backups";
+
+// On a SealedSecret: take over an existing Secret of the same name that
+// sealsync does not own ("true").
+inline constexpr std::string_view kAdoptAnnotation = "sealsync.dev/adopt";
+
+inline constexpr std::string_view kLeaseName = "sealsync-leader";
+
+inline constexpr std::string_view kConditionReady = "Ready";
+inline constexpr std::string_view kReasonSynced = "Synced";
+inline constexpr std::string_view kReasonTargetNotOwned = "TargetNotOwned";
+inline constexpr std::string_view kReasonWriteFailed = "WriteFailed";
+
+}  // namespace sealsync::names

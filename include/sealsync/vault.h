@@ -1,0 +1,113 @@
+// The vault seam: reading secrets from Infisical with a read-only machine
+// identity (Universal Auth). Controllers see only this interface; lib/vault
+// implements it over libcurl; tests use the Infisical double
+// (tests/fakes/infisical).
+//
+// Errors (messages name host, project, environment, path and key, never a
+// secret value, client secret or token):
+//   kUnauthenticated   bad client id/secret, or the identity is locked
+//                      (not retried before the lock can have expired)
+//   kPermissionDenied  the identity may not read that project
+//   kNotFound          no such secret / key ("key DB_PASS not found in ...")
+//   kResourceExhausted 429: the whole host is avoided until retry-after
+//   kUnavailable       5xx or network: retry with backoff
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sealsync/clock.h"
+#include "sealsync/error.h"
+#include "sealsync/secure_bytes.h"
+
+namespace sealsync::vault {
+
+inline constexpr std::string_view kInfisicalCloud =
+    "https://app.infisical.com/api";
+
+// A machine identity. `client_secret` is a secret.
+struct UniversalAuth {
+  std::string host_api = std::string(kInfisicalCloud);  // ".../api" base
+  std::string client_id;
+  std::string client_secret;
+};
+
+// What to read: ESO's secretsScope.
+struct SecretScope {
+  std::string project_slug;
+  std::string environment;
+  std::string path = "/";
+  bool recursive = false;
+  bool expand_references = true;
+  bool include_imports = true;
+  bool operator<(const SecretScope& o) const;
+  std::string ToString() const;  // "project/env:/path[ recursive]"
+};
+
+struct VaultSecret {
+  std::string key;
+  SecureBytes value;
+  std::string path;  // folder it lives in
+  int64_t version = 0;
+};
+
+// The secrets of one scope at one moment. Own secrets win over imported ones
+// of the same key.
+struct SecretList {
+  std::vector<VaultSecret> secrets;
+  std::chrono::steady_clock::time_point fetched;
+  std::string path =
+      "/";  // the scope's folder; "/a/KEY" in Find is relative to it
+  // Finds by key (and, for recursive lists, path "/a/KEY" form too).
+  const VaultSecret* Find(std::string_view key) const;
+};
+
+// Counters since the client was made. logins, renewals, list_calls and
+// get_calls count requests sent; not_modified counts 304 answers to lists;
+// rate_limited counts 429 answers and calls refused without a request while
+// a host's retry-after runs; shared_hits counts List calls answered by another
+// caller's fetch (cached within max_age, or joined while in flight).
+struct ClientStats {
+  uint64_t logins = 0, renewals = 0, list_calls = 0, get_calls = 0,
+           not_modified = 0, rate_limited = 0, shared_hits = 0;
+};
+
+// Thread-safe. One access token per (host, client id), renewed before it
+// expires, a fresh login past its max TTL or after a 403 TokenError (once).
+class Client {
+ public:
+  virtual ~Client() = default;
+
+  // Logs in (or reuses a valid token): proves the credentials work.
+  virtual Result<bool> Verify(const UniversalAuth& auth) = 0;
+
+  // The scope's secrets, shared: every caller asking for the same (host,
+  // identity, scope) within `max_age` of the last fetch gets that fetch's
+  // result, and concurrent callers wait for one in-flight call. Uses
+  // ETag/If-None-Match when refreshing.
+  virtual Result<std::shared_ptr<const SecretList>> List(
+      const UniversalAuth& auth, const SecretScope& scope,
+      std::chrono::milliseconds max_age) = 0;
+
+  // One secret by name (GET /api/v3/secrets/raw/{name}); `name` may be a
+  // path "/folder/KEY" relative to the scope's path.
+  virtual Result<VaultSecret> Get(const UniversalAuth& auth,
+                                  const SecretScope& scope,
+                                  const std::string& name) = 0;
+
+  virtual ClientStats stats() const = 0;
+};
+
+struct ClientOptions {
+  std::chrono::milliseconds timeout{15000};
+  std::chrono::seconds default_retry_after{60};  // a 429 without retry-after
+  std::string ca_pem;  // extra trust for self-hosted Infisical; empty: system
+};
+
+std::unique_ptr<Client> NewInfisicalClient(const Clock& clock,
+                                           ClientOptions options = {});
+
+}  // namespace sealsync::vault

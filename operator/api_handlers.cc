@@ -1,0 +1,119 @@
+#include "operator/api_handlers.h"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "lib/base/time_format.h"
+#include "operator/key_manager.h"
+#include "sealsync/api.h"
+#include "sealsync/sealed_secret.h"
+
+namespace sealsync::op {
+namespace {
+
+using nlohmann::json;
+
+HttpReply JsonReply(int status, const json& body) {
+  return {status, "application/json", body.dump() + "\n", {}};
+}
+
+HttpReply TooMany() {
+  return {429,
+          "application/json",
+          json{{"ok", false},
+               {"reason", "RateLimited"},
+               {"message", "too many requests"}}
+                  .dump() +
+              "\n",
+          {{"retry-after", "1"}}};
+}
+
+bool WantsJson(const std::string& body) {
+  size_t i = body.find_first_not_of(" \t\r\n");
+  return i != std::string::npos && body[i] == '{';
+}
+
+json Verdict(const Result<sealed::Unsealed>& r) {
+  if (r)
+    return {{"ok", true},
+            {"reason", "Synced"},
+            {"message", "can be unsealed"},
+            {"keyIds", r->key_ids}};
+  return {{"ok", false},
+          {"reason", std::string(sealed::ReasonFor(r.error()))},
+          {"message", r.error().message()},
+          {"keyIds", json::array()}};
+}
+
+}  // namespace
+
+void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
+                 ApiLimits limits) {
+  auto limiter = std::make_shared<RateLimiter>(limits.per_second, limits.burst);
+
+  server.Handle("GET", "/v1/recipients", [&keys](const HttpRequestView& req) {
+    auto ks = keys.Keys();
+    auto accept = req.headers.find("accept");
+    if (accept != req.headers.end() &&
+        accept->second.find("text/plain") != std::string::npos) {
+      return HttpReply{
+          200, "text/plain; charset=utf-8", FormatRecipients(ks), {}};
+    }
+    json list = json::array();
+    for (const auto& k : ks) {
+      list.push_back({{"recipient", k.identity.recipient().ToString()},
+                      {"keyId", k.key_id},
+                      {"created", FormatRfc3339(k.created)}});
+    }
+    return JsonReply(200, {{"recipients", list}});
+  });
+
+  server.Handle("POST", "/v1/verify",
+                [&keys, limiter](const HttpRequestView& req) {
+                  if (!limiter->Allow()) return TooMany();
+                  auto obj = api::ParseSealedSecret(req.body);
+                  if (!obj) {
+                    return JsonReply(400, {{"ok", false},
+                                           {"reason", "Malformed"},
+                                           {"message", obj.error().message()}});
+                  }
+                  std::vector<X25519Identity> ids = keys.Identities();
+                  return JsonReply(200, Verdict(sealed::Unseal(*obj, ids)));
+                });
+
+  server.Handle(
+      "POST", "/v1/rewrap",
+      [&keys, &random, limiter](const HttpRequestView& req) {
+        if (!limiter->Allow()) return TooMany();
+        auto obj = api::ParseSealedSecret(req.body);
+        if (!obj) {
+          return JsonReply(400, {{"ok", false},
+                                 {"reason", "Malformed"},
+                                 {"message", obj.error().message()}});
+        }
+        auto newest = keys.Newest();
+        if (!newest) {
+          return JsonReply(503, {{"ok", false},
+                                 {"reason", "NoKeys"},
+                                 {"message", "the operator has no keys yet"}});
+        }
+        std::vector<X25519Identity> ids = keys.Identities();
+        std::vector<X25519Recipient> to = {newest->identity.recipient()};
+        auto out = sealed::Rewrap(*obj, ids, to, random);
+        if (!out) {
+          return JsonReply(
+              422, {{"ok", false},
+                    {"reason", std::string(sealed::ReasonFor(out.error()))},
+                    {"message", out.error().message()}});
+        }
+        bool as_json = WantsJson(req.body);
+        return HttpReply{
+            200,
+            as_json ? "application/json" : "application/yaml",
+            api::FormatSealedSecret(*out, as_json ? api::OutputFormat::kJson
+                                                  : api::OutputFormat::kYaml),
+            {}};
+      });
+}
+
+}  // namespace sealsync::op

@@ -1,0 +1,101 @@
+#include "operator/controller.h"
+
+namespace sealsync::op {
+
+bool IsTerminal(const Error& error) {
+  switch (error.code()) {
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kPermissionDenied:
+    case ErrorCode::kDataLoss:
+    case ErrorCode::kFailedPrecondition:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Controller::Controller(std::string name, kube::WorkQueue& queue,
+                       Reconciler& reconciler, Registry& metrics,
+                       ControllerHooks hooks, int workers)
+    : name_(std::move(name)),
+      queue_(queue),
+      reconciler_(reconciler),
+      hooks_(std::move(hooks)),
+      workers_(std::max(1, workers)),
+      reconciles_(
+          metrics.AddCounter("sealsync_reconciles_total",
+                             "Reconciles finished, by controller and result.",
+                             {"controller", "result"})),
+      duration_(metrics.AddHistogram(
+          "sealsync_reconcile_duration_seconds", "Time spent in one reconcile.",
+          {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+          {"controller"})),
+      depth_(metrics.AddGauge("sealsync_queue_depth",
+                              "Keys waiting in the work queue.",
+                              {"controller"})) {}
+
+Controller::~Controller() { Stop(); }
+
+void Controller::Start() {
+  for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { Work(); });
+}
+
+void Controller::Stop() {
+  queue_.ShutDown();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+uint64_t Controller::Count(const std::string& result) const {
+  return static_cast<uint64_t>(reconciles_.Value({name_, result}));
+}
+
+void Controller::Work() {
+  while (auto key = queue_.Get()) {
+    depth_.Set(static_cast<double>(queue_.Len()), {name_});
+    Handle(*key);
+    queue_.Done(*key);
+  }
+}
+
+void Controller::Handle(const std::string& key) {
+  auto start = std::chrono::steady_clock::now();
+  Result<Action> r = reconciler_.Reconcile(key);
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  duration_.Observe(secs, {name_});
+  if (r) {
+    queue_.Forget(key);
+    reconciles_.Inc({name_, "success"});
+    if (r->requeue_after) queue_.AddAfter(key, *r->requeue_after);
+    if (hooks_.log) {
+      hooks_.log("debug", "reconciled",
+                 {{"controller", name_}, {"object", key}});
+    }
+    return;
+  }
+  const Error& e = r.error();
+  bool terminal = IsTerminal(e);
+  reconciles_.Inc({name_, terminal ? "terminal" : "error"});
+  if (hooks_.log) {
+    hooks_.log(terminal ? "warn" : "error",
+               terminal ? "reconcile failed; waiting for a change"
+                        : "reconcile failed; will retry",
+               {{"controller", name_},
+                {"object", key},
+                {"code", std::string(ErrorCodeName(e.code()))},
+                {"error", e.message()}});
+  }
+  if (terminal) {
+    queue_.Forget(key);
+    if (hooks_.warn) hooks_.warn(key, e);
+  } else {
+    queue_.AddRateLimited(key);
+  }
+}
+
+}  // namespace sealsync::op

@@ -1,0 +1,84 @@
+// A Controller runs a Reconciler over the keys of a WorkQueue with N workers.
+// It is the one place that logs, counts metrics and emits Events:
+//
+//   Reconcile(key) -> Action      requeue after Action's delay, if any; the
+//                                 key's backoff is forgotten
+//   Reconcile(key) -> Error       the error policy reads its code:
+//     terminal (IsTerminal)       Warning Event, no requeue: wait for a change
+//     transient                   requeue with per-key exponential backoff
+//
+// The queue guarantees one key is never reconciled by two workers at once.
+// Stop() lets in-flight reconciles finish. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lib/kube/work_queue.h"
+#include "operator/metrics.h"
+#include "sealsync/error.h"
+#include "sealsync/kube.h"
+
+namespace sealsync::op {
+
+struct Action {
+  std::optional<std::chrono::milliseconds> requeue_after;
+  static Action AwaitChange() { return {}; }
+  static Action RequeueAfter(std::chrono::milliseconds d) { return {d}; }
+};
+
+class Reconciler {
+ public:
+  virtual ~Reconciler() = default;
+  virtual Result<Action> Reconcile(const std::string& key) = 0;
+};
+
+// Terminal codes: the spec or data is wrong, retrying cannot help.
+bool IsTerminal(const Error& error);
+
+// What the controller reports through; each may be empty.
+struct ControllerHooks {
+  // Logs one line; fields are already safe to log (keys, reasons, messages
+  // built from Errors, which never carry secret values).
+  std::function<void(
+      std::string_view level, std::string_view msg,
+      const std::vector<std::pair<std::string, std::string>>& fields)>
+      log;
+  // Emits a Warning Event for the object behind `key`.
+  std::function<void(const std::string& key, const Error& error)> warn;
+};
+
+class Controller {
+ public:
+  Controller(std::string name, kube::WorkQueue& queue, Reconciler& reconciler,
+             Registry& metrics, ControllerHooks hooks, int workers);
+  ~Controller();
+
+  void Start();
+  // Shuts the queue down and joins the workers after their current item.
+  void Stop();
+
+  // Reconciles finished, by result ("success", "error", "terminal").
+  uint64_t Count(const std::string& result) const;
+
+ private:
+  void Work();
+  void Handle(const std::string& key);
+
+  std::string name_;
+  kube::WorkQueue& queue_;
+  Reconciler& reconciler_;
+  ControllerHooks hooks_;
+  int workers_;
+  Counter& reconciles_;
+  Histogram& duration_;
+  Gauge& depth_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace sealsync::op

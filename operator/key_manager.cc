@@ -1,0 +1,153 @@
+#include "operator/key_manager.h"
+
+#include "lib/base/base64.h"
+#include "lib/base/time_format.h"
+#include "lib/format/armor.h"
+#include "sealsync/names.h"
+
+namespace sealsync::op {
+namespace {
+
+// Reads a SealingKey from a key Secret; nullopt if it is not one.
+std::optional<SealingKey> FromSecret(const kube::Json& s) {
+  if (!s.contains("data") || !s["data"].contains(names::kKeySecretDataKey)) {
+    return std::nullopt;
+  }
+  auto file = Base64Decode(
+      s["data"][std::string(names::kKeySecretDataKey)].get<std::string>());
+  if (!file) return std::nullopt;
+  auto ids = ParseIdentityFile(AsString(*file));
+  SecureWipe(file->data(), file->size());
+  if (!ids || ids->size() != 1) return std::nullopt;
+  const kube::Json& meta = s["metadata"];
+  std::string created;
+  if (meta.contains("annotations") &&
+      meta["annotations"].contains(names::kKeyCreatedAnnotation)) {
+    created = meta["annotations"][std::string(names::kKeyCreatedAnnotation)];
+  } else {
+    created = meta.value("creationTimestamp", "");
+  }
+  auto t = ParseRfc3339(created);
+  SealingKey key{(*ids)[0], (*ids)[0].recipient().KeyId(),
+                 t.value_or(std::chrono::system_clock::time_point{})};
+  return key;
+}
+
+}  // namespace
+
+std::string FormatRecipients(const std::vector<SealingKey>& keys) {
+  std::string out =
+      "# sealsync sealing keys, newest first; seal with the first\n";
+  for (const auto& k : keys) {
+    out += "# " + k.key_id + " created " + FormatRfc3339(k.created) + "\n";
+    out += k.identity.recipient().ToString() + "\n";
+  }
+  return out;
+}
+
+KeyManager::KeyManager(kube::Client& client, const kube::Store& key_secrets,
+                       KeyRing& ring, const Clock& clock, Random& random,
+                       KeyManagerOptions options)
+    : client_(client),
+      key_secrets_(key_secrets),
+      ring_(ring),
+      clock_(clock),
+      random_(random),
+      options_(std::move(options)) {}
+
+int KeyManager::Load() {
+  std::vector<SealingKey> keys;
+  int bad = 0;
+  for (const auto& s : key_secrets_.List()) {
+    if (auto k = FromSecret(*s)) {
+      keys.push_back(std::move(*k));
+    } else {
+      ++bad;
+    }
+  }
+  ring_.Set(std::move(keys));
+  return bad;
+}
+
+Result<SealingKey> KeyManager::CreateKey() {
+  X25519Identity id = X25519Identity::Generate(random_);
+  SealingKey key{id, id.recipient().KeyId(), clock_.WallNow()};
+  std::string created = FormatRfc3339(key.created);
+  std::string name = std::string(names::kKeySecretPrefix) + key.key_id;
+  if (options_.break_glass) {
+    std::string file = FormatIdentityFile(id, created);
+    const AgeRecipient* rs[] = {&*options_.break_glass};
+    auto enc = AgeEncrypt(AsBytes(file), rs, random_);
+    SecureWipe(file.data(), file.size());
+    if (!enc) return std::unexpected(enc.error().Wrap("sealing key backup"));
+    kube::Json cm = {
+        {"apiVersion", "v1"},
+        {"kind", "ConfigMap"},
+        {"metadata",
+         {{"name", names::kKeyBackupConfigMap}, {"namespace", options_.ns}}},
+        {"data", {{key.key_id + ".age", format::Armor(*enc)}}}};
+    auto w = client_.Apply(kube::kConfigMaps, cm,
+                           {std::string(names::kFieldManager), true});
+    if (!w)
+      return std::unexpected(
+          w.error().Wrap("writing the key backup (key not created)"));
+  }
+  std::string file = FormatIdentityFile(id, created);
+  kube::Json secret = {
+      {"apiVersion", "v1"},
+      {"kind", "Secret"},
+      {"type", "Opaque"},
+      {"metadata",
+       {{"name", name},
+        {"namespace", options_.ns},
+        {"labels",
+         {{names::kSealingKeyLabel, "true"},
+          {names::kManagedByLabel, names::kManagedByValue}}},
+        {"annotations",
+         {{names::kKeyCreatedAnnotation, created},
+          {names::kKeyIdAnnotation, key.key_id}}}}},
+      {"data", {{names::kKeySecretDataKey, Base64Encode(AsBytes(file))}}}};
+  SecureWipe(file.data(), file.size());
+  auto c = client_.Create(kube::kSecrets, secret);
+  if (!c)
+    return std::unexpected(
+        c.error().Wrap("creating sealing key Secret " + name));
+  return key;
+}
+
+Result<std::optional<std::chrono::milliseconds>> KeyManager::Rotate() {
+  Load();
+  auto newest = ring_.Newest();
+  auto now = clock_.WallNow();
+  bool renew_on = options_.renewal.count() > 0;
+  bool due = !newest || (renew_on && now - newest->created >= options_.renewal);
+  if (due) {
+    auto key = CreateKey();
+    if (!key) return std::unexpected(key.error());
+    auto keys = ring_.Keys();
+    keys.push_back(std::move(*key));
+    ring_.Set(std::move(keys));
+    newest = ring_.Newest();
+  }
+  if (auto p = Publish(); !p) return std::unexpected(p.error());
+  if (!renew_on) return std::optional<std::chrono::milliseconds>();
+  auto next = newest->created + options_.renewal - now;
+  return std::optional<std::chrono::milliseconds>(
+      std::max(std::chrono::duration_cast<std::chrono::milliseconds>(next),
+               std::chrono::milliseconds(1000)));
+}
+
+Result<bool> KeyManager::Publish() {
+  kube::Json cm = {
+      {"apiVersion", "v1"},
+      {"kind", "ConfigMap"},
+      {"metadata",
+       {{"name", names::kRecipientsConfigMap}, {"namespace", options_.ns}}},
+      {"data", {{names::kRecipientsDataKey, FormatRecipients(ring_.Keys())}}}};
+  auto w = client_.Apply(kube::kConfigMaps, cm,
+                         {std::string(names::kFieldManager), true});
+  if (!w) return std::unexpected(w.error().Wrap("publishing recipients"));
+  return true;
+}
+
+}  // namespace sealsync::op

@@ -1,0 +1,65 @@
+// The KeyManager owns the sealing keys in the operator's namespace:
+//
+//   - Load(): reads every Secret labelled sealsync.dev/sealing-key (from the
+//     watcher's Store) into the KeyRing. Any replica.
+//   - Rotate(): leader only. Generates a key when there is none or the
+//     newest is older than the renewal period (0 = never), writing first the
+//     break-glass backup (if configured), then the key Secret, so no key is
+//     ever active without its backup. Then publishes the recipients
+//     ConfigMap, newest first.
+//
+// Keys never appear in logs or errors and are only written to Secrets in the
+// operator's namespace. Not thread-safe: call from one thread.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "lib/kube/store.h"
+#include "operator/key_ring.h"
+#include "sealsync/clock.h"
+#include "sealsync/kube.h"
+#include "sealsync/random.h"
+
+namespace sealsync::op {
+
+struct KeyManagerOptions {
+  std::string ns;  // the operator's namespace
+  std::chrono::milliseconds renewal{std::chrono::hours(720)};  // 0: never
+  std::optional<X25519Recipient> break_glass;
+};
+
+class KeyManager {
+ public:
+  KeyManager(kube::Client& client, const kube::Store& key_secrets,
+             KeyRing& ring, const Clock& clock, Random& random,
+             KeyManagerOptions options);
+
+  // Replaces the ring's keys with those in the Store. Returns how many
+  // Secrets could not be parsed (they are skipped; never fatal).
+  int Load();
+
+  // Leader only. Creates a key if due, publishes recipients. Returns the time
+  // until the next key is due (or nullopt when renewal is off).
+  Result<std::optional<std::chrono::milliseconds>> Rotate();
+
+  // Writes the recipients ConfigMap from the ring (server-side apply).
+  Result<bool> Publish();
+
+ private:
+  Result<SealingKey> CreateKey();
+
+  kube::Client& client_;
+  const kube::Store& key_secrets_;
+  KeyRing& ring_;
+  const Clock& clock_;
+  Random& random_;
+  KeyManagerOptions options_;
+};
+
+// The recipients file published in the ConfigMap: "# <key id> created <time>"
+// then the recipient, newest first.
+std::string FormatRecipients(const std::vector<SealingKey>& keys);
+
+}  // namespace sealsync::op

@@ -1,0 +1,39 @@
+// A KeyRing holds the operator's sealing keys, newest first. The key
+// manager replaces them; reconcilers and API handlers read snapshots.
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sealsync/age.h"
+
+namespace sealsync::op {
+
+struct SealingKey {
+  X25519Identity identity;
+  std::string key_id;
+  std::chrono::system_clock::time_point created;
+};
+
+class KeyRing {
+ public:
+  // Replaces the keys; they are sorted newest first here.
+  void Set(std::vector<SealingKey> keys);
+  std::vector<SealingKey> Keys() const;
+  std::vector<X25519Identity> Identities() const;
+  std::optional<SealingKey> Newest() const;
+  size_t Size() const;
+  // Bumped by every Set() that changes the set of key ids.
+  uint64_t generation() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<SealingKey> keys_;
+  uint64_t generation_ = 0;
+};
+
+}  // namespace sealsync::op

@@ -1,0 +1,262 @@
+#include "operator/operator.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "lib/kube/event_recorder.h"
+#include "lib/kube/leader_elector.h"
+#include "lib/kube/store.h"
+#include "lib/kube/watcher.h"
+#include "lib/kube/work_queue.h"
+#include "operator/api_handlers.h"
+#include "operator/controller.h"
+#include "operator/http_server.h"
+#include "operator/key_manager.h"
+#include "operator/key_ring.h"
+#include "operator/log.h"
+#include "operator/metrics.h"
+#include "operator/sealed_secret_reconciler.h"
+#include "sealsync/clock.h"
+#include "sealsync/names.h"
+#include "sealsync/sealed_secret.h"
+
+namespace sealsync::op {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A watcher running on its own thread until `stop`.
+struct WatchLoop {
+  std::unique_ptr<kube::Watcher> watcher;
+  std::thread thread;
+};
+
+// Sleeps until `d` passes or `stop` (polled every 100 ms).
+void SleepFor(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
+  auto until = std::chrono::steady_clock::now() + d;
+  while (!stop.load() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(100ms, d));
+  }
+}
+
+void LogError(std::string_view msg, const Error& e) {
+  Log("error", msg,
+      {{"code", std::string(ErrorCodeName(e.code()))}, {"error", e.message()}});
+}
+
+}  // namespace
+
+Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
+  auto client_or = kube::NewClient(opts.rest);
+  if (!client_or) return std::unexpected(client_or.error());
+  kube::Client& client = **client_or;
+  const Clock& clock = SystemClock();
+  Registry metrics;
+  Gauge& key_count =
+      metrics.AddGauge("sealsync_sealing_keys", "Sealing keys held.");
+  Gauge& key_age = metrics.AddGauge("sealsync_newest_key_age_seconds",
+                                    "Age of the newest sealing key.");
+  Gauge& leader_gauge =
+      metrics.AddGauge("sealsync_leader", "1 if this replica leads.");
+  Counter& watch_errors =
+      metrics.AddCounter("sealsync_watch_errors_total",
+                         "Watch errors recovered from, by kind.", {"kind"});
+
+  // Caches.
+  kube::Store sealed_store, secret_store, key_store;
+  KeyRing ring;
+  kube::WorkQueue queue(clock);
+  KeyManager keys(client, key_store, ring, clock, SystemRandom(),
+                  {opts.ns, opts.key_renewal, opts.break_glass});
+
+  kube::EventRecorder recorder(
+      client, clock, {.reporting_instance = opts.identity},
+      [](const Error& e) { LogError("event write failed", e); });
+
+  std::atomic<bool> watch_stop{false};
+  std::vector<WatchLoop> loops;
+  auto watch = [&](const kube::Resource& r, const std::string& ns,
+                   std::string selector, kube::Store& store, std::string kind,
+                   kube::Watcher::EventFn fn) {
+    kube::WatchOptions sel;
+    sel.label_selector = std::move(selector);
+    WatchLoop loop;
+    loop.watcher = std::make_unique<kube::Watcher>(
+        client, r, ns, sel, store, std::move(fn),
+        [&watch_errors, kind](const Error& e) {
+          watch_errors.Inc({kind});
+          Log("warn", "watch error; recovering",
+              {{"kind", kind}, {"error", e.message()}});
+        });
+    kube::Watcher* w = loop.watcher.get();
+    loop.thread = std::thread([w, &watch_stop] { w->Run(watch_stop); });
+    loops.push_back(std::move(loop));
+  };
+  std::vector<std::string> namespaces = opts.watch_namespaces;
+  if (namespaces.empty()) namespaces.push_back("");  // all
+  auto enqueue = [&queue](kube::WatchEventType, const std::string& key,
+                          const kube::ObjectPtr&) { queue.Add(key); };
+  std::string managed = std::string(names::kManagedByLabel) + "=" +
+                        std::string(names::kManagedByValue);
+  for (const auto& ns : namespaces) {
+    watch(kSealedSecrets, ns, "", sealed_store, "SealedSecret", enqueue);
+    watch(kube::kSecrets, ns, managed, secret_store, "Secret", enqueue);
+  }
+  uint64_t ring_generation = 0;
+  std::mutex ring_mu;
+  auto reload_keys = [&] {
+    std::lock_guard<std::mutex> lock(ring_mu);
+    int bad = keys.Load();
+    if (bad > 0)
+      Log("warn", "skipped unreadable sealing key Secrets",
+          {{"count", std::to_string(bad)}});
+    key_count.Set(static_cast<double>(ring.Size()));
+    if (ring.generation() != ring_generation) {
+      ring_generation = ring.generation();
+      Log("info", "sealing keys changed",
+          {{"keys", std::to_string(ring.Size())}});
+      for (const auto& k : sealed_store.Keys())
+        queue.Add(k);  // NoMatchingKey may clear
+    }
+  };
+  watch(kube::kSecrets, opts.ns, std::string(names::kSealingKeyLabel),
+        key_store, "SealingKey",
+        [&](kube::WatchEventType, const std::string&, const kube::ObjectPtr&) {
+          reload_keys();
+        });
+
+  // HTTP: health and metrics; the public API.
+  std::atomic<bool> leading{false};
+  auto synced = [&] {
+    return sealed_store.HasSynced() && secret_store.HasSynced() &&
+           key_store.HasSynced();
+  };
+  HttpServer health(opts.health_address, opts.health_port);
+  health.Handle("GET", "/healthz", [](const HttpRequestView&) {
+    return HttpReply{200, "text/plain", "ok\n", {}};
+  });
+  health.Handle("GET", "/readyz", [&](const HttpRequestView&) {
+    if (!synced())
+      return HttpReply{503, "text/plain", "caches not synced\n", {}};
+    return HttpReply{
+        200, "text/plain", leading ? "ok: leader\n" : "ok: standby\n", {}};
+  });
+  health.Handle("GET", "/metrics", [&](const HttpRequestView&) {
+    auto newest = ring.Newest();
+    if (newest) {
+      key_age.Set(
+          std::chrono::duration<double>(clock.WallNow() - newest->created)
+              .count());
+    }
+    return HttpReply{200, "text/plain; version=0.0.4", metrics.Render(), {}};
+  });
+  HttpServer api(opts.api_address, opts.api_port);
+  RegisterApi(api, ring, SystemRandom());
+  auto hp = health.Start();
+  if (!hp) return std::unexpected(hp.error().Wrap("health server"));
+  auto ap = api.Start();
+  if (!ap) return std::unexpected(ap.error().Wrap("API server"));
+  Log("info", "serving",
+      {{"health", opts.health_address + ":" + std::to_string(*hp)},
+       {"api", opts.api_address + ":" + std::to_string(*ap)}});
+
+  // The controller and key rotation run only while leading.
+  SealedSecretReconciler reconciler(client, sealed_store, secret_store, ring,
+                                    clock);
+  ControllerHooks hooks;
+  hooks.log = [](std::string_view level, std::string_view msg,
+                 const LogFields& f) { Log(level, msg, f); };
+  hooks.warn = [&](const std::string& key, const Error& e) {
+    auto obj = sealed_store.Get(key);
+    if (!obj) return;
+    recorder.Record(
+        kube::ObjectReference::Of(*obj), kube::EventType::kWarning,
+        IsTerminal(e) ? std::string(sealed::ReasonFor(e)) : "ReconcileError",
+        "Unseal", e.message());
+  };
+  Controller controller("sealedsecret", queue, reconciler, metrics, hooks,
+                        opts.workers);
+  std::atomic<bool> work_stop{false};
+  std::thread rotation;
+  std::atomic<bool> lost{false};
+
+  auto start_leading = [&] {
+    leading = true;
+    leader_gauge.Set(1);
+    Log("info", "leading: starting workers", {{"identity", opts.identity}});
+    rotation = std::thread([&] {
+      // Keys first: wait for the key cache, then create or renew.
+      while (!work_stop && !key_store.HasSynced()) SleepFor(100ms, work_stop);
+      bool started = false;
+      while (!work_stop) {
+        auto next = keys.Rotate();
+        if (!next) {
+          LogError("key rotation failed; retrying", next.error());
+          SleepFor(5s, work_stop);
+          continue;
+        }
+        reload_keys();
+        if (!started) {
+          while (!work_stop && !synced()) SleepFor(100ms, work_stop);
+          for (const auto& k : sealed_store.Keys()) queue.Add(k);
+          controller.Start();
+          started = true;
+        }
+        SleepFor(next->value_or(std::chrono::hours(24)), work_stop);
+      }
+    });
+  };
+  auto stop_working = [&] {
+    work_stop = true;
+    if (rotation.joinable()) rotation.join();
+    controller.Stop();  // finishes in-flight reconciles
+  };
+
+  std::unique_ptr<kube::LeaderElector> elector;
+  std::thread election;
+  std::atomic<bool> election_stop{false};
+  if (opts.leader_elect) {
+    kube::LeaderCallbacks cb;
+    cb.on_started_leading = [&] { start_leading(); };
+    cb.on_stopped_leading = [&] {
+      leading = false;
+      leader_gauge.Set(0);
+      if (!stop) lost = true;
+    };
+    cb.on_new_leader = [](const std::string& id) {
+      Log("info", "leader", {{"identity", id}});
+    };
+    cb.on_error = [](const Error& e) {
+      Log("warn", "lease error", {{"error", e.message()}});
+    };
+    kube::LeaderElectionConfig lc{opts.ns,
+                                  std::string(names::kLeaseName),
+                                  opts.identity,
+                                  opts.lease_duration,
+                                  opts.renew_deadline,
+                                  opts.retry_period,
+                                  true};
+    auto e = kube::LeaderElector::New(client, clock, lc, cb);
+    if (!e) return std::unexpected(e.error());
+    elector = std::move(*e);
+    election = std::thread([&] { elector->Run(election_stop); });
+  } else {
+    start_leading();
+  }
+
+  while (!stop && !lost) std::this_thread::sleep_for(100ms);
+  Log("info", lost ? "leadership lost: stopping" : "shutting down");
+  stop_working();  // in-flight reconciles finish before the Lease goes
+  election_stop = true;
+  if (election.joinable()) election.join();  // releases the Lease
+  watch_stop = true;
+  for (auto& l : loops) l.thread.join();
+  recorder.Flush();
+  health.Stop();
+  api.Stop();
+  if (lost) return MakeError(ErrorCode::kAborted, "leader election lost");
+  return true;
+}
+
+}  // namespace sealsync::op

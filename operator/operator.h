@@ -1,0 +1,49 @@
+// The Operator wires everything together: watchers and stores for
+// SealedSecrets, the Secrets it manages and its sealing keys; the key manager;
+// leader election; the SealedSecret controller; the health/metrics and API
+// HTTP servers; the event recorder. main.cc only parses flags into
+// OperatorOptions and calls Run().
+//
+// Lifecycle: Start() begins watching and serving at once (a standby keeps its
+// caches warm and answers the API); when this replica leads (or leader
+// election is off) it loads or creates keys and starts the workers. Stop()
+// (SIGTERM) finishes in-flight reconciles, releases the Lease and flushes
+// Events. Losing the Lease while leading stops the workers and makes Run()
+// return kAborted, so the process exits and restarts cleanly.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sealsync/age.h"
+#include "sealsync/kube.h"
+
+namespace sealsync::op {
+
+struct OperatorOptions {
+  kube::RestConfig rest;
+  std::string ns;                             // keys, Lease, ConfigMaps
+  std::vector<std::string> watch_namespaces;  // empty: all
+  int workers = 2;
+  std::chrono::milliseconds key_renewal{std::chrono::hours(720)};
+  bool leader_elect = true;
+  std::string identity;  // Lease holder and Event reporting instance
+  std::string health_address = "0.0.0.0";
+  uint16_t health_port = 8081;  // /healthz /readyz /metrics
+  std::string api_address = "0.0.0.0";
+  uint16_t api_port = 8080;  // /v1/...
+  std::optional<X25519Recipient> break_glass;
+  std::chrono::seconds lease_duration{15};
+  std::chrono::milliseconds renew_deadline{10000};
+  std::chrono::milliseconds retry_period{2000};
+};
+
+// Runs the operator until `stop` becomes true (returns true) or leadership
+// is lost (kAborted). kUnavailable if the HTTP ports cannot be bound.
+Result<bool> Run(const OperatorOptions& options, const std::atomic<bool>& stop);
+
+}  // namespace sealsync::op

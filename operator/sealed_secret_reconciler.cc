@@ -1,0 +1,238 @@
+#include "operator/sealed_secret_reconciler.h"
+
+#include "lib/base/base64.h"
+#include "lib/base/time_format.h"
+#include "sealsync/names.h"
+#include "sealsync/sealed_secret.h"
+
+namespace sealsync::op {
+namespace {
+
+using kube::Json;
+
+std::string Str(const Json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+// API errors that a later retry can fix (RBAC granted, namespace created)
+// are transient even when their code looks terminal.
+Error Transient(const Error& e, const std::string& context) {
+  ErrorCode c = e.code();
+  if (c == ErrorCode::kNotFound || c == ErrorCode::kPermissionDenied)
+    c = ErrorCode::kUnavailable;
+  return Error(c, context + ": " + e.message());
+}
+
+}  // namespace
+
+Json RenderSecret(const api::Secret& secret, const Json& owner) {
+  Json labels = Json::object();
+  for (const auto& [k, v] : secret.metadata.labels) labels[k] = v;
+  labels[std::string(names::kManagedByLabel)] = names::kManagedByValue;
+  Json meta = {{"name", secret.metadata.name},
+               {"namespace", secret.metadata.ns},
+               {"labels", labels},
+               {"ownerReferences",
+                {{{"apiVersion", Str(owner, "apiVersion")},
+                  {"kind", Str(owner, "kind")},
+                  {"name", Str(owner["metadata"], "name")},
+                  {"uid", Str(owner["metadata"], "uid")},
+                  {"controller", true},
+                  {"blockOwnerDeletion", true}}}}};
+  if (!secret.metadata.annotations.empty()) {
+    Json ann = Json::object();
+    for (const auto& [k, v] : secret.metadata.annotations) ann[k] = v;
+    meta["annotations"] = ann;
+  }
+  Json data = Json::object();
+  for (const auto& [k, v] : secret.data)
+    data[k] = Base64Encode(ByteView(v.data(), v.size()));
+  Json out = {{"apiVersion", "v1"},
+              {"kind", "Secret"},
+              {"metadata", meta},
+              {"type", secret.type.empty() ? "Opaque" : secret.type},
+              {"data", data}};
+  if (secret.immutable) out["immutable"] = *secret.immutable;
+  return out;
+}
+
+bool SecretMatches(const Json& observed, const Json& desired) {
+  Json od = observed.value("data", Json::object());
+  if (od != desired["data"]) return false;
+  if (observed.value("type", "Opaque") != desired["type"]) return false;
+  if (desired.contains("immutable") &&
+      observed.value("immutable", false) != desired["immutable"]) {
+    return false;
+  }
+  const Json& om = observed["metadata"];
+  for (const char* field : {"labels", "annotations"}) {
+    if (!desired["metadata"].contains(field)) continue;
+    for (const auto& [k, v] : desired["metadata"][field].items()) {
+      if (!om.contains(field) || !om[field].contains(k) || om[field][k] != v)
+        return false;
+    }
+  }
+  std::string uid = desired["metadata"]["ownerReferences"][0]["uid"];
+  for (const auto& ref : om.value("ownerReferences", Json::array())) {
+    if (Str(ref, "uid") == uid && ref.value("controller", false)) return true;
+  }
+  return false;
+}
+
+bool OwnedBy(const Json& secret, const Json& owner) {
+  const Json& m = secret["metadata"];
+  std::string uid = Str(owner["metadata"], "uid");
+  if (m.contains("ownerReferences")) {
+    for (const auto& ref : m["ownerReferences"]) {
+      if (Str(ref, "uid") == uid && ref.value("controller", false)) return true;
+    }
+  }
+  // Written by sealsync for an earlier SealedSecret of the same name.
+  return m.contains("labels") &&
+         m["labels"].value(std::string(names::kManagedByLabel), "") ==
+             names::kManagedByValue;
+}
+
+SealedSecretReconciler::SealedSecretReconciler(kube::Client& client,
+                                               const kube::Store& sealed,
+                                               const kube::Store& secrets,
+                                               const KeyRing& keys,
+                                               const Clock& clock)
+    : client_(client),
+      sealed_(sealed),
+      secrets_(secrets),
+      keys_(keys),
+      clock_(clock) {}
+
+Result<std::optional<Json>> SealedSecretReconciler::Observed(
+    const std::string& key) {
+  if (auto cached = secrets_.Get(key)) return std::optional<Json>(*cached);
+  auto got = client_.Get(kube::kSecrets, kube::SplitKey(key));
+  if (got) return std::optional<Json>(std::move(*got));
+  if (got.error().code() == ErrorCode::kNotFound) return std::optional<Json>();
+  return std::unexpected(Transient(got.error(), "reading Secret " + key));
+}
+
+Result<bool> SealedSecretReconciler::Write(const std::optional<Json>& observed,
+                                           const Json& desired) {
+  std::string id = Str(desired["metadata"], "namespace") + "/" +
+                   Str(desired["metadata"], "name");
+  kube::ApplyOptions apply{std::string(names::kFieldManager), true};
+  if (observed && observed->value("immutable", false)) {
+    // An immutable Secret cannot change: replace it.
+    kube::DeleteOptions del;
+    del.precondition_uid = Str((*observed)["metadata"], "uid");
+    auto d = client_.Delete(kube::kSecrets, kube::SplitKey(id), del);
+    if (!d && d.error().code() != ErrorCode::kNotFound) {
+      return std::unexpected(
+          Transient(d.error(), "replacing immutable Secret " + id));
+    }
+  }
+  auto w = client_.Apply(kube::kSecrets, desired, apply);
+  if (!w) return std::unexpected(Transient(w.error(), "writing Secret " + id));
+  // Keys added by hand are not ours to keep: the derived Secret is exactly
+  // what the SealedSecret says.
+  Json extra = Json::object();
+  Json written = w->value("data", Json::object());
+  for (const auto& [k, _] : written.items()) {
+    if (!desired["data"].contains(k)) extra[k] = nullptr;
+  }
+  if (!extra.empty()) {
+    auto p = client_.MergePatch(kube::kSecrets, kube::SplitKey(id),
+                                {{"data", extra}});
+    if (!p)
+      return std::unexpected(Transient(p.error(), "trimming Secret " + id));
+  }
+  return true;
+}
+
+Result<bool> SealedSecretReconciler::UpdateStatus(
+    const Json& obj, const Error* error, std::string_view reason_in,
+    const std::vector<std::string>& key_ids) {
+  const Json& meta = obj["metadata"];
+  int64_t generation = meta.value("generation", int64_t{0});
+  std::string status = error ? "False" : "True";
+  std::string reason(error ? reason_in : names::kReasonSynced);
+  std::string message = error ? error->message() : "Secret is up to date";
+  Json old = obj.value("status", Json::object());
+  std::string transition = FormatRfc3339(clock_.WallNow());
+  for (const auto& c : old.value("conditions", Json::array())) {
+    if (c.value("type", "") == names::kConditionReady &&
+        c.value("status", "") == status) {
+      transition = c.value("lastTransitionTime", transition);
+    }
+  }
+  Json cond = {{"type", names::kConditionReady},
+               {"status", status},
+               {"reason", reason},
+               {"message", message},
+               {"observedGeneration", generation},
+               {"lastTransitionTime", transition}};
+  Json desired = {{"observedGeneration", generation},
+                  {"conditions", Json::array({cond})}};
+  if (!error)
+    desired["keyIds"] = key_ids;
+  else if (old.contains("keyIds"))
+    desired["keyIds"] = old["keyIds"];
+  if (old == desired) return true;
+  auto p = client_.MergePatch(kSealedSecrets,
+                              {Str(meta, "namespace"), Str(meta, "name")},
+                              {{"status", desired}}, true);
+  if (!p) return std::unexpected(Transient(p.error(), "writing status"));
+  return true;
+}
+
+Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
+  kube::ObjectPtr obj = sealed_.Get(key);
+  if (!obj) return Action::AwaitChange();  // deleted: the GC removes its Secret
+  auto parsed = api::ParseSealedSecret(obj->dump());
+  std::string id = "SealedSecret " + key;
+  if (!parsed) {
+    Error e(ErrorCode::kInvalidArgument, id + ": " + parsed.error().message());
+    if (auto s = UpdateStatus(*obj, &e, sealed::kReasonMalformed, {}); !s) {
+      return std::unexpected(s.error());
+    }
+    return std::unexpected(e);
+  }
+  std::vector<X25519Identity> keys = keys_.Identities();
+  auto unsealed = sealed::Unseal(*parsed, keys);
+  if (!unsealed) {
+    const Error& e = unsealed.error();
+    if (auto s = UpdateStatus(*obj, &e, sealed::ReasonFor(e), {}); !s) {
+      return std::unexpected(s.error());
+    }
+    return std::unexpected(unsealed.error());
+  }
+  auto observed = Observed(key);
+  if (!observed) return std::unexpected(observed.error());
+  if (*observed && !OwnedBy(**observed, *obj)) {
+    const Json& ann = (*obj)["metadata"].value("annotations", Json::object());
+    if (ann.value(std::string(names::kAdoptAnnotation), "") != "true") {
+      Error e(ErrorCode::kFailedPrecondition,
+              id + ": Secret " + key +
+                  " exists and is not managed by sealsync; annotate the "
+                  "SealedSecret with " +
+                  std::string(names::kAdoptAnnotation) +
+                  "=true to take it over");
+      if (auto s = UpdateStatus(*obj, &e, names::kReasonTargetNotOwned, {});
+          !s) {
+        return std::unexpected(s.error());
+      }
+      return std::unexpected(e);
+    }
+  }
+  Json desired = RenderSecret(unsealed->secret, *obj);
+  if (!*observed || !SecretMatches(**observed, desired)) {
+    if (auto w = Write(*observed, desired); !w) {
+      Error e(w.error().code(), id + ": " + w.error().message());
+      (void)UpdateStatus(*obj, &e, names::kReasonWriteFailed, {});
+      return std::unexpected(e);
+    }
+  }
+  if (auto s = UpdateStatus(*obj, nullptr, "", unsealed->key_ids); !s) {
+    return std::unexpected(s.error());
+  }
+  return Action::AwaitChange();
+}
+
+}  // namespace sealsync::op

@@ -1,0 +1,61 @@
+// SealedSecretReconciler: SealedSecret -> Secret of the same name and
+// namespace. Level-based, in four steps:
+//   1. read the SealedSecret and the Secret (cache of Secrets labelled as
+//      ours; a GET when the cache has none, to see a Secret we do not own);
+//   2. unseal and render the desired Secret (pure: RenderSecret);
+//   3. if it differs from the observed one, one server-side apply with the
+//      fixed field manager (delete + apply for an immutable Secret);
+//   4. write status once, only if it changed.
+// A failure to unseal, or a target Secret that is not ours, leaves any
+// existing Secret untouched, sets Ready=False with the reason and returns a
+// terminal error. Thread-safe (no mutable state of its own).
+#pragma once
+
+#include "lib/kube/store.h"
+#include "operator/controller.h"
+#include "operator/key_ring.h"
+#include "sealsync/api.h"
+#include "sealsync/clock.h"
+#include "sealsync/kube.h"
+
+namespace sealsync::op {
+
+inline const kube::Resource kSealedSecrets{"sealsync.dev", "v1alpha1",
+                                           "sealedsecrets", true};
+
+// The Secret sealsync wants for `secret` (unsealed from `owner`), with the
+// managed-by label and a controller ownerReference to `owner`.
+kube::Json RenderSecret(const api::Secret& secret, const kube::Json& owner);
+
+// True if `observed` already has everything `desired` sets (data exactly).
+bool SecretMatches(const kube::Json& observed, const kube::Json& desired);
+
+// True if `secret` is controlled by `owner` or was written by sealsync for a
+// SealedSecret of the same name (recreated owner).
+bool OwnedBy(const kube::Json& secret, const kube::Json& owner);
+
+class SealedSecretReconciler final : public Reconciler {
+ public:
+  SealedSecretReconciler(kube::Client& client, const kube::Store& sealed,
+                         const kube::Store& secrets, const KeyRing& keys,
+                         const Clock& clock);
+  Result<Action> Reconcile(const std::string& key) override;
+
+ private:
+  Result<std::optional<kube::Json>> Observed(const std::string& key);
+  Result<bool> Write(const std::optional<kube::Json>& observed,
+                     const kube::Json& desired);
+  // Writes status if it differs; `error` nullptr means Ready=True, else
+  // Ready=False with `reason` and the error's message.
+  Result<bool> UpdateStatus(const kube::Json& obj, const Error* error,
+                            std::string_view reason,
+                            const std::vector<std::string>& key_ids);
+
+  kube::Client& client_;
+  const kube::Store& sealed_;
+  const kube::Store& secrets_;
+  const KeyRing& keys_;
+  const Clock& clock_;
+};
+
+}  // namespace sealsync::op

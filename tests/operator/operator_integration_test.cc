@@ -1,0 +1,365 @@
+// The operator binary against the real control plane: SealedSecrets become
+// Secrets, drift is undone, bad input is refused precisely and nothing good
+// is lost, keys and the API behave, two replicas elect one leader, SIGTERM
+// loses nothing, and the canary value never leaks.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+
+#include "lib/base/base64.h"
+#include "sealsync/names.h"
+#include "tests/operator/operator_env.h"
+
+namespace sealsync::testing {
+namespace {
+
+using kube::Json;
+using namespace std::chrono_literals;
+
+const kube::Resource kSealed{"sealsync.dev", "v1alpha1", "sealedsecrets", true};
+
+// Asserts the canary reached none of the places a user could read it.
+void ExpectNoCanary(OperatorEnv& env, const OperatorProcess& op) {
+  EXPECT_EQ(op.Log().find(kCanary), std::string::npos)
+      << "canary in the operator log";
+  EXPECT_EQ(env.EventsText().find(kCanary), std::string::npos)
+      << "canary in Events";
+  auto list = env.client().List(kSealed, env.ns(), {});
+  ASSERT_TRUE(list.has_value());
+  for (const auto& o : list->items) {
+    EXPECT_EQ(o.value("status", Json::object()).dump().find(kCanary),
+              std::string::npos)
+        << "canary in status";
+  }
+}
+
+bool ReadyIs(OperatorEnv& env, const std::string& name,
+             const std::string& status, const std::string& reason,
+             const std::string& ns = "") {
+  auto c = env.Ready(name, ns);
+  return c && (*c)["status"] == status && (*c)["reason"] == reason;
+}
+
+TEST(OperatorIntegration, SealedSecretBecomesSecretAndDriftIsUndone) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  OperatorEnv env(cp);
+  auto op = env.Start();
+  ASSERT_TRUE(op) << "operator did not start";
+  auto r = env.NewestRecipient();
+  ASSERT_TRUE(r);
+  Json ss = env.SealedSecret(
+      "db", {{"password", std::string(kCanary)}, {"user", "admin"}}, *r);
+  ss["spec"]["template"] = {{"type", "kubernetes.io/basic-auth"},
+                            {"metadata", {{"labels", {{"app", "billing"}}}}}};
+  ASSERT_TRUE(env.Apply(ss).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+    return env.SecretValue("db", "password") == std::string(kCanary);
+  }));
+  auto secret = env.client().Get(kube::kSecrets, {env.ns(), "db"});
+  ASSERT_TRUE(secret.has_value());
+  EXPECT_EQ((*secret)["type"], "kubernetes.io/basic-auth");
+  EXPECT_EQ((*secret)["metadata"]["labels"]["app"], "billing");
+  EXPECT_EQ(
+      (*secret)["metadata"]["labels"][std::string(names::kManagedByLabel)],
+      "sealsync");
+  EXPECT_EQ((*secret)["metadata"]["ownerReferences"][0]["kind"],
+            "SealedSecret");
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return ReadyIs(env, "db", "True", "Synced"); }));
+  auto obj = env.client().Get(kSealed, {env.ns(), "db"});
+  EXPECT_EQ((*obj)["status"]["observedGeneration"],
+            (*obj)["metadata"]["generation"]);
+  EXPECT_EQ((*obj)["status"]["keyIds"][0], r->KeyId());
+
+  // Deleted by hand: written again.
+  ASSERT_TRUE(
+      env.client().Delete(kube::kSecrets, {env.ns(), "db"}).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return env.SecretValue("db", "password") == std::string(kCanary);
+  }));
+  // Edited by hand (changed value, added key): restored exactly.
+  ASSERT_TRUE(
+      env.client()
+          .MergePatch(kube::kSecrets, {env.ns(), "db"},
+                      {{"data", {{"password", "aGFja2Vk"}, {"extra", "eA=="}}}})
+          .has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return env.SecretValue("db", "password") == std::string(kCanary) &&
+           !env.SecretValue("db", "extra").has_value();
+  }));
+  // SealedSecret deleted: the garbage collector takes the Secret.
+  ASSERT_TRUE(env.client().Delete(kSealed, {env.ns(), "db"}).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] { return !env.SecretValue("db", "user").has_value(); }, 60s));
+  ExpectNoCanary(env, *op);
+}
+
+TEST(OperatorIntegration, BadInputIsRefusedPreciselyAndNothingGoodIsLost) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  OperatorEnv env(cp);
+  auto op = env.Start();
+  ASSERT_TRUE(op);
+  auto r = env.NewestRecipient();
+  ASSERT_TRUE(r);
+  // A value sealed for namespace A copied into namespace B is refused there.
+  Json good = env.SealedSecret("app", {{"token", std::string(kCanary)}}, *r);
+  ASSERT_TRUE(env.Apply(good).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return ReadyIs(env, "app", "True", "Synced"); }));
+  Json elsewhere = good;
+  elsewhere["metadata"]["namespace"] = env.ns2();
+  ASSERT_TRUE(env.Apply(elsewhere).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+    return ReadyIs(env, "app", "False", "ScopeMismatch", env.ns2());
+  }));
+  EXPECT_FALSE(env.SecretValue("app", "token", env.ns2()).has_value());
+  // Strict scope binds the name too.
+  Json copied = good;
+  copied["metadata"]["name"] = "app-copy";
+  ASSERT_TRUE(env.Apply(copied).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return ReadyIs(env, "app-copy", "False", "ScopeMismatch"); }));
+  auto msg = env.Ready("app-copy")->value("message", "");
+  EXPECT_NE(msg.find("strict " + env.ns() + "/app"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("spec.encryptedData.token"), std::string::npos) << msg;
+  EXPECT_FALSE(env.SecretValue("app-copy", "token").has_value());
+
+  // Tampered after a good sync: Ready=False DecryptFailed, Secret kept.
+  Json tampered = good;
+  std::string v = tampered["spec"]["encryptedData"]["token"];
+  auto bytes = Base64Decode(v);
+  bytes->at(bytes->size() - 2) ^= 1;
+  tampered["spec"]["encryptedData"]["token"] = Base64Encode(*bytes);
+  ASSERT_TRUE(env.Apply(tampered).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return ReadyIs(env, "app", "False", "DecryptFailed"); }));
+  EXPECT_EQ(env.SecretValue("app", "token"), std::string(kCanary));
+
+  // Sealed for a key this operator does not hold: NoMatchingKey names it.
+  X25519Identity stranger = X25519Identity::Generate(SystemRandom());
+  ASSERT_TRUE(
+      env.Apply(env.SealedSecret("alien", {{"k", "v"}}, stranger.recipient()))
+          .has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return ReadyIs(env, "alien", "False", "NoMatchingKey"); }));
+  EXPECT_NE(env.Ready("alien")
+                ->value("message", "")
+                .find(stranger.recipient().KeyId()),
+            std::string::npos);
+
+  // An existing Secret that is not ours is left alone until adopted.
+  Json theirs = {{"apiVersion", "v1"},
+                 {"kind", "Secret"},
+                 {"metadata", {{"name", "legacy"}, {"namespace", env.ns()}}},
+                 {"stringData", {{"k", "theirs"}}}};
+  ASSERT_TRUE(env.client().Create(kube::kSecrets, theirs).has_value());
+  Json legacy = env.SealedSecret("legacy", {{"k", "ours"}}, *r);
+  ASSERT_TRUE(env.Apply(legacy).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return ReadyIs(env, "legacy", "False", "TargetNotOwned"); }));
+  EXPECT_EQ(env.SecretValue("legacy", "k"), "theirs");
+  legacy["metadata"]["annotations"] = {
+      {std::string(names::kAdoptAnnotation), "true"}};
+  ASSERT_TRUE(env.Apply(legacy).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] { return env.SecretValue("legacy", "k") == "ours"; }));
+
+  // Each failure produced a Warning Event with its reason.
+  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+    std::string ev = env.EventsText();
+    return ev.find("ScopeMismatch") != std::string::npos &&
+           ev.find("DecryptFailed") != std::string::npos &&
+           ev.find("NoMatchingKey") != std::string::npos;
+  }));
+  // Terminal errors wait for a change: no retry storm.
+  auto before = op->Get("/metrics");
+  std::this_thread::sleep_for(2s);
+  auto count = [](const std::string& m) {
+    size_t at = m.find(
+        "sealsync_reconciles_total{controller=\"sealedsecret\",result="
+        "\"terminal\"}");
+    return at == std::string::npos ? -1.0
+                                   : std::stod(m.substr(m.find(' ', at) + 1));
+  };
+  EXPECT_EQ(count(before), count(op->Get("/metrics")));
+  ExpectNoCanary(env, *op);
+}
+
+TEST(OperatorIntegration, KeysRecipientsApiAndAgeCliRecovery) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  OperatorEnv env(cp);
+  X25519Identity glass = X25519Identity::Generate(SystemRandom());
+  auto op =
+      env.Start({"--break-glass-recipient", glass.recipient().ToString()});
+  ASSERT_TRUE(op);
+  auto r = env.NewestRecipient();
+  ASSERT_TRUE(r);
+
+  // The key Secret lives in the operator's namespace; its identity, exported,
+  // lets the stock age CLI decrypt a sealed value.
+  auto keys = env.client().List(
+      kube::kSecrets, env.op_ns(),
+      {.label_selector = std::string(names::kSealingKeyLabel)});
+  ASSERT_TRUE(keys.has_value());
+  ASSERT_EQ(keys->items.size(), 1u);
+  auto id_file =
+      Base64Decode(keys->items[0]["data"][std::string(names::kKeySecretDataKey)]
+                       .get<std::string>());
+  std::string dir = cp->dir();
+  std::ofstream(dir + "/exported-key.txt")
+      << std::string(id_file->begin(), id_file->end());
+  Json ss = env.SealedSecret("dr", {{"v", std::string(kCanary)}}, *r);
+  auto file = Base64Decode(ss["spec"]["encryptedData"]["v"].get<std::string>());
+  std::ofstream(dir + "/value.age", std::ios::binary)
+      .write(reinterpret_cast<const char*>(file->data()), file->size());
+  std::string out;
+  ASSERT_EQ(
+      RunCommand("age -d -i " + dir + "/exported-key.txt " + dir + "/value.age",
+                 &out),
+      0);
+  EXPECT_EQ(out, kCanary);
+
+  // Break-glass backup: decrypts with the offline identity to the same key.
+  auto backup =
+      env.client().Get(kube::kConfigMaps,
+                       {env.op_ns(), std::string(names::kKeyBackupConfigMap)});
+  ASSERT_TRUE(backup.has_value());
+  std::string armored = (*backup)["data"][r->KeyId() + ".age"];
+  const AgeIdentity* ids[] = {&glass};
+  auto restored = AgeDecrypt(AsBytes(armored), ids);
+  ASSERT_TRUE(restored.has_value()) << restored.error().message();
+  auto parsed = ParseIdentityFile(AsString(restored->plaintext));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ((*parsed)[0].recipient().ToString(), r->ToString());
+
+  // /v1/recipients matches the ConfigMap.
+  long code = 0;
+  Json rec = Json::parse(op->Get("/v1/recipients", &code));
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(rec["recipients"][0]["recipient"], r->ToString());
+  EXPECT_NE(op->Get("/v1/recipients", &code, "text/plain").find(r->ToString()),
+            std::string::npos);
+
+  // /v1/verify: yes for a good one, no with the reason otherwise.
+  Json v = Json::parse(op->Post("/v1/verify", ss.dump(), &code));
+  EXPECT_EQ(code, 200);
+  EXPECT_EQ(v["ok"], true);
+  Json moved = ss;
+  moved["metadata"]["namespace"] = "elsewhere";
+  Json bad = Json::parse(op->Post("/v1/verify", moved.dump(), &code));
+  EXPECT_EQ(bad["ok"], false);
+  EXPECT_EQ(bad["reason"], "ScopeMismatch");
+  EXPECT_EQ(bad.dump().find(kCanary), std::string::npos);
+
+  // /v1/rewrap: same manifest, values re-sealed, still unsealable.
+  Json rw = Json::parse(op->Post("/v1/rewrap", ss.dump(), &code));
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(rw["spec"]["encryptedData"]["v"], ss["spec"]["encryptedData"]["v"]);
+  EXPECT_EQ(rw["metadata"]["name"], "dr");
+  ASSERT_TRUE(env.Apply(rw).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] { return env.SecretValue("dr", "v") == std::string(kCanary); }));
+
+  // Metrics are exposed.
+  std::string m = op->Get("/metrics");
+  for (const char* name :
+       {"sealsync_reconciles_total",
+        "sealsync_reconcile_duration_seconds_bucket", "sealsync_queue_depth",
+        "sealsync_sealing_keys 1", "sealsync_newest_key_age_seconds"}) {
+    EXPECT_NE(m.find(name), std::string::npos) << name;
+  }
+  ExpectNoCanary(env, *op);
+}
+
+TEST(OperatorIntegration, KeyRenewalKeepsOldKeysForDecryption) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  OperatorEnv env(cp);
+  auto op = env.Start({"--key-renewal", "3s"});
+  ASSERT_TRUE(op);
+  auto first = env.NewestRecipient();
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(
+      env.Apply(env.SealedSecret("old", {{"v", "1"}}, *first)).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return env.Recipients().size() >= 2; }, 30s));
+  auto rs = env.Recipients();
+  EXPECT_NE(rs[0].ToString(), first->ToString());  // newest first
+  EXPECT_EQ(rs.back().ToString(), first->ToString());
+  // A value for the old key still works; so does one for the new key.
+  ASSERT_TRUE(
+      env.Apply(env.SealedSecret("new", {{"v", "2"}}, rs[0])).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return env.SecretValue("old", "v") == "1" &&
+           env.SecretValue("new", "v") == "2";
+  }));
+}
+
+TEST(OperatorIntegration, TwoReplicasOneLeaderAndFailover) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  OperatorEnv env(cp);
+  auto a = env.Start({}, "replica-a");
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(env.NewestRecipient());  // a leads and made the key
+  auto b = env.Start({}, "replica-b");
+  ASSERT_TRUE(b);
+  auto leader_of = [](const OperatorProcess& p) {
+    return p.Get("/readyz").find("leader") != std::string::npos;
+  };
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return b->Get("/readyz").find("standby") != std::string::npos; }));
+  EXPECT_TRUE(leader_of(*a));
+  EXPECT_FALSE(leader_of(*b));
+
+  // The leader dies without releasing the Lease: b takes over within the
+  // lease duration (4 s here) and does the work.
+  a->proc->Signal(SIGKILL);
+  auto killed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(OperatorEnv::Eventually([&] { return leader_of(*b); }, 20s));
+  auto takeover = std::chrono::steady_clock::now() - killed;
+  EXPECT_LT(takeover, 12s);
+  auto r = env.NewestRecipient();
+  ASSERT_TRUE(
+      env.Apply(env.SealedSecret("after", {{"v", "b"}}, *r)).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] { return env.SecretValue("after", "v") == "b"; }));
+  std::cerr
+      << "failover took "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()
+      << " ms\n";
+}
+
+TEST(OperatorIntegration, SigtermMidWorkLosesNothing) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  OperatorEnv env(cp);
+  auto op = env.Start();
+  ASSERT_TRUE(op);
+  auto r = env.NewestRecipient();
+  ASSERT_TRUE(r);
+  constexpr int kCount = 40;
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(env.Apply(env.SealedSecret("s" + std::to_string(i),
+                                           {{"v", std::to_string(i)}}, *r))
+                    .has_value());
+    if (i == kCount / 2) op->proc->Signal(SIGTERM);  // mid-work
+  }
+  auto code = op->proc->Wait(30s);
+  ASSERT_TRUE(code.has_value()) << "operator did not stop on SIGTERM";
+  EXPECT_EQ(*code, 0) << op->Log();
+  // The Lease was released: a new replica leads at once and finishes.
+  auto next = env.Start();
+  ASSERT_TRUE(next);
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] {
+        for (int i = 0; i < kCount; ++i) {
+          if (env.SecretValue("s" + std::to_string(i), "v") !=
+              std::to_string(i))
+            return false;
+        }
+        return true;
+      },
+      60s));
+}
+
+}  // namespace
+}  // namespace sealsync::testing

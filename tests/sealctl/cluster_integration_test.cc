@@ -1,0 +1,443 @@
+// sealctl against a real kube-apiserver: `seal` reads the newest recipient
+// from the sealsync-recipients ConfigMap, `--fetch-recipients` prints the
+// file as published, a missing ConfigMap and RBAC 403 are explained, offline
+// reseal takes its recipient from the cluster, and verify/reseal reach a
+// FakeOperator both at --controller-url and through the API server's real
+// service proxy (a Service, a Pod object whose status names this host's IP,
+// and Endpoints: no kubelet runs, so the "pod" is this test process).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "lib/base/base64.h"
+#include "sealsync/age.h"
+#include "sealsync/kube.h"
+#include "sealsync/names.h"
+#include "tests/fake_random.h"
+#include "tests/sealctl/fake_operator.h"
+#include "tests/sealctl/transcript.h"
+#include "tests/support/control_plane.h"
+
+namespace sealsync::testing {
+namespace {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Args = std::vector<std::string>;
+using kube::Json;
+
+const kube::Resource kPods{"", "v1", "pods", true};
+const kube::Resource kServices{"", "v1", "services", true};
+const kube::Resource kEndpoints{"", "v1", "endpoints", true};
+const kube::Resource kServiceAccounts{"", "v1", "serviceaccounts", true};
+constexpr char kNs[] = "sealsync-system";
+
+std::string ReadFile(const std::string& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream b;
+  b << f.rdbuf();
+  return b.str();
+}
+
+void WriteFile(const std::string& p, std::string_view data) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f.write(data.data(), static_cast<std::streamsize>(data.size()));
+}
+
+template <typename Fn>
+bool Eventually(Fn fn, std::chrono::seconds deadline = 30s) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (fn()) return true;
+    std::this_thread::sleep_for(200ms);
+  }
+  return fn();
+}
+
+// First stderr line, for assertions on the error.
+std::string ErrorLine(const CommandResult& r) {
+  return r.err.substr(0, r.err.find('\n'));
+}
+
+class SealctlClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cp_ = ControlPlane::Shared();
+    if (cp_ == nullptr) {
+      const char* ci = std::getenv("CI");
+      if (ci != nullptr && std::string(ci) == "true")
+        FAIL() << "control plane did not start; CI needs it";
+      GTEST_SKIP() << "control plane did not start";
+    }
+    client_ = cp_->NewClient();
+    ASSERT_NE(client_, nullptr);
+    std::string tmpl =
+        (fs::temp_directory_path() / "sealctl-it-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    for (int i = 0; i < 3; ++i) {
+      keys_.push_back(X25519Identity::Generate(random_));
+      key_files_.push_back(Path("key" + std::to_string(i) + ".txt"));
+      WriteFile(key_files_.back(),
+                FormatIdentityFile(keys_.back(), "2024-01-01T00:00:00Z"));
+    }
+    // Key 1 is the newest, key 0 the one before.
+    published_ = "# sealsync recipients, newest first\n" + Recipient(1) + "\n" +
+                 Recipient(0) + "\n";
+    auto ns =
+        client_->Create(kube::kNamespaces, {{"apiVersion", "v1"},
+                                            {"kind", "Namespace"},
+                                            {"metadata", {{"name", kNs}}}});
+    ASSERT_TRUE(ns || ns.error().code() == ErrorCode::kAlreadyExists)
+        << ns.error().message();
+    auto cm = client_->Apply(
+        kube::kConfigMaps,
+        {{"apiVersion", "v1"},
+         {"kind", "ConfigMap"},
+         {"metadata",
+          {{"name", names::kRecipientsConfigMap}, {"namespace", kNs}}},
+         {"data", {{names::kRecipientsDataKey, published_}}}},
+        {"sealctl-integration-test", true});
+    ASSERT_TRUE(cm.has_value()) << cm.error().message();
+  }
+
+  void TearDown() override {
+    if (client_ != nullptr) {
+      (void)client_->Delete(kube::kConfigMaps,
+                            {kNs, std::string(names::kRecipientsConfigMap)});
+    }
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  std::string Path(std::string_view name) const {
+    return (fs::path(dir_) / name).string();
+  }
+  std::string Recipient(int i) const { return keys_[i].recipient().ToString(); }
+  std::string Kubeconfig() const { return cp_->kubeconfig(); }
+
+  std::string Manifest() const {
+    return "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: "
+           "team-a}\nstringData: {password: " +
+           std::string(kCanary) + "}\n";
+  }
+
+  CommandResult UnsealWith(int i, const std::string& manifest) {
+    WriteFile(Path("to-open.yaml"), manifest);
+    return RunInProcess(
+        {"unseal", "-f", Path("to-open.yaml"), "-i", key_files_[i]}, "");
+  }
+
+  // A kubeconfig for a user with a client certificate from the cluster CA
+  // and no RBAC bindings at all.
+  std::string NobodyKubeconfig() {
+    std::string pki = cp_->dir() + "/pki";
+    WriteFile(Path("ext.cnf"), "extendedKeyUsage=clientAuth\n");
+    std::string cmd =
+        "cd '" + dir_ +
+        "' && openssl ecparam -name prime256v1 -genkey -noout "
+        "-out nobody.key 2>/dev/null && openssl req -new -key nobody.key "
+        "-subj /CN=sealctl-nobody 2>/dev/null | openssl x509 -req -CA '" +
+        pki + "/ca.crt' -CAkey '" + pki +
+        "/ca.key' -set_serial 4242 -days 1 -extfile ext.cnf -out nobody.crt "
+        "2>/dev/null";
+    EXPECT_EQ(RunCommand(cmd), 0) << cmd;
+    std::string port = ReadFile(cp_->dir() + "/apiserver.port");
+    while (!port.empty() && port.back() == '\n') port.pop_back();
+    std::string path = Path("nobody.kubeconfig");
+    WriteFile(path,
+              "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
+              "    server: https://127.0.0.1:" +
+                  port + "\n    certificate-authority-data: " +
+                  Base64Encode(AsBytes(ReadFile(pki + "/ca.crt"))) +
+                  "\nusers:\n- name: nobody\n  user:\n"
+                  "    client-certificate-data: " +
+                  Base64Encode(AsBytes(ReadFile(Path("nobody.crt")))) +
+                  "\n    client-key-data: " +
+                  Base64Encode(AsBytes(ReadFile(Path("nobody.key")))) +
+                  "\ncontexts:\n- name: c\n  context: {cluster: c, user: "
+                  "nobody}\ncurrent-context: c\n");
+    return path;
+  }
+
+  ControlPlane* cp_ = nullptr;
+  std::unique_ptr<kube::Client> client_;
+  FakeRandom random_{23};
+  std::string dir_;
+  std::vector<X25519Identity> keys_;
+  std::vector<std::string> key_files_;
+  std::string published_;
+};
+
+TEST_F(SealctlClusterTest, SealWithoutRecipientUsesTheNewestPublishedKey) {
+  CommandResult r =
+      RunInProcess({"seal", "--kubeconfig", Kubeconfig()}, Manifest());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  CommandResult opened = UnsealWith(1, r.out);
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  EXPECT_NE(opened.out.find(Base64Encode(AsBytes(kCanary))), std::string::npos);
+  // Only the newest: the older published key does not open it.
+  EXPECT_EQ(UnsealWith(0, r.out).exit_code, 1);
+
+  // --raw too; and $KUBECONFIG is honoured without --kubeconfig.
+  ASSERT_EQ(setenv("KUBECONFIG", Kubeconfig().c_str(), 1), 0);
+  r = RunInProcess({"seal", "--raw", "-n", "team-a", "--name", "db"},
+                   std::string(kCanary));
+  unsetenv("KUBECONFIG");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  WriteFile(Path("raw.txt"), r.out);
+  r = RunInProcess({"unseal", "--raw", "-f", Path("raw.txt"), "-i",
+                    key_files_[1], "-n", "team-a", "--name", "db"},
+                   "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, kCanary);
+}
+
+TEST_F(SealctlClusterTest, FetchRecipientsPrintsTheFileAsPublished) {
+  CommandResult r = RunInProcess({"seal", "--fetch-recipients", "--kubeconfig",
+                                  Kubeconfig(), "--context", "sealsync-test"},
+                                 "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, published_);
+  EXPECT_EQ(r.err, "");
+  // Saved, it seals offline to the same keys.
+  WriteFile(Path("recipients.txt"), r.out);
+  r = RunInProcess({"seal", "-R", Path("recipients.txt")}, Manifest());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(UnsealWith(0, r.out).exit_code, 0);
+
+  r = RunInProcess({"seal", "--fetch-recipients", "--kubeconfig", Kubeconfig(),
+                    "--context", "nope"},
+                   "");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(ErrorLine(r).find("context \"nope\" not found"), std::string::npos)
+      << r.err;
+}
+
+TEST_F(SealctlClusterTest, MissingConfigMapIsExplained) {
+  std::string empty_ns = cp_->NewNamespace("sealctl-empty");
+  for (const std::string& ns : {empty_ns, std::string("no-such-namespace")}) {
+    CommandResult r = RunInProcess(
+        {"seal", "--kubeconfig", Kubeconfig(), "--controller-namespace", ns},
+        Manifest());
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(ErrorLine(r),
+              "sealctl: error: cannot read recipients from the cluster: no "
+              "sealsync recipients in namespace " +
+                  ns + " (is the operator running?)");
+    EXPECT_NE(r.err.find("sealctl: hint: to seal offline, pass "
+                         "--recipients-file FILE"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("--controller-namespace NS"), std::string::npos);
+    EXPECT_EQ(r.err.find(kCanary), std::string::npos);
+  }
+  // The operator's own namespace without the ConfigMap.
+  ASSERT_TRUE(client_->Delete(kube::kConfigMaps,
+                              {kNs, std::string(names::kRecipientsConfigMap)}));
+  CommandResult r = RunInProcess(
+      {"seal", "--fetch-recipients", "--kubeconfig", Kubeconfig()}, "");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(ErrorLine(r).find("no sealsync recipients in namespace "
+                              "sealsync-system (is the operator running?)"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(SealctlClusterTest, RbacForbiddenIsSaid) {
+  std::string kc = NobodyKubeconfig();
+  CommandResult r = RunInProcess({"seal", "--kubeconfig", kc}, Manifest());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(ErrorLine(r).find("not allowed to read ConfigMap "
+                              "sealsync-system/sealsync-recipients (RBAC)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(ErrorLine(r).find("sealctl-nobody"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sealctl: hint: your user needs get on "
+                       "configmaps/sealsync-recipients in sealsync-system"),
+            std::string::npos)
+      << r.err;
+
+  // The service proxy too, with the same client certificate.
+  WriteFile(Path("sealed.yaml"),
+            RunInProcess({"seal", "-r", Recipient(0)}, Manifest()).out);
+  r = RunInProcess({"verify", "-f", Path("sealed.yaml"), "--kubeconfig", kc},
+                   "");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(ErrorLine(r).find("cannot reach the operator through the API "
+                              "server (service sealsync-system/sealsync)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(ErrorLine(r).find("forbidden"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("services/proxy"), std::string::npos) << r.err;
+}
+
+TEST_F(SealctlClusterTest, OfflineResealTakesTheNewestRecipientFromTheCluster) {
+  WriteFile(Path("old.yaml"),
+            RunInProcess({"seal", "-r", Recipient(2)}, Manifest()).out);
+  CommandResult r = RunInProcess({"reseal", "-f", Path("old.yaml"), "-i",
+                                  key_files_[2], "--kubeconfig", Kubeconfig()},
+                                 "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(UnsealWith(1, r.out).exit_code, 0);
+  EXPECT_EQ(UnsealWith(2, r.out).exit_code, 1);
+  EXPECT_EQ(UnsealWith(0, r.out).exit_code, 1);
+}
+
+TEST_F(SealctlClusterTest, VerifyAndResealAtControllerUrl) {
+  FakeOperator op({keys_[1], keys_[0]});
+  WriteFile(Path("sealed.yaml"),
+            RunInProcess({"seal", "-r", Recipient(0)}, Manifest()).out);
+  CommandResult r = RunInProcess(
+      {"verify", "-f", Path("sealed.yaml"), "--controller-url", op.url()}, "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("ok: can be unsealed (keys: ")) << r.out;
+  r = RunInProcess(
+      {"reseal", "-f", Path("sealed.yaml"), "--controller-url", op.url()}, "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(UnsealWith(1, r.out).exit_code, 0);
+  EXPECT_EQ(UnsealWith(0, r.out).exit_code, 1);
+}
+
+TEST_F(SealctlClusterTest, MissingOperatorServiceIsExplained) {
+  std::string ns = cp_->NewNamespace("sealctl-nosvc");
+  WriteFile(Path("sealed.yaml"),
+            RunInProcess({"seal", "-r", Recipient(0)}, Manifest()).out);
+  CommandResult r =
+      RunInProcess({"verify", "-f", Path("sealed.yaml"), "--kubeconfig",
+                    Kubeconfig(), "--controller-namespace", ns},
+                   "");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(ErrorLine(r).find("(service " + ns + "/sealsync)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(ErrorLine(r).find("not found"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--controller-name NAME"), std::string::npos) << r.err;
+
+  // The operator is down: its Service has no ready endpoints (503).
+  ASSERT_TRUE(client_->Create(
+      kServices, {{"apiVersion", "v1"},
+                  {"kind", "Service"},
+                  {"metadata", {{"name", "sealsync"}, {"namespace", ns}}},
+                  {"spec", {{"ports", {{{"name", "api"}, {"port", 8080}}}}}}}));
+  ASSERT_TRUE(client_->Create(
+      kEndpoints, {{"apiVersion", "v1"},
+                   {"kind", "Endpoints"},
+                   {"metadata", {{"name", "sealsync"}, {"namespace", ns}}}}));
+  EXPECT_TRUE(Eventually([&] {
+    r = RunInProcess({"reseal", "-f", Path("sealed.yaml"), "--kubeconfig",
+                      Kubeconfig(), "--controller-namespace", ns},
+                     "");
+    return ErrorLine(r).find("no endpoints available") != std::string::npos;
+  })) << r.err;
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("to reseal offline, pass -i"), std::string::npos)
+      << r.err;
+}
+
+// Disabled by default: the API server refuses to proxy to loopback, so this
+// needs the fake operator on a non-loopback address of this host, and the
+// test environments here allow traffic to loopback only. Run by hand with
+// --gtest_also_run_disabled_tests where that is allowed.
+TEST_F(SealctlClusterTest, DISABLED_VerifyAndResealThroughTheServiceProxy) {
+  std::string ip = NonLoopbackIPv4();
+  if (ip.empty()) GTEST_SKIP() << "no non-loopback IPv4 address to proxy to";
+  FakeOperator op({keys_[1], keys_[0]}, "0.0.0.0");
+  ASSERT_NE(op.server().port(), 0);
+  std::string ns = cp_->NewNamespace("sealctl-proxy");
+  auto must = [](const Result<Json>& r) {
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+  };
+  must(client_->Create(
+      kServiceAccounts,
+      {{"apiVersion", "v1"},
+       {"kind", "ServiceAccount"},
+       {"metadata", {{"name", "default"}, {"namespace", ns}}}}));
+  must(client_->Create(
+      kPods, {{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata", {{"name", "sealsync-0"}, {"namespace", ns}}},
+              {"spec",
+               {{"automountServiceAccountToken", false},
+                {"containers",
+                 {{{"name", "operator"}, {"image", "sealsync:test"}}}}}}}));
+  must(client_->MergePatch(
+      kPods, {ns, "sealsync-0"},
+      {{"status", {{"podIP", ip}, {"podIPs", {{{"ip", ip}}}}}}}, true));
+  must(client_->Create(
+      kServices, {{"apiVersion", "v1"},
+                  {"kind", "Service"},
+                  {"metadata", {{"name", "sealsync"}, {"namespace", ns}}},
+                  {"spec", {{"ports", {{{"name", "api"}, {"port", 8080}}}}}}}));
+  must(client_->Create(
+      kEndpoints,
+      {{"apiVersion", "v1"},
+       {"kind", "Endpoints"},
+       {"metadata", {{"name", "sealsync"}, {"namespace", ns}}},
+       {"subsets",
+        {{{"addresses",
+           {{{"ip", ip},
+             {"targetRef",
+              {{"kind", "Pod"}, {"namespace", ns}, {"name", "sealsync-0"}}}}}},
+          {"ports",
+           {{{"name", "api"},
+             {"port", op.server().port()},
+             {"protocol", "TCP"}}}}}}}}));
+
+  WriteFile(
+      Path("sealed.json"),
+      RunInProcess({"seal", "-r", Recipient(0), "-o", "json"}, Manifest()).out);
+  Args verify{"verify",
+              "-f",
+              Path("sealed.json"),
+              "--kubeconfig",
+              Kubeconfig(),
+              "--controller-namespace",
+              ns};
+  CommandResult r;
+  EXPECT_TRUE(Eventually([&] {
+    r = RunInProcess(verify, "");
+    return r.exit_code == 0;
+  })) << r.err;
+  EXPECT_TRUE(r.out.starts_with("ok: can be unsealed (keys: ")) << r.out;
+  auto reqs = op.server().requests();
+  ASSERT_FALSE(reqs.empty());
+  EXPECT_EQ(reqs.back().path, "/v1/verify");
+
+  r = RunInProcess({"reseal", "-f", Path("sealed.json"), "--kubeconfig",
+                    Kubeconfig(), "--controller-namespace", ns},
+                   "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("{")) << r.out;  // JSON in, JSON out
+  EXPECT_EQ(UnsealWith(1, r.out).exit_code, 0);
+  EXPECT_EQ(UnsealWith(0, r.out).exit_code, 1);
+
+  // The operator's own refusal passes through the proxy as a verdict.
+  FakeOperator other({keys_[2]}, "0.0.0.0");
+  must(client_->MergePatch(
+      kEndpoints, {ns, "sealsync"},
+      {{"subsets",
+        {{{"addresses",
+           {{{"ip", ip},
+             {"targetRef",
+              {{"kind", "Pod"}, {"namespace", ns}, {"name", "sealsync-0"}}}}}},
+          {"ports",
+           {{{"name", "api"},
+             {"port", other.server().port()},
+             {"protocol", "TCP"}}}}}}}},
+      false));
+  EXPECT_TRUE(Eventually([&] {
+    r = RunInProcess(verify, "");
+    return r.exit_code == 1 &&
+           ErrorLine(r).starts_with("sealctl: error: NoMatchingKey: ");
+  })) << r.err;
+}
+
+}  // namespace
+}  // namespace sealsync::testing
