@@ -63,7 +63,15 @@ void Controller::Work() {
 
 void Controller::Handle(const std::string& key) {
   auto start = std::chrono::steady_clock::now();
-  Result<Action> r = reconciler_.Reconcile(key);
+  // Third-party code (JSON access on an unexpected object shape) may throw;
+  // that is a bug to report, never a reason to crash the operator.
+  Result<Action> r = MakeError(ErrorCode::kInternal, "unreachable");
+  try {
+    r = reconciler_.Reconcile(key);
+  } catch (const std::exception& e) {
+    r = MakeError(ErrorCode::kInternal,
+                  std::string("reconcile threw: ") + e.what());
+  }
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

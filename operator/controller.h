@@ -26,10 +26,20 @@
 
 namespace sealsync::op {
 
+// What to do after a reconcile that did its job. `degraded` reports a
+// problem the reconciler handled itself (status already says so, e.g. a key
+// missing in the vault, retried at the next refresh): the controller logs it
+// and emits a Warning Event, but does not back off.
 struct Action {
   std::optional<std::chrono::milliseconds> requeue_after;
+  std::optional<Error> degraded;
   static Action AwaitChange() { return {}; }
-  static Action RequeueAfter(std::chrono::milliseconds d) { return {d}; }
+  static Action RequeueAfter(std::chrono::milliseconds d) {
+    return {d, std::nullopt};
+  }
+  static Action Degraded(Error e, std::chrono::milliseconds retry) {
+    return {retry, std::move(e)};
+  }
 };
 
 class Reconciler {
@@ -63,7 +73,8 @@ class Controller {
   // Shuts the queue down and joins the workers after their current item.
   void Stop();
 
-  // Reconciles finished, by result ("success", "error", "terminal").
+  // Reconciles finished, by result ("success", "degraded", "error",
+  // "terminal").
   uint64_t Count(const std::string& result) const;
 
  private:

@@ -11,6 +11,7 @@
 #include "lib/kube/work_queue.h"
 #include "operator/api_handlers.h"
 #include "operator/controller.h"
+#include "operator/external_secret_reconciler.h"
 #include "operator/http_server.h"
 #include "operator/key_manager.h"
 #include "operator/key_ring.h"
@@ -20,6 +21,7 @@
 #include "sealsync/clock.h"
 #include "sealsync/names.h"
 #include "sealsync/sealed_secret.h"
+#include "sealsync/vault.h"
 
 namespace sealsync::op {
 namespace {
@@ -65,8 +67,16 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
 
   // Caches.
   kube::Store sealed_store, secret_store, key_store;
+  kube::Store external_store, store_store, cluster_store_store;
   KeyRing ring;
   kube::WorkQueue queue(clock);
+  // ExternalSecrets and stores back off from 1 s: their errors are vault or
+  // network trouble, not worth retrying within milliseconds.
+  kube::WorkQueue external_queue(
+      clock, {std::chrono::seconds(1), std::chrono::minutes(5)});
+  kube::WorkQueue store_queue(
+      clock, {std::chrono::seconds(1), std::chrono::minutes(5)});
+  auto vault = vault::NewInfisicalClient(clock);
   KeyManager keys(client, key_store, ring, clock, SystemRandom(),
                   {opts.ns, opts.key_renewal, opts.break_glass});
 
@@ -97,12 +107,56 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   if (namespaces.empty()) namespaces.push_back("");  // all
   auto enqueue = [&queue](kube::WatchEventType, const std::string& key,
                           const kube::ObjectPtr&) { queue.Add(key); };
+  auto enqueue_external =
+      [&external_queue](kube::WatchEventType, const std::string& key,
+                        const kube::ObjectPtr&) { external_queue.Add(key); };
+  // A derived Secret maps back to its source through the owner annotation.
+  auto on_secret = [&](kube::WatchEventType, const std::string& key,
+                       const kube::ObjectPtr& obj) {
+    std::string owner;
+    if (obj) {
+      owner = (*obj)["metadata"]
+                  .value("annotations", kube::Json::object())
+                  .value(std::string(names::kOwnerAnnotation), "");
+    }
+    std::string ns = kube::SplitKey(key).ns;
+    if (owner.starts_with("ExternalSecret/")) {
+      external_queue.Add(ns + "/" + owner.substr(15));
+    } else {
+      queue.Add(key);
+    }
+  };
+  // A store change re-checks the store and re-runs the ExternalSecrets using
+  // it.
+  auto on_store = [&](const std::string& kind) {
+    return [&, kind](kube::WatchEventType, const std::string& key,
+                     const kube::ObjectPtr&) {
+      store_queue.Add(kind + "|" + key);
+      kube::ObjectKey sk = kube::SplitKey(key);
+      for (const auto& es : external_store.List()) {
+        const kube::Json& ref =
+            (*es)["spec"].value("secretStoreRef", kube::Json::object());
+        std::string rkind = ref.value("kind", "SecretStore");
+        std::string ens = (*es)["metadata"].value("namespace", "");
+        if (rkind == kind && ref.value("name", "") == sk.name &&
+            (kind == "ClusterSecretStore" || ens == sk.ns)) {
+          external_queue.Add(kube::KeyOf(*es));
+        }
+      }
+    };
+  };
   std::string managed = std::string(names::kManagedByLabel) + "=" +
                         std::string(names::kManagedByValue);
   for (const auto& ns : namespaces) {
     watch(kSealedSecrets, ns, "", sealed_store, "SealedSecret", enqueue);
-    watch(kube::kSecrets, ns, managed, secret_store, "Secret", enqueue);
+    watch(kube::kSecrets, ns, managed, secret_store, "Secret", on_secret);
+    watch(kExternalSecrets, ns, "", external_store, "ExternalSecret",
+          enqueue_external);
+    watch(kSecretStores, ns, "", store_store, "SecretStore",
+          on_store("SecretStore"));
   }
+  watch(kClusterSecretStores, "", "", cluster_store_store, "ClusterSecretStore",
+        on_store("ClusterSecretStore"));
   uint64_t ring_generation = 0;
   std::mutex ring_mu;
   auto reload_keys = [&] {
@@ -177,6 +231,50 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   };
   Controller controller("sealedsecret", queue, reconciler, metrics, hooks,
                         opts.workers);
+
+  ExternalSecretReconciler external_reconciler(
+      client, {external_store, store_store, cluster_store_store, secret_store},
+      *vault, clock);
+  ControllerHooks external_hooks = hooks;
+  external_hooks.warn = [&](const std::string& key, const Error& e) {
+    if (auto obj = external_store.Get(key)) {
+      recorder.Record(kube::ObjectReference::Of(*obj),
+                      kube::EventType::kWarning, "SecretSyncedError", "Sync",
+                      e.message());
+    }
+  };
+  Controller external_controller("externalsecret", external_queue,
+                                 external_reconciler, metrics, external_hooks,
+                                 opts.workers);
+  // Store keys are "Kind|key" so one queue serves both kinds.
+  StoreReconciler ns_stores(client, store_store, "SecretStore", *vault, clock);
+  StoreReconciler cluster_stores(client, cluster_store_store,
+                                 "ClusterSecretStore", *vault, clock);
+  struct StoreDispatch final : Reconciler {
+    Reconciler& ns;
+    Reconciler& cluster;
+    StoreDispatch(Reconciler& n, Reconciler& c) : ns(n), cluster(c) {}
+    Result<Action> Reconcile(const std::string& key) override {
+      size_t bar = key.find('|');
+      std::string kind = key.substr(0, bar), rest = key.substr(bar + 1);
+      return kind == "ClusterSecretStore" ? cluster.Reconcile(rest)
+                                          : ns.Reconcile(rest);
+    }
+  } store_dispatch(ns_stores, cluster_stores);
+  ControllerHooks store_hooks = hooks;
+  store_hooks.warn = [&](const std::string& key, const Error& e) {
+    std::string rest = key.substr(key.find('|') + 1);
+    kube::ObjectPtr obj = key.starts_with("Cluster")
+                              ? cluster_store_store.Get(rest)
+                              : store_store.Get(rest);
+    if (obj) {
+      recorder.Record(kube::ObjectReference::Of(*obj),
+                      kube::EventType::kWarning, "InvalidProviderConfig",
+                      "Validate", e.message());
+    }
+  };
+  Controller store_controller("secretstore", store_queue, store_dispatch,
+                              metrics, store_hooks, 1);
   std::atomic<bool> work_stop{false};
   std::thread rotation;
   std::atomic<bool> lost{false};
@@ -200,7 +298,14 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
         if (!started) {
           while (!work_stop && !synced()) SleepFor(100ms, work_stop);
           for (const auto& k : sealed_store.Keys()) queue.Add(k);
+          for (const auto& k : store_store.Keys())
+            store_queue.Add("SecretStore|" + k);
+          for (const auto& k : cluster_store_store.Keys())
+            store_queue.Add("ClusterSecretStore|" + k);
+          for (const auto& k : external_store.Keys()) external_queue.Add(k);
           controller.Start();
+          store_controller.Start();
+          external_controller.Start();
           started = true;
         }
         SleepFor(next->value_or(std::chrono::hours(24)), work_stop);
@@ -211,6 +316,8 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
     work_stop = true;
     if (rotation.joinable()) rotation.join();
     controller.Stop();  // finishes in-flight reconciles
+    external_controller.Stop();
+    store_controller.Stop();
   };
 
   std::unique_ptr<kube::LeaderElector> elector;

@@ -39,11 +39,11 @@ Json RenderSecret(const api::Secret& secret, const Json& owner) {
                   {"uid", Str(owner["metadata"], "uid")},
                   {"controller", true},
                   {"blockOwnerDeletion", true}}}}};
-  if (!secret.metadata.annotations.empty()) {
-    Json ann = Json::object();
-    for (const auto& [k, v] : secret.metadata.annotations) ann[k] = v;
-    meta["annotations"] = ann;
-  }
+  Json ann = Json::object();
+  for (const auto& [k, v] : secret.metadata.annotations) ann[k] = v;
+  ann[std::string(names::kOwnerAnnotation)] =
+      "SealedSecret/" + Str(owner["metadata"], "name");
+  meta["annotations"] = ann;
   Json data = Json::object();
   for (const auto& [k, v] : secret.data)
     data[k] = Base64Encode(ByteView(v.data(), v.size()));

@@ -31,7 +31,7 @@ kube::Json RenderSecret(const api::Secret& secret, const kube::Json& owner);
 bool SecretMatches(const kube::Json& observed, const kube::Json& desired);
 
 // True if `secret` is controlled by `owner` or was written by sealsync for a
-// SealedSecret of the same name (recreated owner).
+// SealedSecret of the same name (recreated owner: label and owner annotation).
 bool OwnedBy(const kube::Json& secret, const kube::Json& owner);
 
 class SealedSecretReconciler final : public Reconciler {

@@ -84,4 +84,20 @@ struct ResealOptions {
 };
 int Reseal(const ResealOptions& opts, Streams io);
 
+// sealctl bootstrap: creates or updates (server-side apply) the Opaque Secret
+// ns/name holding an Infisical machine identity's Universal Auth client id
+// and client secret, read from environment variables. Prints one line
+// "secret NS/NAME created|updated|unchanged (keys: ...)"; never the values.
+struct BootstrapOptions {
+  std::string ns;    // -n, --namespace (required)
+  std::string name;  // --name (required)
+  std::string client_id_env = "INFISICAL_CLIENT_ID";
+  std::string client_secret_env = "INFISICAL_CLIENT_SECRET";
+  std::string client_id_key = "clientId";
+  std::string client_secret_key = "clientSecret";
+  bool dry_run = false;    // say what would happen, write nothing
+  ClusterOptions cluster;  // only kubeconfig and context are used
+};
+int Bootstrap(const BootstrapOptions& opts, Streams io);
+
 }  // namespace sealsync::sealctl

@@ -114,6 +114,34 @@ void AddReseal(CLI::App& app, ResealOptions& o) {
   c->get_option("--controller-url")->excludes(id);
 }
 
+void AddBootstrap(CLI::App& app, BootstrapOptions& o) {
+  auto* c = app.add_subcommand(
+      "bootstrap",
+      "Create or update the Secret holding an Infisical machine identity "
+      "(Universal Auth) from environment variables, for a SecretStore");
+  c->add_option("-n,--namespace", o.ns, "Namespace of the Secret")->required();
+  c->add_option("--name", o.name, "Name of the Secret")->required();
+  c->add_option("--client-id-env", o.client_id_env,
+                "Environment variable holding the client id")
+      ->capture_default_str();
+  c->add_option("--client-secret-env", o.client_secret_env,
+                "Environment variable holding the client secret")
+      ->capture_default_str();
+  c->add_option("--client-id-key", o.client_id_key,
+                "Secret data key for the client id")
+      ->capture_default_str();
+  c->add_option("--client-secret-key", o.client_secret_key,
+                "Secret data key for the client secret")
+      ->capture_default_str();
+  c->add_flag("--dry-run", o.dry_run,
+              "Say whether the Secret would be created, updated or unchanged; "
+              "write nothing");
+  c->add_option("--kubeconfig", o.cluster.kubeconfig,
+                "Kubeconfig file (default $KUBECONFIG, else ~/.kube/config)");
+  c->add_option("--context", o.cluster.context,
+                "Kubeconfig context (default: the current context)");
+}
+
 }  // namespace
 
 int Run(const std::vector<std::string>& args, std::istream& in,
@@ -139,6 +167,8 @@ int Run(const std::vector<std::string>& args, std::istream& in,
   AddVerify(app, verify);
   ResealOptions reseal;
   AddReseal(app, reseal);
+  BootstrapOptions bootstrap;
+  AddBootstrap(app, bootstrap);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!args.empty() && !args[0].starts_with("-")) {
@@ -173,6 +203,8 @@ int Run(const std::vector<std::string>& args, std::istream& in,
   if (app.get_subcommand("unseal")->parsed()) return Unseal(unseal, io);
   if (app.get_subcommand("verify")->parsed()) return Verify(verify, io);
   if (app.get_subcommand("reseal")->parsed()) return Reseal(reseal, io);
+  if (app.get_subcommand("bootstrap")->parsed())
+    return Bootstrap(bootstrap, io);
   return Fail(err, "no command");
 }
 

@@ -18,6 +18,15 @@ inline constexpr std::string_view kManagedByLabel =
     "app.kubernetes.io/managed-by";
 inline constexpr std::string_view kManagedByValue = "sealsync";
 
+// On every derived Secret: "<Kind>/<name>" of the object it comes from
+// (SealedSecret or ExternalSecret), so Secret events map back to their source
+// even without an ownerReference (creationPolicy Orphan or Merge).
+inline constexpr std::string_view kOwnerAnnotation = "sealsync.dev/owner";
+
+// On an ExternalSecret: any new value asks for a sync now (ESO's force-sync).
+inline constexpr std::string_view kForceSyncAnnotation =
+    "sealsync.dev/force-sync";
+
 // On sealing key Secrets in the operator's namespace.
 inline constexpr std::string_view kSealingKeyLabel = "sealsync.dev/sealing-key";
 inline constexpr std::string_view kKeyCreatedAnnotation =
@@ -43,5 +52,15 @@ inline constexpr std::string_view kConditionReady = "Ready";
 inline constexpr std::string_view kReasonSynced = "Synced";
 inline constexpr std::string_view kReasonTargetNotOwned = "TargetNotOwned";
 inline constexpr std::string_view kReasonWriteFailed = "WriteFailed";
+
+// ExternalSecret and store condition reasons (ESO's where they exist).
+inline constexpr std::string_view kReasonSecretSynced = "SecretSynced";
+inline constexpr std::string_view kReasonSecretSyncedError =
+    "SecretSyncedError";
+inline constexpr std::string_view kReasonStoreNotReady = "StoreNotReady";
+inline constexpr std::string_view kReasonInvalidSpec = "InvalidSpec";
+inline constexpr std::string_view kReasonStoreValidated = "Valid";
+inline constexpr std::string_view kReasonInvalidCredentials =
+    "InvalidProviderConfig";
 
 }  // namespace sealsync::names

@@ -277,18 +277,28 @@ TEST(OperatorIntegration, KeyRenewalKeepsOldKeysForDecryption) {
   OperatorEnv env(cp);
   auto op = env.Start({"--key-renewal", "3s"});
   ASSERT_TRUE(op);
-  auto first = env.NewestRecipient();
-  ASSERT_TRUE(first);
-  ASSERT_TRUE(
-      env.Apply(env.SealedSecret("old", {{"v", "1"}}, *first)).has_value());
   ASSERT_TRUE(OperatorEnv::Eventually(
       [&] { return env.Recipients().size() >= 2; }, 30s));
   auto rs = env.Recipients();
-  EXPECT_NE(rs[0].ToString(), first->ToString());  // newest first
-  EXPECT_EQ(rs.back().ToString(), first->ToString());
+  X25519Recipient newest = rs.front(), oldest = rs.back();
+  ASSERT_NE(newest.ToString(), oldest.ToString());
+  // Newest first: the first recipient's key Secret is the most recent.
+  auto keys = env.client().List(
+      kube::kSecrets, env.op_ns(),
+      {.label_selector = std::string(names::kSealingKeyLabel)});
+  ASSERT_TRUE(keys.has_value());
+  std::map<std::string, std::string> created;
+  for (const auto& k : keys->items) {
+    created[k["metadata"]["annotations"]
+             [std::string(names::kKeyIdAnnotation)]] =
+        k["metadata"]["annotations"][std::string(names::kKeyCreatedAnnotation)];
+  }
+  EXPECT_GE(created[newest.KeyId()], created[oldest.KeyId()]);
   // A value for the old key still works; so does one for the new key.
   ASSERT_TRUE(
-      env.Apply(env.SealedSecret("new", {{"v", "2"}}, rs[0])).has_value());
+      env.Apply(env.SealedSecret("old", {{"v", "1"}}, oldest)).has_value());
+  ASSERT_TRUE(
+      env.Apply(env.SealedSecret("new", {{"v", "2"}}, newest)).has_value());
   EXPECT_TRUE(OperatorEnv::Eventually([&] {
     return env.SecretValue("old", "v") == "1" &&
            env.SecretValue("new", "v") == "2";

@@ -1,0 +1,218 @@
+#include "lib/vault/infisical_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "lib/vault/paths.h"
+
+namespace sealsync::vault {
+namespace {
+
+using Json = nlohmann::json;
+
+// Which endpoint an error answer came from: the same status means different
+// things on login and on reads.
+enum class Endpoint { kLogin, kRenew, kRead };
+
+SecureBytes JsonBody(const Json& j) {
+  std::string s = j.dump();
+  SecureBytes out(s.begin(), s.end());
+  SecureWipe(s.data(), s.size());
+  return out;
+}
+
+void ReplaceAll(std::string& s, const std::string& from, std::string_view to) {
+  if (from.size() < 4) return;  // too short to be a credential
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at))
+    s.replace(at, from.size(), to);
+}
+
+// "HTTP 403 ProjectMembershipNotFound: You are not ...", the server's words
+// cut short and scrubbed of anything we sent that is secret. Bodies that are
+// not Infisical's JSON (a proxy's 502) are not quoted.
+std::string Describe(const HttpResponse& r, Endpoint ep,
+                     std::initializer_list<const std::string*> secrets) {
+  ApiErrorBody b = ParseErrorBody(r.body);
+  std::string out = "HTTP " + std::to_string(r.status);
+  if (!b.error.empty()) out += " " + b.error;
+  // A validation failure of a login or renew could echo the body we sent.
+  if (!b.message.empty() && !(ep != Endpoint::kRead && r.status == 422)) {
+    std::string m = b.message.substr(0, 240);
+    for (const std::string* s : secrets) ReplaceAll(m, *s, "[redacted]");
+    out += ": " + m;
+  }
+  return out;
+}
+
+CallError Failed(const HttpResponse& r, Endpoint ep, const std::string& what,
+                 std::initializer_list<const std::string*> secrets) {
+  const ApiErrorBody b = ParseErrorBody(r.body);
+  const std::string msg = what + ": " + Describe(r, ep, secrets);
+  auto err = [&](ErrorCode c, Failure k = Failure::kOther) {
+    return CallError{Error(c, msg), k};
+  };
+  if (r.status == 401 && ep == Endpoint::kLogin) {
+    return b.message.find("locked") != std::string::npos
+               ? err(ErrorCode::kUnauthenticated, Failure::kLocked)
+               : err(ErrorCode::kUnauthenticated, Failure::kBadCredentials);
+  }
+  if (r.status == 401 || (r.status == 403 && b.error == "TokenError"))
+    return err(ErrorCode::kUnauthenticated, Failure::kTokenRejected);
+  if (r.status == 403) return err(ErrorCode::kPermissionDenied);
+  if (r.status == 404) return err(ErrorCode::kNotFound);
+  if (r.status == 400 || r.status == 422)
+    return err(ErrorCode::kInvalidArgument);
+  if (r.status >= 500 || r.status == 408) return err(ErrorCode::kUnavailable);
+  return err(ErrorCode::kUnknown);
+}
+
+std::string BoolStr(bool b) { return b ? "true" : "false"; }
+
+}  // namespace
+
+InfisicalApi::InfisicalApi(const Clock& clock, const ClientOptions& options,
+                           Counters& counters)
+    : clock_(clock),
+      options_(options),
+      counters_(counters),
+      gate_(clock),
+      http_(options.ca_pem) {}
+
+CallResult<HttpResponse> InfisicalApi::Send(const std::string& base,
+                                            const HttpRequest& req,
+                                            const std::string& what,
+                                            std::atomic<uint64_t>& counter) {
+  const std::string host = HostOf(base);
+  if (auto closed = gate_.Check(host)) {
+    ++counters_.rate_limited;
+    return std::unexpected(
+        CallError{closed->Wrap(what), Failure::kRateLimited});
+  }
+  ++counter;
+  auto r = http_.Do(req);
+  if (!r)
+    return std::unexpected(CallError{
+        Error(ErrorCode::kUnavailable, what + ": " + r.error().message())});
+  if (r->status == 429) {
+    ++counters_.rate_limited;
+    auto wait =
+        ParseRetryAfter(r->retry_after).value_or(options_.default_retry_after);
+    return std::unexpected(
+        CallError{gate_.Close(host, wait, what), Failure::kRateLimited});
+  }
+  return std::move(*r);
+}
+
+CallResult<TokenGrant> InfisicalApi::Login(const UniversalAuth& auth) {
+  const std::string what = "could not log in to Infisical at " + auth.host_api +
+                           " as client id " + auth.client_id;
+  HttpRequest req;
+  req.method = "POST";
+  req.url = auth.host_api + "/v1/auth/universal-auth/login";
+  req.headers = {"Content-Type: application/json", "Accept: application/json"};
+  req.body = JsonBody(
+      {{"clientId", auth.client_id}, {"clientSecret", auth.client_secret}});
+  req.timeout = options_.timeout;
+  auto r = Send(auth.host_api, req, what, counters_.logins);
+  if (!r) return std::unexpected(r.error());
+  if (r->status != 200)
+    return std::unexpected(
+        Failed(*r, Endpoint::kLogin, what, {&auth.client_secret}));
+  auto g = ParseTokenGrant(r->body);
+  if (!g) return std::unexpected(CallError{g.error().Wrap(what)});
+  return *g;
+}
+
+CallResult<TokenGrant> InfisicalApi::Renew(const std::string& base,
+                                           const std::string& token) {
+  const std::string what =
+      "could not renew the Infisical access token at " + base;
+  HttpRequest req;
+  req.method = "POST";
+  req.url = base + "/v1/auth/token/renew";
+  req.headers = {"Content-Type: application/json", "Accept: application/json"};
+  req.body = JsonBody({{"accessToken", token}});
+  req.timeout = options_.timeout;
+  auto r = Send(base, req, what, counters_.renewals);
+  if (!r) return std::unexpected(r.error());
+  if (r->status != 200)
+    return std::unexpected(Failed(*r, Endpoint::kRenew, what, {&token}));
+  auto g = ParseTokenGrant(r->body);
+  if (!g) return std::unexpected(CallError{g.error().Wrap(what)});
+  return *g;
+}
+
+CallResult<ListReply> InfisicalApi::List(const std::string& base,
+                                         const std::string& token,
+                                         const SecretScope& scope,
+                                         const std::string& etag) {
+  const std::string what = "could not list " + scope.ToString() + " at " + base;
+  HttpRequest req;
+  req.url = base +
+            "/v3/secrets/raw?workspaceSlug=" + UrlEncode(scope.project_slug) +
+            "&environment=" + UrlEncode(scope.environment) +
+            "&secretPath=" + UrlEncode(NormalizePath(scope.path)) +
+            "&recursive=" + BoolStr(scope.recursive) +
+            "&include_imports=" + BoolStr(scope.include_imports) +
+            "&expandSecretReferences=" + BoolStr(scope.expand_references) +
+            "&viewSecretValue=true";
+  req.headers = {"Authorization: Bearer " + token, "Accept: application/json"};
+  if (!etag.empty()) req.headers.push_back("If-None-Match: " + etag);
+  req.timeout = options_.timeout;
+  auto r = Send(base, req, what, counters_.list_calls);
+  if (!r) return std::unexpected(r.error());
+  if (r->status == 304 && !etag.empty()) {
+    ++counters_.not_modified;
+    return ListReply{std::nullopt, etag};
+  }
+  if (r->status != 200)
+    return std::unexpected(Failed(*r, Endpoint::kRead, what, {&token}));
+  auto list = ParseSecretList(r->body, scope);
+  if (!list) return std::unexpected(CallError{list.error().Wrap(what)});
+  list->fetched = clock_.Now();
+  return ListReply{std::move(*list), r->etag};
+}
+
+CallResult<VaultSecret> InfisicalApi::Get(const std::string& base,
+                                          const std::string& token,
+                                          const SecretScope& scope,
+                                          const std::string& name) {
+  std::string folder = NormalizePath(scope.path);
+  std::string key = name;
+  if (size_t slash = name.rfind('/'); slash != std::string::npos) {
+    folder = JoinPath(scope.path, name.substr(0, slash));
+    key = name.substr(slash + 1);
+  }
+  SecretScope at = scope;
+  at.path = folder;
+  const std::string where = at.ToString() + " at " + base;
+  if (key.empty())
+    return std::unexpected(
+        CallError{Error(ErrorCode::kInvalidArgument,
+                        "no key name in '" + name + "' for " + where)});
+  const std::string what = "could not read key " + key + " in " + where;
+  HttpRequest req;
+  req.url = base + "/v3/secrets/raw/" + UrlEncode(key) +
+            "?workspaceSlug=" + UrlEncode(scope.project_slug) +
+            "&environment=" + UrlEncode(scope.environment) +
+            "&secretPath=" + UrlEncode(folder) + "&type=shared" +
+            "&include_imports=" + BoolStr(scope.include_imports) +
+            "&expandSecretReferences=" + BoolStr(scope.expand_references) +
+            "&viewSecretValue=true";
+  req.headers = {"Authorization: Bearer " + token, "Accept: application/json"};
+  req.timeout = options_.timeout;
+  auto r = Send(base, req, what, counters_.get_calls);
+  if (!r) return std::unexpected(r.error());
+  if (r->status == 404) {
+    return std::unexpected(
+        CallError{Error(ErrorCode::kNotFound,
+                        "key " + key + " not found in " + where + " (" +
+                            Describe(*r, Endpoint::kRead, {&token}) + ")")});
+  }
+  if (r->status != 200)
+    return std::unexpected(Failed(*r, Endpoint::kRead, what, {&token}));
+  auto s = ParseSecret(r->body, folder, where);
+  if (!s) return std::unexpected(CallError{s.error().Wrap(what)});
+  return *s;
+}
+
+}  // namespace sealsync::vault

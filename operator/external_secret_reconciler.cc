@@ -1,0 +1,451 @@
+#include "operator/external_secret_reconciler.h"
+
+#include <regex>
+
+#include "lib/base/base64.h"
+#include "lib/base/time_format.h"
+#include "operator/status.h"
+#include "sealsync/names.h"
+
+namespace sealsync::op {
+namespace {
+
+using kube::Json;
+using namespace std::chrono_literals;
+
+std::string Str(const Json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string()
+             ? j[key].get<std::string>()
+             : "";
+}
+
+std::string JoinPath(const std::string& base, const std::string& rel) {
+  std::string b = base.empty() ? "/" : base;
+  if (rel.empty() || rel == "/") return b;
+  if (b.ends_with('/')) b.pop_back();
+  return b + (rel.starts_with('/') ? "" : "/") + rel;
+}
+
+// The store an ExternalSecret points at, if it exists.
+kube::ObjectPtr FindStore(const ExternalCaches& c,
+                          const ExternalSecretSpec& es) {
+  if (es.store_kind == "ClusterSecretStore")
+    return c.cluster_stores.Get(es.store_name);
+  return c.stores.Get(es.ns + "/" + es.store_name);
+}
+
+bool StoreReady(const Json& store) {
+  for (const auto& c : store.value("status", Json::object())
+                           .value("conditions", Json::array())) {
+    if (c.value("type", "") == names::kConditionReady)
+      return c.value("status", "") == "True";
+  }
+  return false;
+}
+
+// Selects `property` from a JSON object value.
+Result<std::string> Property(const std::string& value,
+                             const std::string& property,
+                             const std::string& field) {
+  Json j = Json::parse(value, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     field +
+                         ": the value is not a JSON object, so property \"" +
+                         property + "\" cannot be selected");
+  }
+  if (!j.contains(property)) {
+    return MakeError(ErrorCode::kNotFound, field + ": property \"" + property +
+                                               "\" not found in the value");
+  }
+  return j[property].is_string() ? j[property].get<std::string>()
+                                 : j[property].dump();
+}
+
+std::chrono::milliseconds Jitter(std::chrono::milliseconds d) {
+  thread_local std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int64_t> dist(
+      0, std::max<int64_t>(1, d.count() / 10));
+  return d + std::chrono::milliseconds(dist(rng));
+}
+
+}  // namespace
+
+Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
+                                       const StoreSpec& store) {
+  vault::UniversalAuth auth;
+  auth.host_api = store.host_api;
+  for (auto [ref, out] :
+       {std::pair{&store.client_id, &auth.client_id},
+        std::pair{&store.client_secret, &auth.client_secret}}) {
+    std::string id = "Secret " + ref->ns + "/" + ref->name;
+    auto s = client.Get(kube::kSecrets, {ref->ns, ref->name});
+    if (!s) {
+      ErrorCode c = s.error().code() == ErrorCode::kNotFound
+                        ? ErrorCode::kFailedPrecondition
+                        : ErrorCode::kUnavailable;
+      return MakeError(
+          c, "reading credentials " + id + ": " + s.error().message());
+    }
+    const Json& data = s->value("data", Json::object());
+    if (!data.contains(ref->key) || !data[ref->key].is_string()) {
+      return MakeError(
+          ErrorCode::kFailedPrecondition,
+          "credentials " + id + " have no key \"" + ref->key + "\"");
+    }
+    auto bytes = Base64Decode(data[ref->key].get<std::string>());
+    if (!bytes || bytes->empty()) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "credentials " + id + " key \"" + ref->key +
+                           "\" is empty or not base64");
+    }
+    out->assign(bytes->begin(), bytes->end());
+    SecureWipe(bytes->data(), bytes->size());
+  }
+  return auth;
+}
+
+ExternalSecretReconciler::ExternalSecretReconciler(kube::Client& client,
+                                                   ExternalCaches caches,
+                                                   vault::Client& vault,
+                                                   const Clock& clock)
+    : client_(client), caches_(caches), vault_(vault), clock_(clock) {}
+
+Result<ExternalSecretReconciler::Fetched> ExternalSecretReconciler::Fetch(
+    const ExternalSecretSpec& es, const StoreSpec& store,
+    const vault::UniversalAuth& auth) {
+  Fetched out;
+  out.oldest = std::chrono::steady_clock::now();
+  // One refresh window: lists younger than this are shared, not re-read.
+  auto max_age = es.refresh.count() > 0
+                     ? es.refresh
+                     : std::chrono::milliseconds(std::chrono::hours(1));
+  auto list =
+      [&](const std::string& rel_path,
+          bool recursive) -> Result<std::shared_ptr<const vault::SecretList>> {
+    vault::SecretScope scope = store.scope;
+    scope.path = JoinPath(store.scope.path, rel_path);
+    scope.recursive = scope.recursive || recursive;
+    auto l = vault_.List(auth, scope, max_age);
+    if (l) out.oldest = std::min(out.oldest, (*l)->fetched);
+    return l;
+  };
+  std::string id = "ExternalSecret " + es.ns + "/" + es.name;
+  for (size_t i = 0; i < es.data.size(); ++i) {
+    const DataRef& r = es.data[i];
+    std::string field = id + ": spec.data[" + std::to_string(i) + "]";
+    std::string folder, name = r.key;
+    if (size_t slash = r.key.rfind('/'); slash != std::string::npos) {
+      folder = r.key.substr(0, slash);
+      name = r.key.substr(slash + 1);
+    }
+    auto l = list(folder, false);
+    if (!l) return std::unexpected(l.error().Wrap(field));
+    const vault::VaultSecret* s = (*l)->Find(name);
+    if (s == nullptr) {
+      return MakeError(ErrorCode::kNotFound,
+                       field + ": key " + r.key + " not found in " +
+                           store.scope.project_slug + "/" +
+                           store.scope.environment + ":" +
+                           JoinPath(store.scope.path, folder));
+    }
+    std::string value(AsString(s->value));
+    if (!r.property.empty()) {
+      auto p = Property(value, r.property, field);
+      if (!p) return std::unexpected(p.error());
+      value = std::move(*p);
+    }
+    out.values[r.secret_key] = std::move(value);
+  }
+  for (size_t i = 0; i < es.data_from.size(); ++i) {
+    const DataFrom& d = es.data_from[i];
+    std::string field = id + ": spec.dataFrom[" + std::to_string(i) + "]";
+    if (d.kind == DataFrom::Kind::kExtract) {
+      std::string folder, name = d.key;
+      if (size_t slash = d.key.rfind('/'); slash != std::string::npos) {
+        folder = d.key.substr(0, slash);
+        name = d.key.substr(slash + 1);
+      }
+      auto l = list(folder, false);
+      if (!l) return std::unexpected(l.error().Wrap(field));
+      const vault::VaultSecret* s = (*l)->Find(name);
+      if (s == nullptr)
+        return MakeError(ErrorCode::kNotFound,
+                         field + ".extract: key " + d.key + " not found");
+      std::string raw(AsString(s->value));
+      Json j = Json::parse(raw, nullptr, false);
+      if (!d.property.empty() && j.is_object() && j.contains(d.property))
+        j = j[d.property];
+      if (j.is_discarded() || !j.is_object()) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         field + ".extract: the value of " + d.key +
+                             " is not a JSON object");
+      }
+      for (const auto& [k, v] : j.items())
+        out.values[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    } else {
+      auto l = list(d.path, true);
+      if (!l) return std::unexpected(l.error().Wrap(field));
+      std::regex re(d.name_regexp);
+      for (const auto& s : (*l)->secrets) {
+        if (std::regex_search(s.key, re))
+          out.values[s.key] = std::string(AsString(s.value));
+      }
+    }
+  }
+  return out;
+}
+
+Result<bool> ExternalSecretReconciler::WriteStatus(
+    const Json& obj, const ExternalSecretSpec* es, const Error* error,
+    std::string_view reason,
+    std::optional<std::chrono::system_clock::time_point> refreshed) {
+  Json old = obj.value("status", Json::object());
+  int64_t gen = obj["metadata"].value("generation", int64_t{0});
+  Json desired = old;
+  desired["observedGeneration"] = gen;
+  desired["conditions"] = Json::array({ReadyCondition(
+      old, error == nullptr, reason,
+      error ? error->message() : "Secret was synced from the vault", gen,
+      clock_)});
+  if (error == nullptr && es != nullptr) {
+    desired["syncedResourceVersion"] = es->sync_version;
+    desired["binding"] = {{"name", es->target_name}};
+    if (refreshed) desired["refreshTime"] = FormatRfc3339(*refreshed);
+  }
+  return WriteStatusIfChanged(client_, kExternalSecrets, obj, desired);
+}
+
+Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
+  kube::ObjectPtr obj = caches_.external_secrets.Get(key);
+  if (!obj) return Action::AwaitChange();
+  auto es = ParseExternalSecret(*obj);
+  if (!es) {
+    if (auto s = WriteStatus(*obj, nullptr, &es.error(),
+                             names::kReasonInvalidSpec, {});
+        !s) {
+      return std::unexpected(s.error());
+    }
+    return std::unexpected(es.error());
+  }
+  std::string id = "ExternalSecret " + key;
+  auto retry = es->refresh.count() > 0
+                   ? std::min<std::chrono::milliseconds>(es->refresh, 5min)
+                   : 5min;
+  auto degraded = [&](ErrorCode code, const std::string& msg,
+                      std::string_view reason,
+                      std::chrono::milliseconds again) -> Result<Action> {
+    Error e(code, msg);
+    if (auto s = WriteStatus(*obj, &*es, &e, reason, {}); !s)
+      return std::unexpected(s.error());
+    return Action::Degraded(e, again);
+  };
+
+  // The store, its readiness and its credentials.
+  kube::ObjectPtr store_obj = FindStore(caches_, *es);
+  std::string store_id = es->store_kind + " " + es->store_name;
+  if (!store_obj) {
+    return degraded(ErrorCode::kFailedPrecondition,
+                    id + ": " + store_id + " does not exist",
+                    names::kReasonStoreNotReady, retry);
+  }
+  auto store = ParseStore(*store_obj);
+  if (!store) {
+    return degraded(store.error().code(), id + ": " + store.error().message(),
+                    names::kReasonStoreNotReady, retry);
+  }
+  if (!StoreReady(*store_obj)) {
+    return degraded(ErrorCode::kFailedPrecondition,
+                    id + ": " + store_id + " is not ready",
+                    names::kReasonStoreNotReady, 30s);
+  }
+  auto auth = StoreAuth(client_, *store);
+  if (!auth) {
+    if (auth.error().code() == ErrorCode::kUnavailable)
+      return std::unexpected(auth.error());
+    return degraded(auth.error().code(), id + ": " + auth.error().message(),
+                    names::kReasonStoreNotReady, retry);
+  }
+
+  // The values. The existing Secret stays as it is on any failure.
+  auto fetched = Fetch(*es, *store, *auth);
+  SecureWipe(auth->client_secret.data(), auth->client_secret.size());
+  if (!fetched) {
+    const Error& e = fetched.error();
+    if (e.code() == ErrorCode::kUnavailable ||
+        e.code() == ErrorCode::kDeadlineExceeded) {
+      (void)WriteStatus(*obj, &*es, &e, names::kReasonSecretSyncedError, {});
+      return std::unexpected(e);
+    }
+    auto again = e.code() == ErrorCode::kResourceExhausted
+                     ? std::chrono::milliseconds(60s)
+                     : retry;
+    return degraded(e.code(), e.message(), names::kReasonSecretSyncedError,
+                    again);
+  }
+
+  // The Secret it should be.
+  std::map<std::string, std::string> data;
+  if (es->template_data.empty()) {
+    data = fetched->values;
+  } else {
+    for (const auto& [k, tmpl] : es->template_data) {
+      auto r = RenderTemplate(id + ": spec.target.template.data." + k, tmpl,
+                              fetched->values);
+      if (!r)
+        return degraded(r.error().code(), r.error().message(),
+                        names::kReasonSecretSyncedError, retry);
+      data[k] = std::move(*r);
+    }
+  }
+  Json jdata = Json::object();
+  for (const auto& [k, v] : data) jdata[k] = Base64Encode(AsBytes(v));
+  Json labels = Json::object(), annotations = Json::object();
+  for (const auto& [k, v] : es->template_labels) labels[k] = v;
+  for (const auto& [k, v] : es->template_annotations) annotations[k] = v;
+  labels[std::string(names::kManagedByLabel)] = names::kManagedByValue;
+  annotations[std::string(names::kOwnerAnnotation)] =
+      "ExternalSecret/" + es->name;
+  Json desired = {{"apiVersion", "v1"},
+                  {"kind", "Secret"},
+                  {"metadata",
+                   {{"name", es->target_name},
+                    {"namespace", es->ns},
+                    {"labels", labels},
+                    {"annotations", annotations}}},
+                  {"data", jdata}};
+  if (es->creation_policy != "Merge")
+    desired["type"] = es->template_type.empty() ? "Opaque" : es->template_type;
+  if (es->immutable) desired["immutable"] = *es->immutable;
+  if (es->creation_policy == "Owner") {
+    desired["metadata"]["ownerReferences"] = {
+        {{"apiVersion", "sealsync.dev/v1alpha1"},
+         {"kind", "ExternalSecret"},
+         {"name", es->name},
+         {"uid", Str((*obj)["metadata"], "uid")},
+         {"controller", true},
+         {"blockOwnerDeletion", true}}};
+  }
+
+  // Observe and write (creationPolicy None writes nothing).
+  std::string target_key = es->ns + "/" + es->target_name;
+  if (es->creation_policy != "None") {
+    std::optional<Json> observed;
+    if (auto c = caches_.secrets.Get(target_key)) {
+      observed = *c;
+    } else if (auto g =
+                   client_.Get(kube::kSecrets, {es->ns, es->target_name})) {
+      observed = std::move(*g);
+    } else if (g.error().code() != ErrorCode::kNotFound) {
+      return std::unexpected(
+          Error(ErrorCode::kUnavailable,
+                id + ": reading Secret: " + g.error().message()));
+    }
+    if (!observed && es->creation_policy == "Merge") {
+      return degraded(ErrorCode::kFailedPrecondition,
+                      id + ": target Secret " + target_key +
+                          " does not exist (creationPolicy Merge)",
+                      names::kReasonSecretSyncedError, retry);
+    }
+    if (observed && es->creation_policy != "Merge") {
+      const Json& ann =
+          (*observed)["metadata"].value("annotations", Json::object());
+      if (ann.value(std::string(names::kOwnerAnnotation), "") !=
+          "ExternalSecret/" + es->name) {
+        Error e(ErrorCode::kFailedPrecondition,
+                id + ": Secret " + target_key +
+                    " exists and is not managed by this ExternalSecret");
+        if (auto s =
+                WriteStatus(*obj, &*es, &e, names::kReasonTargetNotOwned, {});
+            !s) {
+          return std::unexpected(s.error());
+        }
+        return std::unexpected(e);
+      }
+    }
+    bool same = observed && observed->value("data", Json::object()) == jdata;
+    if (es->creation_policy == "Merge" && observed) {
+      same = true;
+      for (const auto& [k, v] : jdata.items()) {
+        if (observed->value("data", Json::object()).value(k, "") != v)
+          same = false;
+      }
+    }
+    if (!same) {
+      auto w = client_.Apply(kube::kSecrets, desired,
+                             {std::string(names::kFieldManager), true});
+      if (!w) {
+        return std::unexpected(Error(ErrorCode::kUnavailable,
+                                     id + ": writing Secret " + target_key +
+                                         ": " + w.error().message()));
+      }
+    }
+  }
+  auto age = std::chrono::steady_clock::now() - fetched->oldest;
+  auto refreshed =
+      clock_.WallNow() -
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(age);
+  refreshed = std::chrono::floor<std::chrono::seconds>(refreshed);
+  if (auto s = WriteStatus(*obj, &*es, nullptr, names::kReasonSecretSynced,
+                           refreshed);
+      !s) {
+    return std::unexpected(s.error());
+  }
+  if (es->refresh.count() == 0) return Action::AwaitChange();
+  auto next =
+      es->refresh - std::chrono::duration_cast<std::chrono::milliseconds>(age);
+  return Action::RequeueAfter(
+      Jitter(std::max<std::chrono::milliseconds>(next, 1s)));
+}
+
+StoreReconciler::StoreReconciler(kube::Client& client,
+                                 const kube::Store& stores, std::string kind,
+                                 vault::Client& vault, const Clock& clock)
+    : client_(client),
+      stores_(stores),
+      kind_(std::move(kind)),
+      vault_(vault),
+      clock_(clock) {}
+
+Result<Action> StoreReconciler::Reconcile(const std::string& key) {
+  kube::ObjectPtr obj = stores_.Get(key);
+  if (!obj) return Action::AwaitChange();
+  const kube::Resource& r =
+      kind_ == "ClusterSecretStore" ? kClusterSecretStores : kSecretStores;
+  int64_t gen = (*obj)["metadata"].value("generation", int64_t{0});
+  Json old = obj->value("status", Json::object());
+  auto finish = [&](const Error* e, std::string_view reason,
+                    std::chrono::milliseconds again) -> Result<Action> {
+    Json desired = {
+        {"observedGeneration", gen},
+        {"conditions",
+         Json::array({ReadyCondition(
+             old, e == nullptr, reason,
+             e ? e->message() : "logged in to the vault", gen, clock_)})}};
+    if (auto s = WriteStatusIfChanged(client_, r, *obj, desired); !s)
+      return std::unexpected(s.error());
+    if (e != nullptr) return Action::Degraded(*e, again);
+    return Action::RequeueAfter(Jitter(again));
+  };
+  auto store = ParseStore(*obj);
+  if (!store) return finish(&store.error(), names::kReasonInvalidSpec, 5min);
+  auto auth = StoreAuth(client_, *store);
+  if (!auth) {
+    if (auth.error().code() == ErrorCode::kUnavailable)
+      return std::unexpected(auth.error());
+    Error e(auth.error().code(),
+            kind_ + " " + key + ": " + auth.error().message());
+    return finish(&e, names::kReasonInvalidCredentials, 60s);
+  }
+  auto ok = vault_.Verify(*auth);
+  SecureWipe(auth->client_secret.data(), auth->client_secret.size());
+  if (!ok) {
+    if (ok.error().code() == ErrorCode::kUnavailable)
+      return std::unexpected(ok.error());
+    Error e(ok.error().code(), kind_ + " " + key + ": " + ok.error().message());
+    return finish(&e, names::kReasonInvalidCredentials, store->refresh);
+  }
+  return finish(nullptr, names::kReasonStoreValidated, store->refresh);
+}
+
+}  // namespace sealsync::op

@@ -1,0 +1,211 @@
+#include "operator/external_secret_spec.h"
+
+#include <functional>
+#include <regex>
+
+#include "lib/base/time_format.h"
+
+namespace sealsync::op {
+namespace {
+
+using kube::Json;
+
+auto Bad(const std::string& field, const std::string& what) {
+  return MakeError(ErrorCode::kInvalidArgument, field + ": " + what);
+}
+
+std::string Str(const Json& j, const char* key, std::string def = "") {
+  return j.is_object() && j.contains(key) && j[key].is_string()
+             ? j[key].get<std::string>()
+             : def;
+}
+
+bool Bool(const Json& j, const char* key, bool def) {
+  return j.is_object() && j.contains(key) && j[key].is_boolean()
+             ? j[key].get<bool>()
+             : def;
+}
+
+std::map<std::string, std::string> StrMap(const Json& j) {
+  std::map<std::string, std::string> out;
+  if (!j.is_object()) return out;
+  for (const auto& [k, v] : j.items()) {
+    if (v.is_string()) out[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+Result<SecretKeyRef> ParseRef(const Json& j, const std::string& field) {
+  SecretKeyRef r{Str(j, "namespace"), Str(j, "name"), Str(j, "key")};
+  if (r.name.empty()) return Bad(field + ".name", "missing");
+  if (r.key.empty()) return Bad(field + ".key", "missing");
+  return r;
+}
+
+}  // namespace
+
+Result<StoreSpec> ParseStore(const Json& obj) {
+  StoreSpec s;
+  s.kind = Str(obj, "kind");
+  s.ns = Str(obj["metadata"], "namespace");
+  s.name = Str(obj["metadata"], "name");
+  std::string id = s.kind + " " + (s.ns.empty() ? "" : s.ns + "/") + s.name;
+  const Json& spec = obj.value("spec", Json::object());
+  const Json inf =
+      spec.value("provider", Json::object()).value("infisical", Json());
+  if (!inf.is_object()) return Bad(id + ": spec.provider.infisical", "missing");
+  s.host_api = Str(inf, "hostAPI", std::string(vault::kInfisicalCloud));
+  while (s.host_api.ends_with('/')) s.host_api.pop_back();
+  const Json ua = inf.value("auth", Json::object())
+                      .value("universalAuthCredentials", Json());
+  if (!ua.is_object())
+    return Bad(id + ": spec.provider.infisical.auth.universalAuthCredentials",
+               "missing");
+  std::string base =
+      id + ": spec.provider.infisical.auth.universalAuthCredentials";
+  auto cid = ParseRef(ua.value("clientId", Json()), base + ".clientId");
+  if (!cid) return std::unexpected(cid.error());
+  auto csec =
+      ParseRef(ua.value("clientSecret", Json()), base + ".clientSecret");
+  if (!csec) return std::unexpected(csec.error());
+  for (SecretKeyRef* r : {&*cid, &*csec}) {
+    if (s.kind == "SecretStore") {
+      if (!r->ns.empty() && r->ns != s.ns) {
+        return MakeError(
+            ErrorCode::kPermissionDenied,
+            base +
+                ": a SecretStore may only read credentials from its own "
+                "namespace " +
+                s.ns + " (not " + r->ns + ")");
+      }
+      r->ns = s.ns;
+    } else if (r->ns.empty()) {
+      return Bad(
+          base, "a ClusterSecretStore's credential refs must name a namespace");
+    }
+  }
+  s.client_id = *cid;
+  s.client_secret = *csec;
+  const Json& sc = inf.value("secretsScope", Json::object());
+  s.scope.project_slug = Str(sc, "projectSlug");
+  s.scope.environment = Str(sc, "environmentSlug");
+  s.scope.path = Str(sc, "secretsPath", "/");
+  s.scope.recursive = Bool(sc, "recursive", false);
+  s.scope.expand_references = Bool(sc, "expandSecretReferences", true);
+  if (s.scope.project_slug.empty())
+    return Bad(id + ": spec.provider.infisical.secretsScope.projectSlug",
+               "missing");
+  if (s.scope.environment.empty())
+    return Bad(id + ": spec.provider.infisical.secretsScope.environmentSlug",
+               "missing");
+  if (spec.contains("refreshInterval") &&
+      spec["refreshInterval"].is_number_integer()) {
+    s.refresh = std::chrono::seconds(
+        std::max<int64_t>(10, spec["refreshInterval"].get<int64_t>()));
+  }
+  return s;
+}
+
+Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
+  ExternalSecretSpec e;
+  const Json& meta = obj["metadata"];
+  e.ns = Str(meta, "namespace");
+  e.name = Str(meta, "name");
+  std::string id = "ExternalSecret " + e.ns + "/" + e.name + ": ";
+  const Json& spec = obj.value("spec", Json::object());
+  std::string refresh = Str(spec, "refreshInterval", "1h");
+  auto d = ParseDuration(refresh);
+  if (!d)
+    return Bad(id + "spec.refreshInterval", "not a duration (e.g. 1h, 15m, 0)");
+  e.refresh = *d;
+  const Json& ref = spec.value("secretStoreRef", Json::object());
+  e.store_name = Str(ref, "name");
+  e.store_kind = Str(ref, "kind", "SecretStore");
+  if (e.store_name.empty())
+    return Bad(id + "spec.secretStoreRef.name", "missing");
+  if (e.store_kind != "SecretStore" && e.store_kind != "ClusterSecretStore") {
+    return Bad(id + "spec.secretStoreRef.kind",
+               "must be SecretStore or ClusterSecretStore");
+  }
+  const Json& target = spec.value("target", Json::object());
+  e.target_name = Str(target, "name", e.name);
+  e.creation_policy = Str(target, "creationPolicy", "Owner");
+  e.deletion_policy = Str(target, "deletionPolicy", "Retain");
+  if (target.contains("immutable") && target["immutable"].is_boolean()) {
+    e.immutable = target["immutable"].get<bool>();
+  }
+  const Json& tmpl = target.value("template", Json::object());
+  e.template_type = Str(tmpl, "type");
+  e.template_labels =
+      StrMap(tmpl.value("metadata", Json::object()).value("labels", Json()));
+  e.template_annotations = StrMap(
+      tmpl.value("metadata", Json::object()).value("annotations", Json()));
+  e.template_data = StrMap(tmpl.value("data", Json()));
+  const Json& data = spec.value("data", Json::array());
+  for (size_t i = 0; i < data.size(); ++i) {
+    std::string f = id + "spec.data[" + std::to_string(i) + "]";
+    DataRef r{Str(data[i], "secretKey"),
+              Str(data[i].value("remoteRef", Json::object()), "key"),
+              Str(data[i].value("remoteRef", Json::object()), "property")};
+    if (r.secret_key.empty()) return Bad(f + ".secretKey", "missing");
+    if (r.key.empty()) return Bad(f + ".remoteRef.key", "missing");
+    e.data.push_back(r);
+  }
+  const Json& from = spec.value("dataFrom", Json::array());
+  for (size_t i = 0; i < from.size(); ++i) {
+    std::string f = id + "spec.dataFrom[" + std::to_string(i) + "]";
+    DataFrom df;
+    if (from[i].contains("extract")) {
+      df.kind = DataFrom::Kind::kExtract;
+      df.key = Str(from[i]["extract"], "key");
+      df.property = Str(from[i]["extract"], "property");
+      if (df.key.empty()) return Bad(f + ".extract.key", "missing");
+    } else if (from[i].contains("find")) {
+      df.kind = DataFrom::Kind::kFind;
+      df.path = Str(from[i]["find"], "path");
+      df.name_regexp =
+          Str(from[i]["find"].value("name", Json::object()), "regexp", ".*");
+      try {
+        std::regex check(df.name_regexp);
+      } catch (const std::regex_error&) {
+        return Bad(f + ".find.name.regexp", "not a valid regular expression");
+      }
+    } else {
+      return Bad(f, "needs extract or find");
+    }
+    e.data_from.push_back(df);
+  }
+  if (e.data.empty() && e.data_from.empty())
+    return Bad(id + "spec", "needs data or dataFrom");
+  std::string labels = meta.value("labels", Json::object()).dump();
+  std::string annotations = meta.value("annotations", Json::object()).dump();
+  e.sync_version =
+      std::to_string(meta.value("generation", int64_t{0})) + "-" +
+      std::to_string(std::hash<std::string>{}(labels + "\n" + annotations) %
+                     1000000007);
+  return e;
+}
+
+Result<std::string> RenderTemplate(
+    const std::string& field, const std::string& tmpl,
+    const std::map<std::string, std::string>& values) {
+  static const std::regex kRef(R"(\{\{\s*\.([A-Za-z0-9_.\-]+)\s*\}\})");
+  std::string out;
+  auto begin = std::sregex_iterator(tmpl.begin(), tmpl.end(), kRef);
+  size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    const std::smatch& m = *it;
+    out.append(tmpl, last, m.position(0) - last);
+    auto v = values.find(m[1].str());
+    if (v == values.end()) {
+      return Bad(field, "template refers to \"" + m[1].str() +
+                            "\", which is not among the fetched keys");
+    }
+    out += v->second;
+    last = m.position(0) + m.length(0);
+  }
+  out.append(tmpl, last, std::string::npos);
+  return out;
+}
+
+}  // namespace sealsync::op

@@ -1,0 +1,86 @@
+// ExternalSecret, SecretStore and ClusterSecretStore specs, parsed from their
+// JSON with errors naming the field ("spec.data[1].remoteRef.key: missing").
+// Pure functions.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sealsync/kube.h"
+#include "sealsync/vault.h"
+
+namespace sealsync::op {
+
+inline const kube::Resource kExternalSecrets{"sealsync.dev", "v1alpha1",
+                                             "externalsecrets", true};
+inline const kube::Resource kSecretStores{"sealsync.dev", "v1alpha1",
+                                          "secretstores", true};
+inline const kube::Resource kClusterSecretStores{"sealsync.dev", "v1alpha1",
+                                                 "clustersecretstores", false};
+
+struct SecretKeyRef {
+  std::string ns;  // only for ClusterSecretStore refs
+  std::string name;
+  std::string key;
+};
+
+struct StoreSpec {
+  std::string kind;  // SecretStore | ClusterSecretStore
+  std::string ns;    // "" for ClusterSecretStore
+  std::string name;
+  std::string host_api;
+  SecretKeyRef client_id;
+  SecretKeyRef client_secret;
+  vault::SecretScope scope;  // project, environment, path, recursive, expand
+  std::chrono::seconds refresh{300};
+};
+
+// Parses a store; for a namespaced SecretStore a ref naming another namespace
+// is refused (kPermissionDenied), for a ClusterSecretStore refs must name one.
+Result<StoreSpec> ParseStore(const kube::Json& obj);
+
+struct DataRef {
+  std::string secret_key;
+  std::string key;       // may be "/folder/KEY"
+  std::string property;  // JSON field of the value, optional
+};
+
+struct DataFrom {
+  enum class Kind { kExtract, kFind } kind = Kind::kExtract;
+  std::string key;          // extract
+  std::string property;     // extract
+  std::string path;         // find
+  std::string name_regexp;  // find
+};
+
+struct ExternalSecretSpec {
+  std::string ns, name;
+  std::chrono::milliseconds refresh{std::chrono::hours(1)};  // 0: once
+  std::string store_name;
+  std::string store_kind = "SecretStore";
+  std::string target_name;
+  std::string creation_policy = "Owner";   // Owner|Orphan|Merge|None
+  std::string deletion_policy = "Retain";  // Retain|Delete|Merge
+  std::optional<bool> immutable;
+  std::string template_type;
+  std::map<std::string, std::string> template_labels, template_annotations,
+      template_data;
+  std::vector<DataRef> data;
+  std::vector<DataFrom> data_from;
+  // generation + a hash of labels and annotations (ESO's
+  // syncedResourceVersion): changes when a sync is asked for.
+  std::string sync_version;
+};
+
+Result<ExternalSecretSpec> ParseExternalSecret(const kube::Json& obj);
+
+// Renders `{{ .KEY }}` references in `tmpl` from `values`. kInvalidArgument
+// naming the template and the unknown key; values never appear in errors.
+Result<std::string> RenderTemplate(
+    const std::string& field, const std::string& tmpl,
+    const std::map<std::string, std::string>& values);
+
+}  // namespace sealsync::op

@@ -1,0 +1,45 @@
+#include "operator/status.h"
+
+#include "lib/base/time_format.h"
+#include "sealsync/names.h"
+
+namespace sealsync::op {
+
+kube::Json ReadyCondition(const kube::Json& old_status, bool ready,
+                          std::string_view reason, const std::string& message,
+                          int64_t generation, const Clock& clock) {
+  std::string status = ready ? "True" : "False";
+  std::string transition = FormatRfc3339(clock.WallNow());
+  for (const auto& c : old_status.value("conditions", kube::Json::array())) {
+    if (c.value("type", "") == names::kConditionReady &&
+        c.value("status", "") == status) {
+      transition = c.value("lastTransitionTime", transition);
+    }
+  }
+  return {{"type", names::kConditionReady},
+          {"status", status},
+          {"reason", reason},
+          {"message", message},
+          {"observedGeneration", generation},
+          {"lastTransitionTime", transition}};
+}
+
+Result<bool> WriteStatusIfChanged(kube::Client& client,
+                                  const kube::Resource& resource,
+                                  const kube::Json& obj,
+                                  const kube::Json& desired) {
+  if (obj.value("status", kube::Json::object()) == desired) return true;
+  const kube::Json& meta = obj["metadata"];
+  auto p = client.MergePatch(
+      resource, {meta.value("namespace", ""), meta.value("name", "")},
+      {{"status", desired}}, true);
+  if (!p) {
+    ErrorCode c = p.error().code() == ErrorCode::kNotFound
+                      ? ErrorCode::kNotFound
+                      : ErrorCode::kUnavailable;
+    return std::unexpected(Error(c, "writing status: " + p.error().message()));
+  }
+  return true;
+}
+
+}  // namespace sealsync::op

@@ -1,0 +1,242 @@
+// ExternalSecrets synced from the Infisical double by the operator binary on
+// the real control plane: stores, templates, coalescing and token reuse (the
+// double's call counters), missing keys, bad credentials, a vault that fails
+// or rate-limits (existing Secret kept), drift, and no value in logs, Events
+// or status.
+#include <gtest/gtest.h>
+
+#include "tests/lib/vault/infisical_double_process.h"
+#include "tests/operator/operator_env.h"
+
+namespace sealsync::testing {
+namespace {
+
+using kube::Json;
+using namespace std::chrono_literals;
+
+const kube::Resource kStores{"sealsync.dev", "v1alpha1", "secretstores", true};
+const kube::Resource kExternal{"sealsync.dev", "v1alpha1", "externalsecrets",
+                               true};
+constexpr std::string_view kVaultCanary = "s3cr3t-db-password";  // in the seed
+
+class ExternalIntegration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cp_ = ControlPlane::Shared();
+    if (cp_ == nullptr || !InfisicalDouble::Available()) {
+      const char* ci = std::getenv("CI");
+      if (ci != nullptr && std::string(ci) == "true")
+        FAIL() << "control plane or double missing";
+      GTEST_SKIP() << "control plane or Infisical double missing";
+    }
+    vault_ = std::make_unique<InfisicalDouble>();
+    ASSERT_TRUE(vault_->running());
+    env_ = std::make_unique<OperatorEnv>(cp_);
+    op_ = env_->Start();
+    ASSERT_TRUE(op_);
+    Credentials("reader-creds", "reader-client-secret-0001");
+    ASSERT_TRUE(Store("vault", "reader-creds").has_value());
+    ASSERT_TRUE(
+        OperatorEnv::Eventually([&] { return StoreReady("vault") == "True"; }));
+  }
+
+  void Credentials(const std::string& name, const std::string& secret) {
+    Json s = {{"apiVersion", "v1"},
+              {"kind", "Secret"},
+              {"metadata", {{"name", name}, {"namespace", env_->ns()}}},
+              {"stringData",
+               {{"clientId", "0f1e2d3c-reader-client-id"},
+                {"clientSecret", secret}}}};
+    ASSERT_TRUE(
+        env_->client().Apply(kube::kSecrets, s, {"test", true}).has_value());
+  }
+  Result<Json> Store(const std::string& name, const std::string& creds,
+                     const std::string& creds_ns = "") {
+    Json ref = {{"name", creds}, {"key", "clientId"}};
+    Json sref = {{"name", creds}, {"key", "clientSecret"}};
+    if (!creds_ns.empty()) ref["namespace"] = sref["namespace"] = creds_ns;
+    Json store = {
+        {"apiVersion", "sealsync.dev/v1alpha1"},
+        {"kind", "SecretStore"},
+        {"metadata", {{"name", name}, {"namespace", env_->ns()}}},
+        {"spec",
+         {{"provider",
+           {{"infisical",
+             {{"hostAPI", vault_->api_base()},
+              {"auth",
+               {{"universalAuthCredentials",
+                 {{"clientId", ref}, {"clientSecret", sref}}}}},
+              {"secretsScope",
+               {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
+    return env_->client().Apply(kStores, store, {"test", true});
+  }
+  std::string StoreReady(const std::string& name) {
+    auto s = env_->client().Get(kStores, {env_->ns(), name});
+    if (!s) return "";
+    for (const auto& c : s->value("status", Json::object())
+                             .value("conditions", Json::array())) {
+      if (c["type"] == "Ready") return c["status"];
+    }
+    return "";
+  }
+  Json External(const std::string& name, Json data,
+                const std::string& store = "vault") {
+    return {{"apiVersion", "sealsync.dev/v1alpha1"},
+            {"kind", "ExternalSecret"},
+            {"metadata", {{"name", name}, {"namespace", env_->ns()}}},
+            {"spec",
+             {{"refreshInterval", "1h"},
+              {"secretStoreRef", {{"name", store}, {"kind", "SecretStore"}}},
+              {"data", std::move(data)}}}};
+  }
+  Result<Json> Apply(const Json& es) {
+    return env_->client().Apply(kExternal, es, {"test", true});
+  }
+  std::optional<Json> Ready(const std::string& name) {
+    auto o = env_->client().Get(kExternal, {env_->ns(), name});
+    if (!o) return std::nullopt;
+    for (const auto& c : o->value("status", Json::object())
+                             .value("conditions", Json::array())) {
+      if (c["type"] == "Ready") return c;
+    }
+    return std::nullopt;
+  }
+  bool ReadyIs(const std::string& name, const std::string& status,
+               const std::string& reason) {
+    auto c = Ready(name);
+    return c && (*c)["status"] == status && (*c)["reason"] == reason;
+  }
+  void ExpectNoCanary() {
+    EXPECT_EQ(op_->Log().find(kVaultCanary), std::string::npos)
+        << "vault value in the log";
+    EXPECT_EQ(op_->Log().find("reader-client-secret-0001"), std::string::npos)
+        << "client secret in the log";
+    EXPECT_EQ(env_->EventsText().find(kVaultCanary), std::string::npos);
+    auto list = env_->client().List(kExternal, env_->ns(), {});
+    for (const auto& o : list->items) {
+      EXPECT_EQ(o.value("status", Json::object()).dump().find(kVaultCanary),
+                std::string::npos);
+    }
+  }
+  static Json Ref(const std::string& secret_key, const std::string& key) {
+    return {{"secretKey", secret_key}, {"remoteRef", {{"key", key}}}};
+  }
+
+  ControlPlane* cp_ = nullptr;
+  std::unique_ptr<InfisicalDouble> vault_;
+  std::unique_ptr<OperatorEnv> env_;
+  std::unique_ptr<OperatorProcess> op_;
+};
+
+TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
+  Json es = External("app", Json::array({Ref("user", "DB_USER"),
+                                         Ref("password", "/db/PASSWORD")}));
+  Json tdata = {{"dsn", "postgres://{{ .user }}:{{ .password }}@db"},
+                {"password", "{{ .password }}"}};
+  es["spec"]["target"] = {{"name", "app-creds"},
+                          {"template", {{"type", "Opaque"}, {"data", tdata}}}};
+  ASSERT_TRUE(Apply(es).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+    return env_->SecretValue("app-creds", "dsn") ==
+           "postgres://app:" + std::string(kVaultCanary) + "@db";
+  }));
+  auto st = env_->client().Get(kExternal, {env_->ns(), "app"});
+  EXPECT_EQ((*st)["status"]["binding"]["name"], "app-creds");
+  EXPECT_TRUE((*st)["status"].contains("refreshTime"));
+  EXPECT_TRUE((*st)["status"].contains("syncedResourceVersion"));
+  EXPECT_TRUE(ReadyIs("app", "True", "SecretSynced"));
+
+  // 20 more ExternalSecrets over the same two folders: still one login and
+  // one list per folder for the whole refresh window.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(Apply(External("e" + std::to_string(i),
+                               Json::array({Ref("user", "DB_USER"),
+                                            Ref("pw", "/db/PASSWORD")})))
+                    .has_value());
+  }
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] {
+        for (int i = 0; i < 20; ++i) {
+          if (env_->SecretValue("e" + std::to_string(i), "pw") !=
+              std::string(kVaultCanary))
+            return false;
+        }
+        return true;
+      },
+      60s));
+  EXPECT_EQ(vault_->Calls("login"), 1);
+  EXPECT_LE(vault_->Calls("list"), 2);
+
+  // dataFrom.find: every key matching a pattern.
+  Json find = External("found", Json::array());
+  find["spec"].erase("data");
+  find["spec"]["dataFrom"] = {{{"find", {{"name", {{"regexp", "^DB_"}}}}}}};
+  ASSERT_TRUE(Apply(find).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return env_->SecretValue("found", "DB_HOST") == "db.internal" &&
+           env_->SecretValue("found", "DB_USER") == "app";
+  }));
+
+  // Drift: deleted by hand, restored from the shared list (no new list call).
+  long long lists = vault_->Calls("list");
+  ASSERT_TRUE(env_->client()
+                  .Delete(kube::kSecrets, {env_->ns(), "app-creds"})
+                  .has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] { return env_->SecretValue("app-creds", "password").has_value(); }));
+  EXPECT_EQ(vault_->Calls("list"), lists);
+  ExpectNoCanary();
+}
+
+TEST_F(ExternalIntegration, ProblemsAreExplainedAndTheSecretIsKept) {
+  // A key missing in the vault is an error naming it, not an empty value.
+  ASSERT_TRUE(Apply(External("missing", Json::array({Ref("x", "NO_SUCH_KEY")})))
+                  .has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return ReadyIs("missing", "False", "SecretSyncedError"); }));
+  EXPECT_NE(Ready("missing")->value("message", "").find("NO_SUCH_KEY"),
+            std::string::npos);
+  EXPECT_FALSE(env_->SecretValue("missing", "x").has_value());
+
+  // Wrong credentials: the store says so; its ExternalSecrets wait.
+  Credentials("bad-creds", "wrong-secret");
+  ASSERT_TRUE(Store("bad", "bad-creds").has_value());
+  ASSERT_TRUE(
+      OperatorEnv::Eventually([&] { return StoreReady("bad") == "False"; }));
+  ASSERT_TRUE(
+      Apply(External("waits", Json::array({Ref("u", "DB_USER")}), "bad"))
+          .has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] { return ReadyIs("waits", "False", "StoreNotReady"); }));
+
+  // A namespaced store may not read credentials from another namespace.
+  ASSERT_TRUE(Store("sneaky", "reader-creds", env_->ns2()).has_value());
+  EXPECT_TRUE(
+      OperatorEnv::Eventually([&] { return StoreReady("sneaky") == "False"; }));
+
+  // A synced Secret survives a vault that fails and then rate-limits.
+  ASSERT_TRUE(Apply(External("kept", Json::array({Ref("pw", "/db/PASSWORD")})))
+                  .has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+    return env_->SecretValue("kept", "pw") == std::string(kVaultCanary);
+  }));
+  vault_->Control("faults", {{"rate_limit_all", true}, {"retry_after_s", 120}});
+  Json force = External("kept", Json::array({Ref("pw", "/db/PASSWORD")}));
+  force["spec"]["refreshInterval"] = "1s";  // new generation: sync now
+  ASSERT_TRUE(Apply(force).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return ReadyIs("kept", "False", "SecretSyncedError"); }));
+  EXPECT_EQ(env_->SecretValue("kept", "pw"), std::string(kVaultCanary));
+  // While rate limited the host is left alone: at most one 429 per retry-after.
+  long long limited = vault_->CallsWithStatus("list", 429) +
+                      vault_->CallsWithStatus("login", 429);
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(vault_->CallsWithStatus("list", 429) +
+                vault_->CallsWithStatus("login", 429),
+            limited);
+  EXPECT_EQ(env_->SecretValue("kept", "pw"), std::string(kVaultCanary));
+  ExpectNoCanary();
+}
+
+}  // namespace
+}  // namespace sealsync::testing
