@@ -3,7 +3,10 @@
 # starts a real local control plane (kube-apiserver + etcd), installs the
 # CRDs, runs the operator, seals a Secret with sealctl (recipients fetched
 # from the cluster), applies it and shows the Secret the operator wrote; then
-# shows scope refusing a copied value and recovery with the stock age CLI.
+# shows scope refusing a copied value and recovery with the stock age CLI;
+# finally an ExternalSecret synced from a local Infisical stand-in (the
+# test double: the real Infisical server cannot run here) with the one
+# bootstrap credential handed over by `sealctl bootstrap`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -19,8 +22,10 @@ KUBECONFIG_FILE=$(bash scripts/controlplane.sh start)
 CP_DIR=$(dirname "$KUBECONFIG_FILE")
 work=$(mktemp -d)
 OP_PID=
+VAULT_PID=
 cleanup() {
   [ -n "$OP_PID" ] && kill -TERM "$OP_PID" 2>/dev/null && wait "$OP_PID" 2>/dev/null || true
+  [ -n "$VAULT_PID" ] && kill -TERM "$VAULT_PID" 2>/dev/null && wait "$VAULT_PID" 2>/dev/null || true
   bash scripts/controlplane.sh stop "$CP_DIR" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -107,4 +112,64 @@ grep 'password:' "$work/sealed.yaml" | awk '{print $2}' | base64 -d > "$work/pas
 printf 'age -d -i identity.txt password.age -> '
 age -d -i "$work/identity.txt" "$work/password.age"; echo
 
-step "done: sealed, applied, written by the operator, drift undone, scope enforced, recoverable"
+step "platform engineer: an Infisical vault (here the local stand-in) and a SecretStore"
+"$B/tests/fakes/infisical/infisical-double" --seed tests/testdata/infisical/seed.json --port 0 \
+  --quiet > "$work/vault.out" 2>"$work/vault.log" &
+VAULT_PID=$!
+for _ in $(seq 50); do grep -q listening "$work/vault.out" 2>/dev/null && break; sleep 0.1; done
+VAULT=$(sed -n 's/^listening on //p' "$work/vault.out" | head -1)
+echo "vault API at http://$VAULT/api"
+
+step "CD pipeline: sealctl bootstrap hands over its one machine identity"
+INFISICAL_CLIENT_ID=0f1e2d3c-reader-client-id INFISICAL_CLIENT_SECRET=reader-client-secret-0001 \
+  "$SEALCTL" bootstrap --kubeconfig "$KUBECONFIG_FILE" --namespace team-a --name infisical-identity
+
+cat > "$work/external.yaml" <<YAML
+apiVersion: sealsync.dev/v1alpha1
+kind: SecretStore
+metadata: {name: infisical, namespace: team-a}
+spec:
+  provider:
+    infisical:
+      hostAPI: http://$VAULT/api
+      auth:
+        universalAuthCredentials:
+          clientId: {name: infisical-identity, key: clientId}
+          clientSecret: {name: infisical-identity, key: clientSecret}
+      secretsScope: {projectSlug: team-a, environmentSlug: dev, secretsPath: /}
+---
+apiVersion: sealsync.dev/v1alpha1
+kind: ExternalSecret
+metadata: {name: billing-db, namespace: team-a}
+spec:
+  refreshInterval: 1h
+  secretStoreRef: {name: infisical, kind: SecretStore}
+  target:
+    name: billing-db
+    template:
+      data:
+        url: "postgres://{{ .user }}:{{ .password }}@{{ .host }}/billing"
+  data:
+    - {secretKey: user, remoteRef: {key: DB_USER}}
+    - {secretKey: host, remoteRef: {key: DB_HOST}}
+    - {secretKey: password, remoteRef: {key: /db/PASSWORD}}
+YAML
+step "platform engineer: apply the SecretStore and an ExternalSecret"
+sed -n '/kind: ExternalSecret/,$p' "$work/external.yaml"
+k apply "$work/external.yaml"
+for _ in $(seq 150); do k get Secret team-a billing-db >/dev/null 2>&1 && break; sleep 0.1; done
+k get Secret team-a billing-db | python3 -c '
+import base64, json, sys
+s = json.load(sys.stdin)
+print("Secret team-a/billing-db (from the vault):")
+for key, value in sorted(s["data"].items()):
+    print("  %s = %s" % (key, base64.b64decode(value).decode()))'
+sleep 0.5
+k get ExternalSecret team-a billing-db | python3 -c '
+import json, sys
+st = json.load(sys.stdin)["status"]
+c = st["conditions"][0]
+print("ExternalSecret team-a/billing-db  Ready=%s reason=%s refreshTime=%s" % (c["status"], c["reason"], st.get("refreshTime")))'
+echo "vault calls: $(curl -s "http://$VAULT/__control/calls" | python3 -c 'import json,sys; d=json.load(sys.stdin); print({k: v for k, v in d.items() if k in ("login", "list", "get", "total")})')"
+
+step "done: sealed and external secrets became real Secrets; drift undone, scope enforced, recoverable"
