@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench/bench_util.h"
 #include "lib/api/manifest.h"
 #include "sealsync/names.h"
 #include "sealsync/sealing.h"
@@ -28,6 +29,8 @@
 
 namespace {
 
+using namespace sealsync::bench;
+
 using sealsync::kube::Json;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -35,52 +38,6 @@ namespace st = sealsync::testing;
 
 const sealsync::kube::Resource kSealed{"sealsync.dev", "v1alpha1",
                                        "sealedsecrets", true};
-
-double Secs(Clock::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
-
-// Runs fn(i) for i in [0, n) on `threads` threads.
-template <typename Fn>
-void Parallel(int n, int threads, Fn fn) {
-  std::atomic<int> next{0};
-  std::vector<std::thread> ts;
-  for (int t = 0; t < threads; ++t) {
-    ts.emplace_back([&] {
-      for (int i; (i = next++) < n;) fn(i);
-    });
-  }
-  for (auto& t : ts) t.join();
-}
-
-size_t CountSecrets(sealsync::kube::Client& c, const std::string& ns,
-                    const std::string& selector) {
-  sealsync::kube::ListOptions o;
-  o.label_selector = selector;
-  auto l = c.List(sealsync::kube::kSecrets, ns, o);
-  return l ? l->items.size() : 0;
-}
-
-struct ProcStats {
-  double rss_mib = 0, cpu_s = 0;
-};
-
-ProcStats Stats(pid_t pid) {
-  ProcStats s;
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0)
-      s.rss_mib = std::stod(line.substr(6)) / 1024.0;
-  }
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(stat)), {});
-  std::istringstream rest(all.substr(all.rfind(')') + 2));
-  std::vector<std::string> f;
-  for (std::string x; rest >> x;) f.push_back(x);
-  if (f.size() > 13)
-    s.cpu_s = (std::stod(f[11]) + std::stod(f[12])) / sysconf(_SC_CLK_TCK);
-  return s;
-}
 
 Json SealedSecret(const std::string& ns, const std::string& name,
                   const sealsync::X25519Recipient& r) {

@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
-# Builds sealsync in Release (build-bench/) and runs the sealing benchmarks
-# side by side: in-process seal+unseal, in-process bulk age, and sealctl
-# against the age CLI on the same 64 MiB file. Prints markdown for
-# docs/benchmarks.md. Run on an otherwise idle machine.
+# Builds the benchmarks in Release (build-bench/) and runs them side by side.
+# Prints markdown for docs/benchmarks.md. Run on an otherwise idle machine.
+#
+#   bash bench/run.sh            all
+#   bash bench/run.sh sealing    in-process sealing + sealctl vs age CLI
+#   bash bench/run.sh operator   1,000 SealedSecrets / ExternalSecrets
 set -euo pipefail
 cd "$(dirname "$0")/.."
+what=${1:-all}
 bash scripts/setup.sh >/dev/null
-BUILD_DIR=build-bench BUILD_TYPE=Release bash scripts/build.sh \
-  -DSEALSYNC_BUILD_TESTS=OFF >/dev/null
-echo "### In process (Google Benchmark, pinned to core 0)"
-echo '```'
-taskset -c 0 build-bench/bench/seal_bench --benchmark_repetitions=3 \
-  --benchmark_report_aggregates_only=true 2>/dev/null | grep -E "median|Benchmark|---"
-echo '```'
-echo
-echo "### sealctl vs age CLI"
-RUNS=${RUNS:-5} bash bench/age_cli.sh build-bench
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C build-bench seal_bench sealctl operator_bench external_bench >/dev/null
+if [ "$what" = all ] || [ "$what" = sealing ]; then
+  echo "### In process (Google Benchmark, pinned to core 0)"
+  echo '```'
+  taskset -c 0 build-bench/bench/seal_bench --benchmark_repetitions=3 \
+    --benchmark_report_aggregates_only=true 2>/dev/null | grep -E "median|Benchmark|---"
+  echo '```'
+  echo
+  echo "### sealctl vs age CLI"
+  RUNS=${RUNS:-5} bash bench/age_cli.sh build-bench
+fi
+if [ "$what" = all ] || [ "$what" = operator ]; then
+  echo
+  echo "### 1,000 SealedSecrets"
+  build-bench/bench/operator_bench 1000 4 2>/dev/null
+  echo
+  echo "### 1,000 ExternalSecrets over 10 scopes"
+  build-bench/bench/external_bench 1000 4 2>/dev/null
+fi

@@ -27,6 +27,11 @@ Controller::Controller(std::string name, kube::WorkQueue& queue,
           metrics.AddCounter("sealsync_reconciles_total",
                              "Reconciles finished, by controller and result.",
                              {"controller", "result"})),
+      failures_(metrics.AddCounter("sealsync_reconcile_failures_total",
+                                   "Failed or degraded reconciles by "
+                                   "controller and reason (for SealedSecrets: "
+                                   "decrypt failures by reason).",
+                                   {"controller", "reason"})),
       duration_(metrics.AddHistogram(
           "sealsync_reconcile_duration_seconds", "Time spent in one reconcile.",
           {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
@@ -89,6 +94,8 @@ void Controller::Handle(const std::string& key) {
   const Error& e = r.error();
   bool terminal = IsTerminal(e);
   reconciles_.Inc({name_, terminal ? "terminal" : "error"});
+  failures_.Inc({name_, hooks_.reason ? hooks_.reason(e)
+                                      : std::string(ErrorCodeName(e.code()))});
   if (hooks_.log) {
     hooks_.log(terminal ? "warn" : "error",
                terminal ? "reconcile failed; waiting for a change"

@@ -61,6 +61,9 @@ struct ControllerHooks {
       log;
   // Emits a Warning Event for the object behind `key`.
   std::function<void(const std::string& key, const Error& error)> warn;
+  // The reason a failure is counted under (a condition reason such as
+  // NoMatchingKey); default: the error code's name.
+  std::function<std::string(const Error& error)> reason;
 };
 
 class Controller {
@@ -87,6 +90,7 @@ class Controller {
   ControllerHooks hooks_;
   int workers_;
   Counter& reconciles_;
+  Counter& failures_;
   Histogram& duration_;
   Gauge& depth_;
   std::vector<std::thread> threads_;

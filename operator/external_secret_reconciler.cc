@@ -284,6 +284,32 @@ Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
                     again);
   }
 
+  // Nothing left in the vault (a find that matches nothing): deletionPolicy.
+  std::string target_key = es->ns + "/" + es->target_name;
+  if (fetched->values.empty()) {
+    if (es->deletion_policy == "Delete" && es->creation_policy != "None") {
+      auto d = client_.Delete(kube::kSecrets, {es->ns, es->target_name});
+      if (!d && d.error().code() != ErrorCode::kNotFound) {
+        return std::unexpected(Error(ErrorCode::kUnavailable,
+                                     id + ": deleting Secret " + target_key +
+                                         ": " + d.error().message()));
+      }
+      if (auto st = WriteStatus(*obj, &*es, nullptr, "SecretDeleted", {});
+          !st) {
+        return std::unexpected(st.error());
+      }
+      return Action::RequeueAfter(retry);
+    }
+    if (es->deletion_policy == "Retain") {
+      return degraded(ErrorCode::kNotFound,
+                      id + ": the vault has no matching secrets; Secret " +
+                          target_key +
+                          " kept as it was (deletionPolicy Retain)",
+                      names::kReasonSecretSyncedError, retry);
+    }
+    // Merge: write the Secret without the keys (below, with empty data).
+  }
+
   // The Secret it should be.
   std::map<std::string, std::string> data;
   if (es->template_data.empty()) {
@@ -328,7 +354,6 @@ Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
   }
 
   // Observe and write (creationPolicy None writes nothing).
-  std::string target_key = es->ns + "/" + es->target_name;
   if (es->creation_policy != "None") {
     std::optional<Json> observed;
     if (auto c = caches_.secrets.Get(target_key)) {

@@ -5,6 +5,16 @@
 namespace sealsync::op {
 
 void KeyRing::Set(std::vector<SealingKey> keys) {
+  // One entry per key id, whatever the caller merged.
+  std::sort(keys.begin(), keys.end(),
+            [](const SealingKey& a, const SealingKey& b) {
+              return a.key_id < b.key_id;
+            });
+  keys.erase(std::unique(keys.begin(), keys.end(),
+                         [](const SealingKey& a, const SealingKey& b) {
+                           return a.key_id == b.key_id;
+                         }),
+             keys.end());
   std::sort(keys.begin(), keys.end(),
             [](const SealingKey& a, const SealingKey& b) {
               return a.created != b.created ? a.created > b.created

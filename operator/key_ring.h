@@ -21,7 +21,8 @@ struct SealingKey {
 
 class KeyRing {
  public:
-  // Replaces the keys; they are sorted newest first here.
+  // Replaces the keys; duplicates (same key id) are dropped and the rest
+  // sorted newest first here.
   void Set(std::vector<SealingKey> keys);
   std::vector<SealingKey> Keys() const;
   std::vector<X25519Identity> Identities() const;

@@ -66,8 +66,11 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
                          "Watch errors recovered from, by kind.", {"kind"});
 
   // Caches.
-  kube::Store sealed_store, secret_store, key_store;
-  kube::Store external_store, store_store, cluster_store_store;
+  // One watcher per watched namespace fills each namespaced store.
+  const int per_ns =
+      std::max<int>(1, static_cast<int>(opts.watch_namespaces.size()));
+  kube::Store sealed_store(per_ns), secret_store(per_ns), key_store;
+  kube::Store external_store(per_ns), store_store(per_ns), cluster_store_store;
   KeyRing ring;
   kube::WorkQueue queue(clock);
   // ExternalSecrets and stores back off from 1 s: their errors are vault or
@@ -221,6 +224,11 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   ControllerHooks hooks;
   hooks.log = [](std::string_view level, std::string_view msg,
                  const LogFields& f) { Log(level, msg, f); };
+  hooks.reason = [](const Error& e) {
+    return e.code() == ErrorCode::kFailedPrecondition
+               ? std::string(names::kReasonTargetNotOwned)
+               : std::string(sealed::ReasonFor(e));
+  };
   hooks.warn = [&](const std::string& key, const Error& e) {
     auto obj = sealed_store.Get(key);
     if (!obj) return;
@@ -236,6 +244,7 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
       client, {external_store, store_store, cluster_store_store, secret_store},
       *vault, clock);
   ControllerHooks external_hooks = hooks;
+  external_hooks.reason = nullptr;
   external_hooks.warn = [&](const std::string& key, const Error& e) {
     if (auto obj = external_store.Get(key)) {
       recorder.Record(kube::ObjectReference::Of(*obj),
@@ -262,6 +271,7 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
     }
   } store_dispatch(ns_stores, cluster_stores);
   ControllerHooks store_hooks = hooks;
+  store_hooks.reason = nullptr;
   store_hooks.warn = [&](const std::string& key, const Error& e) {
     std::string rest = key.substr(key.find('|') + 1);
     kube::ObjectPtr obj = key.starts_with("Cluster")

@@ -1,7 +1,7 @@
 #include "operator/sealed_secret_reconciler.h"
 
 #include "lib/base/base64.h"
-#include "lib/base/time_format.h"
+#include "operator/status.h"
 #include "sealsync/names.h"
 #include "sealsync/sealed_secret.h"
 
@@ -147,39 +147,23 @@ Result<bool> SealedSecretReconciler::Write(const std::optional<Json>& observed,
 }
 
 Result<bool> SealedSecretReconciler::UpdateStatus(
-    const Json& obj, const Error* error, std::string_view reason_in,
+    const Json& obj, const Error* error, std::string_view reason,
     const std::vector<std::string>& key_ids) {
-  const Json& meta = obj["metadata"];
-  int64_t generation = meta.value("generation", int64_t{0});
-  std::string status = error ? "False" : "True";
-  std::string reason(error ? reason_in : names::kReasonSynced);
-  std::string message = error ? error->message() : "Secret is up to date";
+  int64_t generation = obj["metadata"].value("generation", int64_t{0});
   Json old = obj.value("status", Json::object());
-  std::string transition = FormatRfc3339(clock_.WallNow());
-  for (const auto& c : old.value("conditions", Json::array())) {
-    if (c.value("type", "") == names::kConditionReady &&
-        c.value("status", "") == status) {
-      transition = c.value("lastTransitionTime", transition);
-    }
-  }
-  Json cond = {{"type", names::kConditionReady},
-               {"status", status},
-               {"reason", reason},
-               {"message", message},
-               {"observedGeneration", generation},
-               {"lastTransitionTime", transition}};
-  Json desired = {{"observedGeneration", generation},
-                  {"conditions", Json::array({cond})}};
-  if (!error)
+  Json desired = {
+      {"observedGeneration", generation},
+      {"conditions",
+       Json::array({ReadyCondition(
+           old, error == nullptr, error ? reason : names::kReasonSynced,
+           error ? error->message() : "Secret is up to date", generation,
+           clock_)})}};
+  if (!error) {
     desired["keyIds"] = key_ids;
-  else if (old.contains("keyIds"))
+  } else if (old.contains("keyIds")) {
     desired["keyIds"] = old["keyIds"];
-  if (old == desired) return true;
-  auto p = client_.MergePatch(kSealedSecrets,
-                              {Str(meta, "namespace"), Str(meta, "name")},
-                              {{"status", desired}}, true);
-  if (!p) return std::unexpected(Transient(p.error(), "writing status"));
-  return true;
+  }
+  return WriteStatusIfChanged(client_, kSealedSecrets, obj, desired);
 }
 
 Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {

@@ -6,26 +6,13 @@
 #include "lib/base/base64.h"
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
+#include "sealctl/key_files.h"
 #include "sealsync/api.h"
 #include "sealsync/sealed_secret.h"
 #include "sealsync/sealing.h"
 
 namespace sealsync::sealctl {
 namespace {
-
-Result<std::vector<X25519Identity>> LoadIdentities(const UnsealOptions& opts,
-                                                   std::istream& in) {
-  std::vector<X25519Identity> out;
-  for (const auto& path : opts.identity_files) {
-    auto text = ReadInput(path, in);
-    if (!text) return std::unexpected(text.error());
-    auto ids = ParseIdentityFile(*text);
-    SecureWipe(text->data(), text->size());
-    if (!ids) return std::unexpected(ids.error().Wrap(path));
-    out.insert(out.end(), ids->begin(), ids->end());
-  }
-  return out;
-}
 
 Result<std::optional<ScopeBinding>> ExpectedFromFlags(
     const UnsealOptions& opts) {
@@ -89,7 +76,7 @@ int UnsealRaw(const UnsealOptions& opts, Streams io) {
   }
   auto expect = ExpectedFromFlags(opts);
   if (!expect) return Fail(io.err, expect.error());
-  auto keys = LoadIdentities(opts, io.in);
+  auto keys = IdentitiesFromFiles(opts.identity_files, io.in);
   if (!keys) return Fail(io.err, keys.error());
   auto input = InputBytes::Open(opts.file, io.in);
   if (!input) return Fail(io.err, input.error());
@@ -142,7 +129,7 @@ int Unseal(const UnsealOptions& opts, Streams io) {
   if (opts.identity_files.empty()) {
     return Fail(io.err, "no identities: pass -i IDENTITY_FILE");
   }
-  auto keys = LoadIdentities(opts, io.in);
+  auto keys = IdentitiesFromFiles(opts.identity_files, io.in);
   if (!keys) return Fail(io.err, keys.error());
   auto text = ReadInput(opts.file, io.in);
   if (!text) return Fail(io.err, text.error());

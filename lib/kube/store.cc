@@ -27,19 +27,28 @@ void Store::Remove(const std::string& key) {
   objects_.erase(key);
 }
 
-std::vector<std::string> Store::Replace(std::vector<Json> objects) {
+std::vector<std::string> Store::Replace(std::vector<Json> objects,
+                                        const std::string& ns) {
   std::map<std::string, ObjectPtr> fresh;
   for (Json& o : objects) {
     std::string key = KeyOf(o);
     fresh[key] = std::make_shared<const Json>(std::move(o));
   }
+  auto in_scope = [&ns](const std::string& key) {
+    return ns.empty() || SplitKey(key).ns == ns;
+  };
   std::vector<std::string> gone;
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [key, _] : objects_) {
-    if (!fresh.contains(key)) gone.push_back(key);
+  for (auto it = objects_.begin(); it != objects_.end();) {
+    if (in_scope(it->first) && !fresh.contains(it->first)) {
+      gone.push_back(it->first);
+      it = objects_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  objects_ = std::move(fresh);
-  synced_ = true;
+  for (auto& [key, obj] : fresh) objects_[key] = std::move(obj);
+  synced_.insert(ns);
   return gone;
 }
 
@@ -71,7 +80,7 @@ size_t Store::Size() const {
 
 bool Store::HasSynced() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return synced_;
+  return static_cast<int>(synced_.size()) >= watchers_;
 }
 
 }  // namespace sealsync::kube

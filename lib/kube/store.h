@@ -1,11 +1,13 @@
-// A Store is the watcher's cache of one resource kind: objects by
-// "namespace/name" key. Writers are the Watcher; readers are workers, who
-// get shared immutable snapshots of objects. Thread-safe.
+// A Store is the watchers' cache of one resource kind: objects by
+// "namespace/name" key. Writers are Watchers — one for all namespaces, or one
+// per watched namespace, each replacing only its own namespace's objects;
+// readers are workers, who get shared immutable snapshots. Thread-safe.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,22 +26,29 @@ class Store {
   // Inserts or replaces the object under its key.
   void Upsert(Json obj);
   void Remove(const std::string& key);
-  // Replaces the whole content (after a list); returns the keys that were
-  // present before and are gone now.
-  std::vector<std::string> Replace(std::vector<Json> objects);
+  // `watchers` is how many watchers fill this Store (HasSynced waits for
+  // each of them to list once).
+  explicit Store(int watchers = 1) : watchers_(watchers) {}
+
+  // Replaces the content listed by one watcher: every object of namespace
+  // `ns` ("" = all namespaces). Returns the keys that were present before
+  // and are gone now.
+  std::vector<std::string> Replace(std::vector<Json> objects,
+                                   const std::string& ns = "");
 
   ObjectPtr Get(const std::string& key) const;
   std::vector<ObjectPtr> List() const;
   std::vector<std::string> Keys() const;
   size_t Size() const;
 
-  // True once the first full list has been stored.
+  // True once every watcher has stored its first full list.
   bool HasSynced() const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, ObjectPtr> objects_;
-  bool synced_ = false;
+  int watchers_;
+  std::set<std::string> synced_;  // namespaces listed at least once
 };
 
 }  // namespace sealsync::kube

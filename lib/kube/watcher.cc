@@ -44,10 +44,13 @@ Result<bool> Watcher::List() {
     opts.continue_token = page->continue_token;
   } while (!opts.continue_token.empty());
   std::map<std::string, ObjectPtr> before;
-  for (const auto& key : store_.Keys()) before[key] = store_.Get(key);
-  std::vector<std::string> gone = store_.Replace(std::move(all));
+  for (const auto& key : store_.Keys()) {
+    if (ns_.empty() || SplitKey(key).ns == ns_) before[key] = store_.Get(key);
+  }
+  std::vector<std::string> gone = store_.Replace(std::move(all), ns_);
   for (const ObjectPtr& obj : store_.List()) {
     std::string key = KeyOf(*obj);
+    if (!ns_.empty() && SplitKey(key).ns != ns_) continue;  // another watcher's
     auto it = before.find(key);
     if (it == before.end()) {
       on_event_(WatchEventType::kAdded, key, obj);

@@ -1,11 +1,12 @@
 #include "lib/kube/work_queue.h"
 
 #include <algorithm>
+#include <random>
 
 namespace sealsync::kube {
 
 WorkQueue::WorkQueue(const Clock& clock, BackoffPolicy backoff)
-    : clock_(clock), backoff_(backoff) {}
+    : clock_(clock), backoff_(backoff), rng_(std::random_device{}()) {}
 
 void WorkQueue::AddLocked(const std::string& key) {
   if (shutting_down_ || dirty_.contains(key)) return;
@@ -45,6 +46,11 @@ void WorkQueue::AddRateLimited(const std::string& key) {
     int n = failures_[key]++;
     auto d = backoff_.base * (int64_t{1} << std::min(n, 30));
     delay = std::min<std::chrono::milliseconds>(d, backoff_.max);
+    // Up to +10% jitter so keys failing together do not retry together.
+    if (backoff_.jitter && delay.count() >= 10) {
+      std::uniform_int_distribution<int64_t> j(0, delay.count() / 10);
+      delay += std::chrono::milliseconds(j(rng_));
+    }
   }
   AddAfter(key, delay);
 }

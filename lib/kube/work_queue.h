@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 
@@ -24,6 +25,7 @@ namespace sealsync::kube {
 struct BackoffPolicy {
   std::chrono::milliseconds base{5};
   std::chrono::milliseconds max{std::chrono::minutes(5)};
+  bool jitter = true;  // add up to 10% to delays of 10 ms or more
 };
 
 class WorkQueue {
@@ -66,6 +68,7 @@ class WorkQueue {
   std::multimap<Clock::TimePoint, std::string> delayed_;
   std::map<std::string, int> failures_;
   bool shutting_down_ = false;
+  std::mt19937 rng_;  // jitter; guarded by mu_
 };
 
 }  // namespace sealsync::kube

@@ -238,5 +238,31 @@ TEST_F(ExternalIntegration, ProblemsAreExplainedAndTheSecretIsKept) {
   ExpectNoCanary();
 }
 
+TEST_F(ExternalIntegration,
+       DeletionPolicyDeleteRemovesTheSecretWhenTheVaultDoes) {
+  Json temp = {{"project", "team-a"},
+               {"environment", "dev"},
+               {"secretPath", "/"},
+               {"secretKey", "TEMP_TOKEN"},
+               {"secretValue", "short-lived"}};
+  vault_->Control("secret", temp);
+  Json es = External("temp", Json::array());
+  es["spec"].erase("data");
+  es["spec"]["dataFrom"] = {{{"find", {{"name", {{"regexp", "^TEMP_"}}}}}}};
+  es["spec"]["target"] = {{"deletionPolicy", "Delete"}};
+  es["spec"]["refreshInterval"] = "2s";
+  ASSERT_TRUE(Apply(es).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+    return env_->SecretValue("temp", "TEMP_TOKEN") == "short-lived";
+  }));
+  temp["delete"] = true;
+  vault_->Control("secret", temp);
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return !env_->client()
+                .Get(kube::kSecrets, {env_->ns(), "temp"})
+                .has_value();
+  }));
+}
+
 }  // namespace
 }  // namespace sealsync::testing

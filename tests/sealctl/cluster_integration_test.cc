@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "lib/api/manifest.h"
 #include "lib/base/base64.h"
 #include "sealsync/age.h"
 #include "sealsync/kube.h"
@@ -275,6 +276,50 @@ TEST_F(SealctlClusterTest, RbacForbiddenIsSaid) {
       << r.err;
   EXPECT_NE(ErrorLine(r).find("forbidden"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("services/proxy"), std::string::npos) << r.err;
+}
+
+// deploy/recipients-rbac.yaml lets every authenticated user read the
+// recipients, and nothing more.
+TEST_F(SealctlClusterTest, ShippedRbacLetsAnyAuthenticatedUserFetchRecipients) {
+  std::string kc = NobodyKubeconfig();
+  std::string text = ReadFile(std::string(SEALSYNC_SOURCE_DIR) +
+                              "/deploy/recipients-rbac.yaml");
+  const kube::Resource roles{"rbac.authorization.k8s.io", "v1", "roles", true};
+  const kube::Resource bindings{"rbac.authorization.k8s.io", "v1",
+                                "rolebindings", true};
+  size_t split = text.find("\n---\n");
+  ASSERT_NE(split, std::string::npos);
+  for (auto [doc, res] : {std::pair{text.substr(0, split), &roles},
+                          std::pair{text.substr(split + 5), &bindings}}) {
+    auto parsed = api::ParseManifest(doc, api::Scalars::kTyped);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
+    auto applied =
+        client_->Apply(*res, Json::parse(parsed->dump()), {"test", true});
+    ASSERT_TRUE(applied.has_value()) << applied.error().message();
+  }
+  CommandResult r;
+  // RBAC changes take effect within moments; poll rather than sleep.
+  for (int i = 0; i < 50; ++i) {
+    r = RunInProcess({"seal", "--kubeconfig", kc, "--fetch-recipients"}, "");
+    if (r.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(Recipient(0)), std::string::npos) << r.out;
+  // Other objects in the namespace stay closed to that user.
+  auto cfg = kube::LoadKubeconfig({kc, ""});
+  ASSERT_TRUE(cfg.has_value());
+  auto nobody = kube::NewClient(*cfg);
+  auto secrets = (*nobody)->List(kube::kSecrets, "sealsync-system", {});
+  ASSERT_FALSE(secrets.has_value());
+  EXPECT_EQ(secrets.error().code(), ErrorCode::kPermissionDenied);
+  ASSERT_TRUE(
+      client_
+          ->Delete(bindings, {"sealsync-system", "sealsync-recipients-reader"})
+          .has_value());
+  ASSERT_TRUE(
+      client_->Delete(roles, {"sealsync-system", "sealsync-recipients-reader"})
+          .has_value());
 }
 
 TEST_F(SealctlClusterTest, OfflineResealTakesTheNewestRecipientFromTheCluster) {

@@ -62,7 +62,7 @@ TEST(WorkQueue, DelayedKeysWaitForTheClock) {
 
 TEST(WorkQueue, RateLimitedBackoffDoublesAndForgetResets) {
   FakeClock clock;
-  WorkQueue q(clock, {10ms, 1000ms});
+  WorkQueue q(clock, {10ms, 1000ms, /*jitter=*/false});
   const std::vector<std::chrono::milliseconds> want = {10ms, 20ms, 40ms, 80ms};
   for (auto d : want) {
     q.AddRateLimited("a");
@@ -79,6 +79,17 @@ TEST(WorkQueue, RateLimitedBackoffDoublesAndForgetResets) {
   EXPECT_EQ(q.Get(), "b");
   q.Forget("a");
   EXPECT_EQ(q.Failures("a"), 0);
+}
+
+TEST(WorkQueue, BackoffJitterStaysWithinTenPercent) {
+  FakeClock clock;
+  WorkQueue q(clock, {1000ms, 60000ms, /*jitter=*/true});
+  q.AddRateLimited("a");  // due in 1000..1100 ms
+  clock.Advance(999ms);
+  q.Poke();
+  EXPECT_EQ(q.Len(), 0u);
+  clock.Advance(101ms);
+  EXPECT_EQ(q.Get(), "a");
 }
 
 TEST(WorkQueue, ShutDownReleasesWaiters) {

@@ -1,0 +1,83 @@
+// Helpers shared by the benchmarks that run against a real control plane.
+#pragma once
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lib/api/manifest.h"
+#include "sealsync/kube.h"
+
+namespace sealsync::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double Secs(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// Runs fn(i) for i in [0, n) on `threads` threads.
+template <typename Fn>
+inline void Parallel(int n, int threads, Fn fn) {
+  std::atomic<int> next{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&] {
+      for (int i; (i = next++) < n;) fn(i);
+    });
+  }
+  for (auto& t : ts) t.join();
+}
+
+inline size_t CountSecrets(kube::Client& c, const std::string& ns,
+                           const std::string& selector) {
+  kube::ListOptions o;
+  o.label_selector = selector;
+  auto l = c.List(kube::kSecrets, ns, o);
+  return l ? l->items.size() : 0;
+}
+
+struct ProcStats {
+  double rss_mib = 0, cpu_s = 0;
+};
+
+inline ProcStats Stats(pid_t pid) {
+  ProcStats s;
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0)
+      s.rss_mib = std::stod(line.substr(6)) / 1024.0;
+  }
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(stat)), {});
+  std::istringstream rest(all.substr(all.rfind(')') + 2));
+  std::vector<std::string> f;
+  for (std::string x; rest >> x;) f.push_back(x);
+  if (f.size() > 13)
+    s.cpu_s = (std::stod(f[11]) + std::stod(f[12])) / sysconf(_SC_CLK_TCK);
+  return s;
+}
+
+// Applies every CRD in crds/ and waits for discovery to pick them up.
+inline void InstallCrds(kube::Client& client) {
+  for (const auto& f : std::filesystem::directory_iterator(
+           std::string(SEALSYNC_SOURCE_DIR) + "/crds")) {
+    std::ifstream in(f.path());
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    auto doc = api::ParseManifest(text, api::Scalars::kTyped);
+    if (doc)
+      (void)client.Apply(kube::kCrds, kube::Json::parse(doc->dump()),
+                         {"bench", true});
+  }
+  std::this_thread::sleep_for(
+      std::chrono::seconds(2));  // established + discovery
+}
+
+}  // namespace sealsync::bench
