@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 bash scripts/setup.sh >/dev/null
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEALSYNC_BUILD_TESTS=ON >/dev/null
 ninja -C build-bench seal_bench sealctl operator_bench external_bench >/dev/null
 if [ "$what" = all ] || [ "$what" = sealing ]; then
   echo "### In process (Google Benchmark, pinned to core 0)"

@@ -187,6 +187,23 @@ Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
     }
     return std::unexpected(unsealed.error());
   }
+  Json desired = RenderSecret(unsealed->secret, *obj);
+  if (!secrets_.Get(key)) {
+    // Not among our cached Secrets: usually it does not exist yet. One create
+    // instead of a read and an apply; "already exists" means a Secret we do
+    // not own (or ours, not cached yet): read it and decide below.
+    auto created = client_.Create(kube::kSecrets, desired);
+    if (created) {
+      // Status follows on a second pass, queued behind every key already
+      // waiting: after a burst, all Secrets exist first, then all statuses.
+      return Action::RequeueAfter(std::chrono::milliseconds(0));
+    }
+    if (created.error().code() != ErrorCode::kAlreadyExists) {
+      Error e = Transient(created.error(), id + ": creating Secret " + key);
+      (void)UpdateStatus(*obj, &e, names::kReasonWriteFailed, {});
+      return std::unexpected(e);
+    }
+  }
   auto observed = Observed(key);
   if (!observed) return std::unexpected(observed.error());
   if (*observed && !OwnedBy(**observed, *obj)) {
@@ -205,7 +222,6 @@ Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
       return std::unexpected(e);
     }
   }
-  Json desired = RenderSecret(unsealed->secret, *obj);
   if (!*observed || !SecretMatches(**observed, desired)) {
     if (auto w = Write(*observed, desired); !w) {
       Error e(w.error().code(), id + ": " + w.error().message());

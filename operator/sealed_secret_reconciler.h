@@ -5,7 +5,9 @@
 //   2. unseal and render the desired Secret (pure: RenderSecret);
 //   3. if it differs from the observed one, one server-side apply with the
 //      fixed field manager (delete + apply for an immutable Secret);
-//   4. write status once, only if it changed.
+//   4. write status once, only if it changed (after creating a Secret, on a
+//      second pass queued behind the keys already waiting, so a burst of
+//      new SealedSecrets gets every Secret before any status).
 // A failure to unseal, or a target Secret that is not ours, leaves any
 // existing Secret untouched, sets Ready=False with the reason and returns a
 // terminal error. Thread-safe (no mutable state of its own).

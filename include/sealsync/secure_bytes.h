@@ -17,14 +17,24 @@ namespace sealsync {
 using Bytes = std::vector<uint8_t>;
 using ByteView = std::span<const uint8_t>;
 
-// An allocator that zeroes memory before returning it to the heap.
+// Memory for secrets. Small blocks come from the heap and are wiped before
+// they go back; blocks of 1 MiB or more are mapped from the kernel
+// (pre-faulted, so bulk decryption does not pay a page fault per 4 KiB) and
+// unmapped on release: the pages leave the process, and the kernel zeroes
+// them before anyone else gets them.
+void* SecureAllocate(std::size_t bytes);
+void SecureFree(void* p, std::size_t bytes);
+
+// An allocator that never returns secret bytes to the heap unwiped.
 template <typename T>
 struct ZeroingAllocator {
   using value_type = T;
   ZeroingAllocator() = default;
   template <typename U>
   ZeroingAllocator(const ZeroingAllocator<U>&) {}
-  T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+  T* allocate(std::size_t n) {
+    return static_cast<T*>(SecureAllocate(n * sizeof(T)));
+  }
   // Default-initialises (no zero fill on resize: buffers are written before
   // they are read); other constructions are forwarded.
   template <typename U>
@@ -44,8 +54,7 @@ void SecureWipe(void* p, std::size_t size);
 
 template <typename T>
 void ZeroingAllocator<T>::deallocate(T* p, std::size_t n) {
-  SecureWipe(p, n * sizeof(T));
-  std::allocator<T>().deallocate(p, n);
+  SecureFree(p, n * sizeof(T));
 }
 
 // Secret bytes: a vector whose storage is wiped on release. Not thread-safe.
