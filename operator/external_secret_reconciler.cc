@@ -113,13 +113,16 @@ ExternalSecretReconciler::ExternalSecretReconciler(kube::Client& client,
 
 Result<ExternalSecretReconciler::Fetched> ExternalSecretReconciler::Fetch(
     const ExternalSecretSpec& es, const StoreSpec& store,
-    const vault::UniversalAuth& auth) {
+    const vault::UniversalAuth& auth, bool fresh) {
   Fetched out;
   out.oldest = std::chrono::steady_clock::now();
-  // One refresh window: lists younger than this are shared, not re-read.
-  auto max_age = es.refresh.count() > 0
-                     ? es.refresh
-                     : std::chrono::milliseconds(std::chrono::hours(1));
+  // One refresh window: lists younger than this are shared, not re-read; a
+  // forced sync reads afresh.
+  std::chrono::milliseconds max_age =
+      fresh ? std::chrono::milliseconds(0)
+      : es.refresh.count() > 0
+          ? es.refresh
+          : std::chrono::milliseconds(std::chrono::hours(1));
   auto list =
       [&](const std::string& rel_path,
           bool recursive) -> Result<std::shared_ptr<const vault::SecretList>> {
@@ -267,8 +270,13 @@ Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
                     names::kReasonStoreNotReady, retry);
   }
 
-  // The values. The existing Secret stays as it is on any failure.
-  auto fetched = Fetch(*es, *store, *auth);
+  // The values. The existing Secret stays as it is on any failure. A change
+  // since the last sync (spec, labels, a new force-sync annotation value)
+  // reads the vault afresh; a new object shares the window's lists.
+  std::string synced =
+      obj->value("status", Json::object()).value("syncedResourceVersion", "");
+  bool forced = !synced.empty() && synced != es->sync_version;
+  auto fetched = Fetch(*es, *store, *auth, forced);
   SecureWipe(auth->client_secret.data(), auth->client_secret.size());
   if (!fetched) {
     const Error& e = fetched.error();

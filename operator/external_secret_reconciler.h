@@ -47,8 +47,9 @@ class ExternalSecretReconciler final : public Reconciler {
     std::map<std::string, std::string> values;
     std::chrono::steady_clock::time_point oldest;  // of the lists used
   };
+  // `fresh`: do not reuse a shared list; read the vault now.
   Result<Fetched> Fetch(const ExternalSecretSpec& es, const StoreSpec& store,
-                        const vault::UniversalAuth& auth);
+                        const vault::UniversalAuth& auth, bool fresh);
   Result<bool> WriteStatus(
       const kube::Json& obj, const ExternalSecretSpec* es, const Error* error,
       std::string_view reason,

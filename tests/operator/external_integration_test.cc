@@ -238,6 +238,56 @@ TEST_F(ExternalIntegration, ProblemsAreExplainedAndTheSecretIsKept) {
   ExpectNoCanary();
 }
 
+TEST_F(ExternalIntegration, ClusterSecretStoreAndForceSync) {
+  // A ClusterSecretStore names the namespace of its credentials.
+  const kube::Resource kCluster{"sealsync.dev", "v1alpha1",
+                                "clustersecretstores", false};
+  std::string name = "cluster-vault-" + env_->ns();
+  Json ref = {
+      {"name", "reader-creds"}, {"key", "clientId"}, {"namespace", env_->ns()}};
+  Json sref = {{"name", "reader-creds"},
+               {"key", "clientSecret"},
+               {"namespace", env_->ns()}};
+  Json store = {{"apiVersion", "sealsync.dev/v1alpha1"},
+                {"kind", "ClusterSecretStore"},
+                {"metadata", {{"name", name}}},
+                {"spec",
+                 {{"provider",
+                   {{"infisical",
+                     {{"hostAPI", vault_->api_base()},
+                      {"auth",
+                       {{"universalAuthCredentials",
+                         {{"clientId", ref}, {"clientSecret", sref}}}}},
+                      {"secretsScope",
+                       {{"projectSlug", "team-a"},
+                        {"environmentSlug", "dev"},
+                        {"secretsPath", "/db"}}}}}}}}}};
+  ASSERT_TRUE(
+      env_->client().Apply(kCluster, store, {"test", true}).has_value());
+  Json es =
+      External("from-cluster", Json::array({Ref("pw", "PASSWORD")}), name);
+  es["spec"]["secretStoreRef"]["kind"] = "ClusterSecretStore";
+  ASSERT_TRUE(Apply(es).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+    return env_->SecretValue("from-cluster", "pw") == std::string(kVaultCanary);
+  }));
+  // The vault value changes. The 1h refresh would not look for an hour; a
+  // new force-sync annotation value reads the vault now.
+  vault_->Control("secret", {{"project", "team-a"},
+                             {"environment", "dev"},
+                             {"secretPath", "/db"},
+                             {"secretKey", "PASSWORD"},
+                             {"secretValue", "rotated-password"}});
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(env_->SecretValue("from-cluster", "pw"), std::string(kVaultCanary));
+  es["metadata"]["annotations"] = {{"sealsync.dev/force-sync", "1"}};
+  ASSERT_TRUE(Apply(es).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return env_->SecretValue("from-cluster", "pw") == "rotated-password";
+  }));
+  ASSERT_TRUE(env_->client().Delete(kCluster, {"", name}).has_value());
+}
+
 TEST_F(ExternalIntegration,
        DeletionPolicyDeleteRemovesTheSecretWhenTheVaultDoes) {
   Json temp = {{"project", "team-a"},
