@@ -21,29 +21,13 @@
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
 #include "sealsync/kube.h"
+#include "sealsync/names.h"
 #include "sealsync/secure_bytes.h"
 
 namespace sealsync::sealctl {
 namespace {
 
 using Json = nlohmann::json;
-
-// Kubernetes names written by bootstrap. TODO: move to sealsync/names.h (not
-// edited here: owned by another change in flight).
-constexpr std::string_view kBootstrapFieldManager = "sealctl-bootstrap";
-constexpr std::string_view kManagedByLabel = "app.kubernetes.io/managed-by";
-constexpr std::string_view kBootstrapManagedBy = "sealctl-bootstrap";
-
-// A DNS-1123 label (namespace names).
-bool IsDnsLabel(std::string_view s) {
-  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-')
-    return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-      return false;
-  }
-  return true;
-}
 
 // A DNS-1123 subdomain (Secret names): dot-separated labels, <= 253.
 bool IsDnsSubdomain(std::string_view s) {
@@ -169,13 +153,8 @@ class Credential {
 
 // Any kubeconfig problem is one the user fixes with flags or files.
 Result<std::unique_ptr<kube::Client>> Connect(const ClusterOptions& opts) {
-  auto config = kube::LoadKubeconfig({opts.kubeconfig, opts.context});
-  if (!config) {
-    const std::string& m = config.error().message();
-    bool named = m.starts_with("kubeconfig") || m.starts_with("no kubeconfig");
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     named ? m : "kubeconfig: " + m);
-  }
+  auto config = LoadConfig(opts);
+  if (!config) return std::unexpected(config.error());
   auto client = kube::NewClient(*config);
   if (!client) {
     return MakeError(ErrorCode::kFailedPrecondition,
@@ -237,7 +216,8 @@ std::string StringAt(const Json& obj, std::string_view a, std::string_view b) {
 // Whether applying would change nothing in `existing`.
 bool AlreadyApplied(const Json& existing, const BootstrapOptions& o,
                     const Credential& cred) {
-  return LabelOf(existing, kManagedByLabel) == kBootstrapManagedBy &&
+  return LabelOf(existing, names::kManagedByLabel) ==
+             names::kBootstrapManagedBy &&
          StringAt(existing, "data", o.client_id_key) == cred.id_b64() &&
          StringAt(existing, "data", o.client_secret_key) == cred.secret_b64();
 }
@@ -267,13 +247,13 @@ int Bootstrap(const BootstrapOptions& opts, Streams io) {
                 object + " exists with type " + type + ", not Opaque"),
           {"delete it, or pass another --name"});
     }
-    std::string owner = LabelOf(*existing, kManagedByLabel);
-    if (!owner.empty() && owner != kBootstrapManagedBy) {
+    std::string owner = LabelOf(*existing, names::kManagedByLabel);
+    if (!owner.empty() && owner != names::kBootstrapManagedBy) {
       return FailWithHints(
           io.err,
           Error(ErrorCode::kFailedPrecondition,
                 object + " is managed by " + owner + " (label " +
-                    std::string(kManagedByLabel) +
+                    std::string(names::kManagedByLabel) +
                     "), not by sealctl "
                     "bootstrap"),
           {"pass another --name; sealctl will not take over a Secret another "
@@ -302,21 +282,21 @@ int Bootstrap(const BootstrapOptions& opts, Streams io) {
     return 0;
   }
 
-  Json secret = {
-      {"apiVersion", "v1"},
-      {"kind", "Secret"},
-      {"metadata",
-       {{"name", opts.name},
-        {"namespace", opts.ns},
-        {"labels",
-         {{std::string(kManagedByLabel), std::string(kBootstrapManagedBy)}}}}},
-      {"type", "Opaque"},
-      {"data",
-       {{opts.client_id_key, cred.id_b64()},
-        {opts.client_secret_key, cred.secret_b64()}}}};
-  auto applied =
-      (*client)->Apply(kube::kSecrets, secret,
-                       {std::string(kBootstrapFieldManager), /*force=*/true});
+  Json secret = {{"apiVersion", "v1"},
+                 {"kind", "Secret"},
+                 {"metadata",
+                  {{"name", opts.name},
+                   {"namespace", opts.ns},
+                   {"labels",
+                    {{std::string(names::kManagedByLabel),
+                      std::string(names::kBootstrapManagedBy)}}}}},
+                 {"type", "Opaque"},
+                 {"data",
+                  {{opts.client_id_key, cred.id_b64()},
+                   {opts.client_secret_key, cred.secret_b64()}}}};
+  auto applied = (*client)->Apply(
+      kube::kSecrets, secret,
+      {std::string(names::kBootstrapFieldManager), /*force=*/true});
   for (auto& [k, v] : secret["data"].items()) {
     auto& s = v.get_ref<std::string&>();
     SecureWipe(s.data(), s.size());

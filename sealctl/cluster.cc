@@ -13,18 +13,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// A DNS-1123 label: what namespace and Service names are. Checked before
-// they go into a URL path.
-bool IsDnsLabel(std::string_view s) {
-  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-')
-    return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-      return false;
-  }
-  return true;
-}
-
 Result<bool> CheckNames(const ClusterOptions& opts, bool service) {
   if (!IsDnsLabel(opts.controller_namespace)) {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -37,19 +25,6 @@ Result<bool> CheckNames(const ClusterOptions& opts, bool service) {
                          "\" is not a Service name");
   }
   return true;
-}
-
-// Any kubeconfig problem (none found, no such context, malformed) is one the
-// user fixes with flags or files: kFailedPrecondition.
-Result<kube::RestConfig> LoadConfig(const ClusterOptions& opts) {
-  auto config = kube::LoadKubeconfig({opts.kubeconfig, opts.context});
-  if (!config) {
-    const std::string& m = config.error().message();
-    bool named = m.starts_with("kubeconfig") || m.starts_with("no kubeconfig");
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     named ? m : "kubeconfig: " + m);
-  }
-  return config;
 }
 
 // Rewords a failed API call (its message is "VERB PATH: code reason: msg").
@@ -85,6 +60,31 @@ bool IsApiServerStatus(const HttpAnswer& a) {
 }
 
 }  // namespace
+
+// A DNS-1123 label: what namespace and Service names are. Checked before
+// they go into a URL path.
+bool IsDnsLabel(std::string_view s) {
+  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-')
+    return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+      return false;
+  }
+  return true;
+}
+
+// Any kubeconfig problem (none found, no such context, malformed) is one the
+// user fixes with flags or files: kFailedPrecondition.
+Result<kube::RestConfig> LoadConfig(const ClusterOptions& opts) {
+  auto config = kube::LoadKubeconfig({opts.kubeconfig, opts.context});
+  if (!config) {
+    const std::string& m = config.error().message();
+    bool named = m.starts_with("kubeconfig") || m.starts_with("no kubeconfig");
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     named ? m : "kubeconfig: " + m);
+  }
+  return config;
+}
 
 Result<std::string> FetchRecipientsFile(const ClusterOptions& opts) {
   if (auto ok = CheckNames(opts, false); !ok)

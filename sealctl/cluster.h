@@ -13,6 +13,7 @@
 #include "sealctl/commands.h"
 #include "sealsync/age.h"
 #include "sealsync/error.h"
+#include "sealsync/kube.h"
 
 namespace sealsync::sealctl {
 
@@ -27,6 +28,15 @@ namespace sealsync::sealctl {
 //   kUnauthenticated     the API server rejected the credentials (401)
 //   kUnavailable, kDeadlineExceeded  the API server cannot be reached
 //   kInvalidArgument     --controller-namespace is not a namespace name
+// True for a DNS-1123 label (namespace and Service names); checked before a
+// name goes into a URL path.
+bool IsDnsLabel(std::string_view s);
+
+// Loads the kubeconfig the flags name (or the default ones). Any problem is
+// one the user fixes with flags or files: kFailedPrecondition, message
+// starting "kubeconfig".
+Result<kube::RestConfig> LoadConfig(const ClusterOptions& opts);
+
 Result<std::string> FetchRecipientsFile(const ClusterOptions& opts);
 
 // The first (newest) recipient of FetchRecipientsFile(). Its errors, plus

@@ -27,6 +27,11 @@ inline constexpr std::string_view kOwnerAnnotation = "sealsync.dev/owner";
 inline constexpr std::string_view kForceSyncAnnotation =
     "sealsync.dev/force-sync";
 
+// The credential Secret `sealctl bootstrap` writes: its field manager and
+// managed-by label value.
+inline constexpr std::string_view kBootstrapFieldManager = "sealctl-bootstrap";
+inline constexpr std::string_view kBootstrapManagedBy = "sealctl-bootstrap";
+
 // On sealing key Secrets in the operator's namespace.
 inline constexpr std::string_view kSealingKeyLabel = "sealsync.dev/sealing-key";
 inline constexpr std::string_view kKeyCreatedAnnotation =

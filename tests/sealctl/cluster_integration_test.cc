@@ -134,32 +134,8 @@ class SealctlClusterTest : public ::testing::Test {
   // A kubeconfig for a user with a client certificate from the cluster CA
   // and no RBAC bindings at all.
   std::string NobodyKubeconfig() {
-    std::string pki = cp_->dir() + "/pki";
-    WriteFile(Path("ext.cnf"), "extendedKeyUsage=clientAuth\n");
-    std::string cmd =
-        "cd '" + dir_ +
-        "' && openssl ecparam -name prime256v1 -genkey -noout "
-        "-out nobody.key 2>/dev/null && openssl req -new -key nobody.key "
-        "-subj /CN=sealctl-nobody 2>/dev/null | openssl x509 -req -CA '" +
-        pki + "/ca.crt' -CAkey '" + pki +
-        "/ca.key' -set_serial 4242 -days 1 -extfile ext.cnf -out nobody.crt "
-        "2>/dev/null";
-    EXPECT_EQ(RunCommand(cmd), 0) << cmd;
-    std::string port = ReadFile(cp_->dir() + "/apiserver.port");
-    while (!port.empty() && port.back() == '\n') port.pop_back();
-    std::string path = Path("nobody.kubeconfig");
-    WriteFile(path,
-              "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
-              "    server: https://127.0.0.1:" +
-                  port + "\n    certificate-authority-data: " +
-                  Base64Encode(AsBytes(ReadFile(pki + "/ca.crt"))) +
-                  "\nusers:\n- name: nobody\n  user:\n"
-                  "    client-certificate-data: " +
-                  Base64Encode(AsBytes(ReadFile(Path("nobody.crt")))) +
-                  "\n    client-key-data: " +
-                  Base64Encode(AsBytes(ReadFile(Path("nobody.key")))) +
-                  "\ncontexts:\n- name: c\n  context: {cluster: c, user: "
-                  "nobody}\ncurrent-context: c\n");
+    std::string path = cp_->UnprivilegedKubeconfig(dir_, "sealctl-nobody");
+    EXPECT_FALSE(path.empty());
     return path;
   }
 

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <random>
 
+#include "lib/base/base64.h"
+
 #ifndef SEALSYNC_SOURCE_DIR
 #error "SEALSYNC_SOURCE_DIR must be defined"
 #endif
@@ -113,6 +115,43 @@ bool ControlPlane::CompactEtcd() const {
   return RunCommand("curl -sf -X POST " + url +
                     "/v3/kv/compaction -d '{\"revision\":\"" + rev +
                     "\",\"physical\":true}' >/dev/null") == 0;
+}
+
+std::string ControlPlane::UnprivilegedKubeconfig(
+    const std::string& dir, const std::string& user) const {
+  std::string pki = dir_ + "/pki";
+  std::ofstream(dir + "/ext.cnf") << "extendedKeyUsage=clientAuth\n";
+  std::string cmd =
+      "cd '" + dir +
+      "' && openssl ecparam -name prime256v1 -genkey -noout -out " + user +
+      ".key 2>/dev/null && openssl req -new -key " + user +
+      ".key -subj /CN=" + user + " 2>/dev/null | openssl x509 -req -CA '" +
+      pki + "/ca.crt' -CAkey '" + pki + "/ca.key' -set_serial " +
+      std::to_string(std::random_device{}() % 100000 + 1000) +
+      " -days 1 -extfile ext.cnf -out " + user + ".crt 2>/dev/null";
+  if (RunCommand(cmd) != 0) return "";
+  auto read = [](const std::string& path) {
+    std::ifstream f(path);
+    return std::string((std::istreambuf_iterator<char>(f)), {});
+  };
+  auto b64 = [](const std::string& text) {
+    return Base64Encode(AsBytes(text));
+  };
+  std::string port = read(dir_ + "/apiserver.port");
+  while (!port.empty() && port.back() == '\n') port.pop_back();
+  std::string path = dir + "/" + user + ".kubeconfig";
+  std::ofstream(path)
+      << "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
+      << "    server: https://127.0.0.1:" << port << "\n"
+      << "    certificate-authority-data: " << b64(read(pki + "/ca.crt"))
+      << "\n"
+      << "users:\n- name: " << user << "\n  user:\n"
+      << "    client-certificate-data: " << b64(read(dir + "/" + user + ".crt"))
+      << "\n"
+      << "    client-key-data: " << b64(read(dir + "/" + user + ".key")) << "\n"
+      << "contexts:\n- name: c\n  context: {cluster: c, user: " << user << "}\n"
+      << "current-context: c\n";
+  return path;
 }
 
 std::string ControlPlane::NewNamespace(const std::string& prefix) const {

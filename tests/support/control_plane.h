@@ -28,6 +28,12 @@ class ControlPlane {
   // Compacts etcd's history up to its current revision (forces 410 Gone for
   // older resourceVersions). True on success.
   bool CompactEtcd() const;
+  // Writes, in folder `dir`, a kubeconfig for user `user`: a client
+  // certificate from the cluster CA and no RBAC bindings at all. Returns its
+  // path ("" on failure).
+  std::string UnprivilegedKubeconfig(const std::string& dir,
+                                     const std::string& user) const;
+
   // Creates a namespace with a unique name starting with `prefix`.
   std::string NewNamespace(const std::string& prefix) const;
 
