@@ -3,13 +3,15 @@
 // file as published, a missing ConfigMap and RBAC 403 are explained, offline
 // reseal takes its recipient from the cluster, and verify/reseal reach a
 // FakeOperator both at --controller-url and through the API server's real
-// service proxy (a Service, a Pod object whose status names this host's IP,
-// and Endpoints: no kubelet runs, so the "pod" is this test process).
+// service proxy (a Service, Endpoints, and a Pod object whose status names
+// an address inside a network namespace the test creates: no kubelet runs,
+// so the "pod" is a server of this test process listening in there).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -22,6 +24,7 @@
 #include "tests/sealctl/fake_operator.h"
 #include "tests/sealctl/transcript.h"
 #include "tests/support/control_plane.h"
+#include "tests/support/net_namespace.h"
 
 namespace sealsync::testing {
 namespace {
@@ -362,18 +365,44 @@ TEST_F(SealctlClusterTest, MissingOperatorServiceIsExplained) {
       << r.err;
 }
 
-// Disabled by default: the API server refuses to proxy to loopback, so this
-// needs the fake operator on a non-loopback address of this host, and the
-// test environments here allow traffic to loopback only. Run by hand with
-// --gtest_also_run_disabled_tests where that is allowed.
-TEST_F(SealctlClusterTest, DISABLED_VerifyAndResealThroughTheServiceProxy) {
-  std::string ip = NonLoopbackIPv4();
-  if (ip.empty()) GTEST_SKIP() << "no non-loopback IPv4 address to proxy to";
-  FakeOperator op({keys_[1], keys_[0]}, "0.0.0.0");
-  ASSERT_NE(op.server().port(), 0);
+// The way a developer reaches the operator: through the API server's service
+// proxy. kube-apiserver v1.34 resolves it from Endpoints (not EndpointSlices;
+// pkg/registry/core/service/storage ResourceLocation), only to an address
+// that the targetRef Pod lists in status.podIPs, and never to loopback. So the
+// fake operator listens at 198.18.0.2 inside a network namespace of this test,
+// a veth away from the host where kube-apiserver runs, and a Pod object (no
+// kubelet runs) reports that address as its IP.
+TEST_F(SealctlClusterTest, VerifyAndResealThroughTheServiceProxy) {
+  SEALSYNC_REQUIRE_NET_NAMESPACE(netns, {.prefix = "sealsync-proxy"});
+  const std::string ip = netns->inner_ip();
+  std::unique_ptr<FakeOperator> op;  // after netns: destroyed first
+  auto inside = netns->RunInside([&] {
+    op = std::make_unique<FakeOperator>(std::vector{keys_[1], keys_[0]}, ip);
+  });
+  ASSERT_TRUE(inside.has_value()) << inside.error().message();
+  ASSERT_NE(op->server().port(), 0)
+      << "cannot listen at " << ip << " in " << netns->name();
+
+  const std::string secret =
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: "
+      "team-a\n  labels: {app: web}\ntype: kubernetes.io/basic-auth\n"
+      "stringData:\n  password: " +
+      std::string(kCanary) + "\n  username: admin\n";
+  const std::string ok = Path("sealed.json");  // sealed to a key it holds
+  WriteFile(
+      ok, RunInProcess({"seal", "-r", Recipient(0), "-o", "json"}, secret).out);
+  const std::string foreign = Path("foreign.yaml");  // to one it does not
+  WriteFile(foreign, RunInProcess({"seal", "-r", Recipient(2)}, secret).out);
+
+  // The host namespace, where kube-apiserver runs, reaches it over the veth.
+  CommandResult r = RunInProcess(
+      {"verify", "-f", ok, "--controller-url", op->server().url()}, "");
+  ASSERT_EQ(r.exit_code, 0)
+      << "the host cannot reach " << op->server().url() << ": " << r.err;
+
   std::string ns = cp_->NewNamespace("sealctl-proxy");
-  auto must = [](const Result<Json>& r) {
-    ASSERT_TRUE(r.has_value()) << r.error().message();
+  auto must = [](const Result<Json>& res) {
+    ASSERT_TRUE(res.has_value()) << res.error().message();
   };
   must(client_->Create(
       kServiceAccounts,
@@ -408,56 +437,111 @@ TEST_F(SealctlClusterTest, DISABLED_VerifyAndResealThroughTheServiceProxy) {
               {{"kind", "Pod"}, {"namespace", ns}, {"name", "sealsync-0"}}}}}},
           {"ports",
            {{{"name", "api"},
-             {"port", op.server().port()},
+             {"port", op->server().port()},
              {"protocol", "TCP"}}}}}}}}));
+  auto sealctl = [&](Args args) {
+    args.insert(args.end(),
+                {"--kubeconfig", Kubeconfig(), "--controller-namespace", ns});
+    return RunInProcess(args, "");
+  };
+  const std::string proxy =
+      "/api/v1/namespaces/" + ns + "/services/http:sealsync:api/proxy";
 
-  WriteFile(
-      Path("sealed.json"),
-      RunInProcess({"seal", "-r", Recipient(0), "-o", "json"}, Manifest()).out);
-  Args verify{"verify",
-              "-f",
-              Path("sealed.json"),
-              "--kubeconfig",
-              Kubeconfig(),
-              "--controller-namespace",
-              ns};
-  CommandResult r;
+  // verify: yes for a value sealed to a key the operator holds. (The first
+  // calls may race the API server's view of the new objects.)
   EXPECT_TRUE(Eventually([&] {
-    r = RunInProcess(verify, "");
+    r = sealctl({"verify", "-f", ok});
     return r.exit_code == 0;
   })) << r.err;
-  EXPECT_TRUE(r.out.starts_with("ok: can be unsealed (keys: ")) << r.out;
-  auto reqs = op.server().requests();
-  ASSERT_FALSE(reqs.empty());
-  EXPECT_EQ(reqs.back().path, "/v1/verify");
+  EXPECT_EQ(r.out, "ok: can be unsealed (keys: " +
+                       keys_[0].recipient().KeyId() + ")\n");
+  EXPECT_EQ(r.err, "");
+  auto reqs = op->server().requests();
+  ASSERT_EQ(reqs.size(), 2u);  // the direct call above, and this one
+  EXPECT_EQ(reqs[1].path, "/v1/verify");
+  EXPECT_EQ(reqs[1].headers["x-forwarded-uri"], proxy + "/v1/verify");
+  EXPECT_EQ(reqs[1].body, ReadFile(ok));
 
-  r = RunInProcess({"reseal", "-f", Path("sealed.json"), "--kubeconfig",
-                    Kubeconfig(), "--controller-namespace", ns},
-                   "");
+  // ... and no, with the reason, for one it cannot decrypt.
+  r = sealctl({"verify", "-f", foreign});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(ErrorLine(r).starts_with("sealctl: error: NoMatchingKey: "))
+      << r.err;
+  EXPECT_NE(ErrorLine(r).find(keys_[2].recipient().KeyId()), std::string::npos)
+      << r.err;  // the key it was sealed for
+  EXPECT_NE(r.err.find("sealctl: hint: none of the keys opens it"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find(kCanary), std::string::npos);
+
+  // reseal: rewrapped to the newest key only, JSON in and JSON out, and
+  // nothing but the ciphertexts changed.
+  r = sealctl({"reseal", "-f", ok});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(r.out.starts_with("{")) << r.out;  // JSON in, JSON out
-  EXPECT_EQ(UnsealWith(1, r.out).exit_code, 0);
-  EXPECT_EQ(UnsealWith(0, r.out).exit_code, 1);
+  EXPECT_EQ(r.err, "");
+  const std::string resealed = r.out;
+  EXPECT_EQ(op->server().requests().back().headers["x-forwarded-uri"],
+            proxy + "/v1/rewrap");
+  CommandResult opened = UnsealWith(1, resealed);
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  EXPECT_EQ(UnsealWith(0, resealed).exit_code, 1);
+  EXPECT_EQ(UnsealWith(2, resealed).exit_code, 1);
+  EXPECT_EQ(opened.out, UnsealWith(0, ReadFile(ok)).out);
+  Json before = Json::parse(ReadFile(ok), nullptr, false);
+  Json after = Json::parse(resealed, nullptr, false);
+  ASSERT_FALSE(after.is_discarded()) << resealed;
+  ASSERT_EQ(after["spec"]["encryptedData"].size(), 2u) << resealed;
+  for (Json* j : {&before, &after}) {
+    for (auto& [key, value] : (*j)["spec"]["encryptedData"].items()) {
+      EXPECT_TRUE(value.is_string()) << key;
+      value = "(ciphertext)";
+    }
+  }
+  EXPECT_EQ(after, before);
+  // A value it cannot open is refused, not passed through.
+  r = sealctl({"reseal", "-f", foreign});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(ErrorLine(r).starts_with("sealctl: error: NoMatchingKey: "))
+      << r.err;
 
-  // The operator's own refusal passes through the proxy as a verdict.
-  FakeOperator other({keys_[2]}, "0.0.0.0");
-  must(client_->MergePatch(
-      kEndpoints, {ns, "sealsync"},
-      {{"subsets",
-        {{{"addresses",
-           {{{"ip", ip},
-             {"targetRef",
-              {{"kind", "Pod"}, {"namespace", ns}, {"name", "sealsync-0"}}}}}},
-          {"ports",
-           {{{"name", "api"},
-             {"port", other.server().port()},
-             {"protocol", "TCP"}}}}}}}},
-      false));
+  // The operator's pod is there but nothing listens: the API server's dial
+  // fails, and sealctl names the service.
+  const std::string unreachable =
+      "sealctl: error: cannot reach the operator through the API server "
+      "(service " +
+      ns + "/sealsync): ";
+  op.reset();
+  r = sealctl({"verify", "-f", ok});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(ErrorLine(r).starts_with(unreachable)) << r.err;
+  EXPECT_NE(ErrorLine(r).find("connection refused"), std::string::npos)
+      << r.err;
+
+  // No endpoints at all (the operator is not ready): 503 from the API server.
+  must(client_->MergePatch(kEndpoints, {ns, "sealsync"},
+                           {{"subsets", Json::array()}}, false));
   EXPECT_TRUE(Eventually([&] {
-    r = RunInProcess(verify, "");
-    return r.exit_code == 1 &&
-           ErrorLine(r).starts_with("sealctl: error: NoMatchingKey: ");
+    r = sealctl({"reseal", "-f", ok});
+    return ErrorLine(r).find("no endpoints available") != std::string::npos;
   })) << r.err;
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(ErrorLine(r).starts_with(unreachable)) << r.err;
+  EXPECT_NE(r.err.find("sealctl: hint: to reseal offline, pass -i"),
+            std::string::npos)
+      << r.err;
+
+  // The namespace and its link go with the helper.
+  const std::string netns_path = "/var/run/netns/" + netns->name();
+  const std::string link_path = "/sys/class/net/" + netns->host_link();
+  EXPECT_TRUE(fs::exists(netns_path));
+  EXPECT_TRUE(fs::exists(link_path));
+  netns.reset();
+  EXPECT_FALSE(fs::exists(netns_path));
+  EXPECT_FALSE(fs::exists(link_path));
 }
 
 }  // namespace

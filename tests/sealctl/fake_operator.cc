@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -61,14 +60,14 @@ std::optional<std::string> Dechunk(std::string_view in) {
 }  // namespace
 
 FakeHttpServer::FakeHttpServer(Handler handler, std::string address)
-    : handler_(std::move(handler)) {
+    : handler_(std::move(handler)), address_(std::move(address)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = 0;
-  ::inet_pton(AF_INET, address.c_str(), &addr.sin_addr);
+  if (::inet_pton(AF_INET, address_.c_str(), &addr.sin_addr) != 1) return;
   socklen_t len = sizeof addr;
   if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) !=
           0 ||
@@ -90,6 +89,11 @@ FakeHttpServer::~FakeHttpServer() {
   }
   for (int fd : {listen_fd_, stop_pipe_[0], stop_pipe_[1]})
     if (fd >= 0) ::close(fd);
+}
+
+std::string FakeHttpServer::url() const {
+  std::string host = address_ == "0.0.0.0" ? "127.0.0.1" : address_;
+  return "http://" + host + ":" + std::to_string(port_);
 }
 
 std::vector<FakeRequest> FakeHttpServer::requests() const {
@@ -231,22 +235,6 @@ FakeReply FakeOperator::Handle(const FakeRequest& req) {
   return {200, json ? "application/json" : "application/yaml",
           api::FormatSealedSecret(*out, json ? api::OutputFormat::kJson
                                              : api::OutputFormat::kYaml)};
-}
-
-std::string NonLoopbackIPv4() {
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) return "";
-  std::string found;
-  for (ifaddrs* a = list; a != nullptr && found.empty(); a = a->ifa_next) {
-    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
-    auto* in = reinterpret_cast<sockaddr_in*>(a->ifa_addr);
-    if ((ntohl(in->sin_addr.s_addr) >> 24) == 127) continue;
-    char buf[INET_ADDRSTRLEN];
-    if (::inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf) != nullptr)
-      found = buf;
-  }
-  ::freeifaddrs(list);
-  return found;
 }
 
 }  // namespace sealsync::testing

@@ -37,17 +37,16 @@ struct FakeReply {
 class FakeHttpServer {
  public:
   using Handler = std::function<FakeReply(const FakeRequest&)>;
-  // Binds `address` ("127.0.0.1", "0.0.0.0") on a free port; port() is 0 if
-  // that failed.
+  // Binds `address` ("127.0.0.1", "0.0.0.0", an address of the calling
+  // thread's network namespace) on a free port; port() is 0 if that failed.
   explicit FakeHttpServer(Handler handler, std::string address = "127.0.0.1");
   ~FakeHttpServer();
   FakeHttpServer(const FakeHttpServer&) = delete;
   FakeHttpServer& operator=(const FakeHttpServer&) = delete;
 
   int port() const { return port_; }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_);
-  }
+  // http://ADDRESS:PORT (127.0.0.1 when bound to 0.0.0.0).
+  std::string url() const;
   std::vector<FakeRequest> requests() const;
 
  private:
@@ -55,6 +54,7 @@ class FakeHttpServer {
   void Answer(int fd);
 
   Handler handler_;
+  std::string address_;
   int listen_fd_ = -1;
   int stop_pipe_[2] = {-1, -1};
   int port_ = 0;
@@ -83,8 +83,5 @@ class FakeOperator {
   std::optional<FakeReply> canned_;
   FakeHttpServer server_;  // last: its thread uses the members above
 };
-
-// The first IPv4 address of this host that is not loopback, or "".
-std::string NonLoopbackIPv4();
 
 }  // namespace sealsync::testing
