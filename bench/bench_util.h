@@ -5,14 +5,20 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "lib/api/manifest.h"
+#include "lib/kube/store.h"
+#include "lib/kube/watcher.h"
 #include "sealsync/kube.h"
 
 namespace sealsync::bench {
@@ -44,8 +50,65 @@ inline size_t CountSecrets(kube::Client& c, const std::string& ns,
   return l ? l->items.size() : 0;
 }
 
+// A SecretCounter watches the Secrets matching a selector in one namespace
+// and records when each distinct one first appears. A watch costs the API
+// server one event per Secret; polling with lists (the alternative) costs a
+// full list per poll and competes with what is being measured.
+// Thread-safe; the watch runs on its own thread from construction to
+// destruction.
+class SecretCounter {
+ public:
+  SecretCounter(kube::Client& client, const std::string& ns,
+                const std::string& selector)
+      : watcher_(client, kube::kSecrets, ns, Selector(selector), store_,
+                 [this](kube::WatchEventType t, const std::string& key,
+                        const kube::ObjectPtr&) { Seen(t, key); }) {
+    thread_ = std::thread([this] { watcher_.Run(stop_); });
+  }
+  ~SecretCounter() {
+    stop_ = true;
+    thread_.join();
+  }
+
+  // Blocks until `n` distinct Secrets have been seen (or `timeout`); returns
+  // when the n-th was first seen, or nullopt on timeout.
+  std::optional<Clock::time_point> WaitFor(size_t n,
+                                           std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, timeout, [&] { return seen_.size() >= n; }))
+      return std::nullopt;
+    return times_[n - 1];
+  }
+
+ private:
+  static kube::WatchOptions Selector(const std::string& s) {
+    kube::WatchOptions o;
+    o.label_selector = s;
+    return o;
+  }
+  void Seen(kube::WatchEventType t, const std::string& key) {
+    if (t != kube::WatchEventType::kAdded &&
+        t != kube::WatchEventType::kModified)
+      return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (seen_.insert(key).second) times_.push_back(Clock::now());
+    cv_.notify_all();
+  }
+
+  kube::Store store_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::string> seen_;
+  std::vector<Clock::time_point> times_;
+  std::atomic<bool> stop_{false};
+  kube::Watcher watcher_;
+  std::thread thread_;
+};
+
 struct ProcStats {
-  double rss_mib = 0, cpu_s = 0;
+  double rss_mib = 0;      // peak (VmHWM)
+  double rss_now_mib = 0;  // current (VmRSS)
+  double cpu_s = 0;
 };
 
 inline ProcStats Stats(pid_t pid) {
@@ -54,6 +117,8 @@ inline ProcStats Stats(pid_t pid) {
   for (std::string line; std::getline(status, line);) {
     if (line.rfind("VmHWM:", 0) == 0)
       s.rss_mib = std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind("VmRSS:", 0) == 0)
+      s.rss_now_mib = std::stod(line.substr(6)) / 1024.0;
   }
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string all((std::istreambuf_iterator<char>(stat)), {});

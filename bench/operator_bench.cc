@@ -1,18 +1,25 @@
 // 1,000 SealedSecrets -> 1,000 Secrets, side by side with a bare client
 // creating 1,000 Secrets on the same API server in the same run.
 //
-//   build-bench/bench/operator_bench [COUNT] [WORKERS]
+//   build-bench/bench/operator_bench [COUNT] [WORKERS] [UNRELATED] [REPS]
 //
-// Starts its own control plane (scripts/controlplane.sh). Phases:
-//   bare     W threads create COUNT Secrets (plain POSTs)
+// Starts its own control plane (scripts/controlplane.sh). Phases, the first
+// two alternating REPS (default 3) times, each in fresh namespaces:
+//   bare     W threads create COUNT Secrets (plain POSTs) of the same shape
+//            as the operator's (labels, annotations, data), without and
+//            then with the operator's ownerReference
 //   startup  COUNT SealedSecrets exist; the operator (--workers W) starts;
 //            time until every Secret exists (includes list and key load)
 //   live     the operator runs; W threads apply COUNT new SealedSecrets at
 //            once; time from the first apply until every Secret exists
-// and the operator's peak RSS and CPU seconds. Prints markdown.
+//   memory   UNRELATED (default 10,000) Secrets not labelled as ours are
+//            added to the watched namespace; operator RSS before and after
+// "Every Secret exists" is when a watch (SecretCounter) first sees the last
+// one. Also the operator's peak RSS and CPU seconds. Prints markdown.
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -52,61 +59,98 @@ Json SealedSecret(const std::string& ns, const std::string& name,
           {"spec", {{"encryptedData", {{"password", *v}}}}}};
 }
 
+// What the bare client writes: the Secret the operator writes for
+// SealedSecret(ns, name), same labels, annotations and data, but no owner
+// (a bare client has none).
+Json BareSecret(const std::string& ns, const std::string& name) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Secret"},
+          {"metadata",
+           {{"name", name},
+            {"namespace", ns},
+            {"labels",
+             {{sealsync::names::kManagedByLabel,
+               sealsync::names::kManagedByValue}}},
+            {"annotations",
+             {{sealsync::names::kOwnerAnnotation, "SealedSecret/" + name}}}}},
+          {"type", "Opaque"},
+          {"stringData", {{"password", "value-" + name}}}};
+}
+
+// Waits (untimed, between phases) until every SealedSecret in `ns` reports
+// Ready, so that the operator's status writes do not spill into the next
+// timed phase.
+void WaitReady(sealsync::kube::Client& client, const std::string& ns,
+               size_t n) {
+  for (int i = 0; i < 600; ++i) {
+    auto l = client.List(kSealed, ns, {});
+    size_t ready = 0;
+    for (const auto& o : l ? l->items : std::vector<Json>{}) {
+      for (const auto& c : o.value("status", Json::object())
+                               .value("conditions", Json::array())) {
+        if (c.value("type", "") == "Ready" && c.value("status", "") == "True")
+          ++ready;
+      }
+    }
+    if (ready >= n) return;
+    std::this_thread::sleep_for(250ms);
+  }
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? -1 : v[v.size() / 2];
+}
+
+std::string Join(const std::vector<double>& v) {
+  std::string out;
+  for (double x : v) {
+    char b[16];
+    std::snprintf(b, sizeof b, "%s%.2f", out.empty() ? "" : " ", x);
+    out += b;
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int count = argc > 1 ? std::atoi(argv[1]) : 1000;
   int workers = argc > 2 ? std::atoi(argv[2]) : 4;
+  int unrelated = argc > 3 ? std::atoi(argv[3]) : 10000;
+  int reps = argc > 4 ? std::max(1, std::atoi(argv[4])) : 3;
   auto* cp = st::ControlPlane::Shared();
   if (cp == nullptr) {
     std::cerr << "no control plane\n";
     return 1;
   }
   auto client = cp->NewClient();
-  std::ifstream crd(std::string(SEALSYNC_SOURCE_DIR) +
-                    "/crds/sealsync.dev_sealedsecrets.yaml");
-  std::string crd_text((std::istreambuf_iterator<char>(crd)), {});
-  auto crd_doc =
-      sealsync::api::ParseManifest(crd_text, sealsync::api::Scalars::kTyped);
-  (void)client->Apply(sealsync::kube::kCrds, Json::parse(crd_doc->dump()),
-                      {"bench", true});
-  std::this_thread::sleep_for(2s);  // CRD established + discovery
-  std::string bare_ns = cp->NewNamespace("bench-bare");
+  InstallCrds(*client);
   std::string op_ns = cp->NewNamespace("bench-operator");
-  std::string ns = cp->NewNamespace("bench-sealed");
-
-  // Phase 1: the bare client.
-  auto t0 = Clock::now();
-  Parallel(count, workers, [&](int i) {
-    Json s = {{"apiVersion", "v1"},
-              {"kind", "Secret"},
-              {"metadata",
-               {{"name", "s" + std::to_string(i)}, {"namespace", bare_ns}}},
-              {"stringData", {{"password", "value-" + std::to_string(i)}}}};
-    (void)client->Create(sealsync::kube::kSecrets, s);
-  });
-  double bare = Secs(Clock::now() - t0);
-
-  // The operator makes its key; SealedSecrets are created while it is down.
+  std::string managed = "app.kubernetes.io/managed-by=sealsync";
   std::string log = cp->dir() + "/bench-operator.log";
-  std::vector<std::string> args = {SEALSYNC_OPERATOR_BINARY,
-                                   "--kubeconfig",
-                                   cp->kubeconfig(),
-                                   "--namespace",
-                                   op_ns,
-                                   "--watch-namespaces",
-                                   ns,
-                                   "--workers",
-                                   std::to_string(workers),
-                                   "--health-addr",
-                                   "127.0.0.1:0",
-                                   "--api-addr",
-                                   "127.0.0.1:0",
-                                   "--leader-elect",
-                                   "false"};
+  auto operator_args = [&](const std::string& watched) {
+    return std::vector<std::string>{SEALSYNC_OPERATOR_BINARY,
+                                    "--kubeconfig",
+                                    cp->kubeconfig(),
+                                    "--namespace",
+                                    op_ns,
+                                    "--watch-namespaces",
+                                    watched,
+                                    "--workers",
+                                    std::to_string(workers),
+                                    "--health-addr",
+                                    "127.0.0.1:0",
+                                    "--api-addr",
+                                    "127.0.0.1:0",
+                                    "--leader-elect",
+                                    "false"};
+  };
+
+  // The operator makes its key once, then stops.
   sealsync::X25519Recipient recipient(std::array<uint8_t, 32>{});
   {
-    auto op = st::Subprocess::Start(args, log);
+    auto op = st::Subprocess::Start(operator_args(op_ns), log);
     for (int i = 0; i < 300; ++i) {
       auto cm = client->Get(sealsync::kube::kConfigMaps,
                             {op_ns, "sealsync-recipients"});
@@ -123,55 +167,123 @@ int main(int argc, char** argv) {
     op->Signal(SIGTERM);
     op->Wait(30s);
   }
-  Parallel(count, workers, [&](int i) {
-    (void)client->Create(kSealed,
-                         SealedSecret(ns, "s" + std::to_string(i), recipient));
-  });
-  std::string managed = "app.kubernetes.io/managed-by=sealsync";
 
-  // Phase 2: startup with COUNT SealedSecrets waiting.
-  auto op = st::Subprocess::Start(args, log);
-  t0 = Clock::now();
-  while (CountSecrets(*client, ns, managed) < static_cast<size_t>(count)) {
-    std::this_thread::sleep_for(200ms);
-    if (Secs(Clock::now() - t0) > 600) break;
+  // Phases 1 and 2, alternating. Both are timed by the same instrument: a
+  // watch that sees the last Secret appear.
+  std::vector<double> bare, bare_owned, startup, first_secret;
+  std::optional<st::Subprocess> op;
+  std::unique_ptr<SecretCounter> counter;
+  std::string ns;
+  for (int r = 0; r < reps; ++r) {
+    // The bare client, without and then with the ownerReference the
+    // operator's Secrets carry (which costs the API server and the garbage
+    // collector some work of their own).
+    for (bool owned : {false, true}) {
+      std::string bare_ns = cp->NewNamespace("bench-bare");
+      Json owner_ref;
+      if (owned) {
+        auto o =
+            client->Create(kSealed, SealedSecret(bare_ns, "owner", recipient));
+        if (!o) return 1;
+        owner_ref = {{"apiVersion", "sealsync.dev/v1alpha1"},
+                     {"kind", "SealedSecret"},
+                     {"name", "owner"},
+                     {"uid", (*o)["metadata"]["uid"]},
+                     {"controller", true},
+                     {"blockOwnerDeletion", true}};
+      }
+      SecretCounter bare_counter(*client, bare_ns, managed);
+      auto t0 = Clock::now();
+      Parallel(count, workers, [&](int i) {
+        Json s = BareSecret(bare_ns, "s" + std::to_string(i));
+        if (owned) s["metadata"]["ownerReferences"] = {owner_ref};
+        (void)client->Create(sealsync::kube::kSecrets, s);
+      });
+      auto done = bare_counter.WaitFor(count, 600s);
+      (owned ? bare_owned : bare).push_back(done ? Secs(*done - t0) : -1);
+    }
+    if (op) {
+      op->Signal(SIGTERM);
+      op->Wait(30s);
+    }
+    ns = cp->NewNamespace("bench-sealed");
+    Parallel(count, workers, [&](int i) {
+      (void)client->Create(
+          kSealed, SealedSecret(ns, "s" + std::to_string(i), recipient));
+    });
+    counter = std::make_unique<SecretCounter>(*client, ns, managed);
+    auto t0 = Clock::now();
+    op = st::Subprocess::Start(operator_args(ns), log);
+    auto done = counter->WaitFor(count, 600s);
+    startup.push_back(done ? Secs(*done - t0) : -1);
+    auto first = counter->WaitFor(1, 1s);
+    first_secret.push_back(first ? Secs(*first - t0) : -1);
+    WaitReady(*client, ns, count);
   }
-  double startup = Secs(Clock::now() - t0);
   auto after_startup = Stats(op->pid());
 
   // Phase 3: COUNT more applied at once while it runs.
   std::vector<Json> more;
   for (int i = 0; i < count; ++i)
     more.push_back(SealedSecret(ns, "t" + std::to_string(i), recipient));
-  t0 = Clock::now();
+  auto t0 = Clock::now();
   Parallel(count, workers,
            [&](int i) { (void)client->Create(kSealed, more[i]); });
-  double applied = Secs(Clock::now() - t0);
-  while (CountSecrets(*client, ns, managed) < static_cast<size_t>(2 * count)) {
-    std::this_thread::sleep_for(200ms);
-    if (Secs(Clock::now() - t0) > 600) break;
-  }
-  double live = Secs(Clock::now() - t0);
-  auto end = Stats(op->pid());
+  auto applied_at = Clock::now();
+  double applied = Secs(applied_at - t0);
+  auto done = counter->WaitFor(2 * count, 600s);
+  double live = done ? Secs(*done - t0) : -1;
+  double lag = done ? Secs(*done - applied_at) : -1;
+  auto after_live = Stats(op->pid());
+
+  // Phase 4: memory while UNRELATED Secrets (not labelled as ours) are added
+  // to a watched namespace. The operator's Secret watch is label-selected,
+  // so the API server never sends them. Settles 5 s before each reading.
+  std::this_thread::sleep_for(5s);
+  auto before_unrelated = Stats(op->pid());
+  Parallel(unrelated, workers, [&](int i) {
+    Json s = {{"apiVersion", "v1"},
+              {"kind", "Secret"},
+              {"metadata",
+               {{"name", "unrelated-" + std::to_string(i)}, {"namespace", ns}}},
+              {"stringData", {{"token", std::string(256, 'x')}}}};
+    (void)client->Create(sealsync::kube::kSecrets, s);
+  });
+  std::this_thread::sleep_for(5s);
+  auto after_unrelated = Stats(op->pid());
   op->Signal(SIGTERM);
   op->Wait(30s);
 
-  std::printf("| %d objects, %d writers/workers | seconds | vs bare client |\n",
-              count, workers);
+  double b = Median(bare), s = Median(startup);
+  std::printf(
+      "| %d objects, %d writers/workers, median of %d | seconds | vs bare "
+      "client |\n",
+      count, workers, reps);
   std::printf("|---|---|---|\n");
-  std::printf("| bare client creates %d Secrets | %.2f | 1.00x |\n", count,
-              bare);
+  std::printf("| bare client creates %d Secrets (runs: %s) | %.2f | 1.00x |\n",
+              count, Join(bare).c_str(), b);
   std::printf(
-      "| operator startup: %d waiting SealedSecrets -> Secrets | %.2f | %.2fx "
-      "|\n",
-      count, startup, startup / bare);
+      "| bare client creates the same %d Secrets with an ownerReference "
+      "(runs: %s) | %.2f | %.2fx |\n",
+      count, Join(bare_owned).c_str(), Median(bare_owned),
+      Median(bare_owned) / b);
   std::printf(
-      "| live: %d SealedSecrets applied at once -> Secrets (apply alone took "
-      "%.2f s) | %.2f | %.2fx |\n",
-      count, applied, live, live / bare);
+      "| operator startup: %d waiting SealedSecrets -> Secrets, from process "
+      "start (runs: %s; first Secret after %s) | %.2f | %.2fx |\n",
+      count, Join(startup).c_str(), Join(first_secret).c_str(), s, s / b);
   std::printf(
-      "\noperator peak RSS %.1f MiB, CPU %.2f s after startup phase, %.2f s in "
-      "all\n",
-      end.rss_mib, after_startup.cpu_s, end.cpu_s);
+      "| live: %d SealedSecrets created at once -> Secrets (creating them "
+      "took %.2f s; last Secret %.2f s after the last create) | %.2f | "
+      "%.2fx |\n",
+      count, applied, lag, live, live / b);
+  std::printf(
+      "\noperator peak RSS %.1f MiB; CPU %.2f s after startup, %.2f s after "
+      "live\n",
+      after_live.rss_mib, after_startup.cpu_s, after_live.cpu_s);
+  std::printf(
+      "operator RSS %.1f MiB before and %.1f MiB after %d unrelated Secrets "
+      "were added to a watched namespace (%+.1f MiB)\n",
+      before_unrelated.rss_now_mib, after_unrelated.rss_now_mib, unrelated,
+      after_unrelated.rss_now_mib - before_unrelated.rss_now_mib);
   return 0;
 }

@@ -294,8 +294,10 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
     leader_gauge.Set(1);
     Log("info", "leading: starting workers", {{"identity", opts.identity}});
     rotation = std::thread([&] {
-      // Keys first: wait for the key cache, then create or renew.
-      while (!work_stop && !key_store.HasSynced()) SleepFor(100ms, work_stop);
+      // Keys first: wait for the key cache, then create or renew. The caches
+      // fill within milliseconds of start, so poll finely: every step of
+      // this wait delays the first write.
+      while (!work_stop && !key_store.HasSynced()) SleepFor(5ms, work_stop);
       bool started = false;
       while (!work_stop) {
         auto next = keys.Rotate();
@@ -306,7 +308,7 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
         }
         reload_keys();
         if (!started) {
-          while (!work_stop && !synced()) SleepFor(100ms, work_stop);
+          while (!work_stop && !synced()) SleepFor(5ms, work_stop);
           for (const auto& k : sealed_store.Keys()) queue.Add(k);
           for (const auto& k : store_store.Keys())
             store_queue.Add("SecretStore|" + k);
