@@ -10,6 +10,7 @@
 #include "lib/kube/watcher.h"
 #include "lib/kube/work_queue.h"
 #include "operator/api_handlers.h"
+#include "operator/change_filter.h"
 #include "operator/controller.h"
 #include "operator/external_secret_reconciler.h"
 #include "operator/http_server.h"
@@ -108,8 +109,14 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   };
   std::vector<std::string> namespaces = opts.watch_namespaces;
   if (namespaces.empty()) namespaces.push_back("");  // all
-  auto enqueue = [&queue](kube::WatchEventType, const std::string& key,
-                          const kube::ObjectPtr&) { queue.Add(key); };
+  // SealedSecret events, less the status-only writes (the operator's own):
+  // those would cost a decrypt each and find nothing to do.
+  ChangeFilter sealed_changes;
+  auto enqueue = [&queue, &sealed_changes](kube::WatchEventType type,
+                                           const std::string& key,
+                                           const kube::ObjectPtr& obj) {
+    if (sealed_changes.Changed(type, key, obj)) queue.Add(key);
+  };
   auto enqueue_external =
       [&external_queue](kube::WatchEventType, const std::string& key,
                         const kube::ObjectPtr&) { external_queue.Add(key); };

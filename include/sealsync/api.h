@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -54,6 +55,9 @@ enum class OutputFormat { kYaml, kJson };
 // "data.password: not valid base64"; kInvalidArgument for any bad input.
 Result<Secret> ParseSecret(std::string_view text);
 Result<SealedSecret> ParseSealedSecret(std::string_view text);
+// The same checks on an object already decoded (from the API server), without
+// re-serialising it.
+Result<SealedSecret> SealedSecretFromObject(const nlohmann::json& object);
 
 std::string FormatSecret(const Secret& secret, OutputFormat format);
 std::string FormatSealedSecret(const SealedSecret& sealed, OutputFormat format);

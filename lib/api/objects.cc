@@ -11,26 +11,30 @@ auto FieldError(const std::string& field, const std::string& what) {
   return MakeError(ErrorCode::kInvalidArgument, field + ": " + what);
 }
 
-Result<std::map<std::string, std::string>> StringMap(const Json& parent,
+// The readers below take either JSON flavour: ordered (manifests a user
+// wrote, see manifest.h) or plain (objects from the API server's cache).
+template <typename J>
+Result<std::map<std::string, std::string>> StringMap(const J& parent,
                                                      const char* key,
                                                      const std::string& path) {
   std::map<std::string, std::string> out;
   if (!parent.contains(key) || parent[key].is_null()) return out;
-  const Json& m = parent[key];
+  const J& m = parent[key];
   if (!m.is_object()) return FieldError(path, "must be a map of strings");
   for (const auto& [k, v] : m.items()) {
     if (!v.is_string()) return FieldError(path + "." + k, "must be a string");
-    out[k] = v.get<std::string>();
+    out[k] = v.template get<std::string>();
   }
   return out;
 }
 
-Result<ObjectMeta> ParseMeta(const Json& doc) {
+template <typename J>
+Result<ObjectMeta> ParseMeta(const J& doc) {
   ObjectMeta meta;
   if (!doc.contains("metadata") || !doc["metadata"].is_object()) {
     return FieldError("metadata", "missing");
   }
-  const Json& m = doc["metadata"];
+  const J& m = doc["metadata"];
   if (m.contains("name") && m["name"].is_string()) meta.name = m["name"];
   if (meta.name.empty()) return FieldError("metadata.name", "missing");
   if (m.contains("namespace") && m["namespace"].is_string()) {
@@ -45,11 +49,13 @@ Result<ObjectMeta> ParseMeta(const Json& doc) {
   return meta;
 }
 
-Result<bool> CheckKind(const Json& doc, std::string_view api_version,
+template <typename J>
+Result<bool> CheckKind(const J& doc, std::string_view api_version,
                        std::string_view kind) {
   auto get = [&](const char* k) {
-    return doc.contains(k) && doc[k].is_string() ? doc[k].get<std::string>()
-                                                 : std::string();
+    return doc.contains(k) && doc[k].is_string()
+               ? doc[k].template get<std::string>()
+               : std::string();
   };
   if (get("kind") != kind) {
     return FieldError(
@@ -122,21 +128,20 @@ Result<Secret> ParseSecret(std::string_view text) {
   return s;
 }
 
-Result<SealedSecret> ParseSealedSecret(std::string_view text) {
-  auto doc = ParseManifest(text);
-  if (!doc) return std::unexpected(doc.error());
-  if (auto ok = CheckKind(*doc, kSealedSecretApiVersion, kSealedSecretKind);
+template <typename J>
+Result<SealedSecret> SealedSecretFrom(const J& doc) {
+  if (auto ok = CheckKind(doc, kSealedSecretApiVersion, kSealedSecretKind);
       !ok) {
     return std::unexpected(ok.error());
   }
-  auto meta = ParseMeta(*doc);
+  auto meta = ParseMeta(doc);
   if (!meta) return std::unexpected(meta.error());
   SealedSecret s;
   s.metadata = std::move(*meta);
-  if (!doc->contains("spec") || !(*doc)["spec"].is_object()) {
+  if (!doc.contains("spec") || !doc["spec"].is_object()) {
     return FieldError("spec", "missing");
   }
-  const Json& spec = (*doc)["spec"];
+  const J& spec = doc["spec"];
   if (spec.contains("scope")) {
     if (!spec["scope"].is_string())
       return FieldError("spec.scope", "must be a string");
@@ -146,14 +151,14 @@ Result<SealedSecret> ParseSealedSecret(std::string_view text) {
   if (!enc) return std::unexpected(enc.error());
   s.encrypted_data = std::move(*enc);
   if (spec.contains("template") && spec["template"].is_object()) {
-    const Json& t = spec["template"];
+    const J& t = spec["template"];
     if (t.contains("type") && t["type"].is_string())
       s.template_.type = t["type"];
     if (t.contains("immutable") && t["immutable"].is_boolean()) {
-      s.template_.immutable = t["immutable"].get<bool>();
+      s.template_.immutable = t["immutable"].template get<bool>();
     }
     if (t.contains("metadata") && t["metadata"].is_object()) {
-      const Json& m = t["metadata"];
+      const J& m = t["metadata"];
       auto labels = StringMap(m, "labels", "spec.template.metadata.labels");
       if (!labels) return std::unexpected(labels.error());
       auto ann =
@@ -164,6 +169,21 @@ Result<SealedSecret> ParseSealedSecret(std::string_view text) {
     }
   }
   return s;
+}
+
+Result<SealedSecret> ParseSealedSecret(std::string_view text) {
+  auto doc = ParseManifest(text);
+  if (!doc) return std::unexpected(doc.error());
+  return SealedSecretFrom(*doc);
+}
+
+Result<SealedSecret> SealedSecretFromObject(const nlohmann::json& object) {
+  try {
+    return SealedSecretFrom(object);
+  } catch (const nlohmann::json::exception&) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "malformed SealedSecret object");
+  }
 }
 
 std::string FormatSecret(const Secret& secret, OutputFormat format) {

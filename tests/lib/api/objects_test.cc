@@ -120,5 +120,57 @@ TEST(SealedSecret, RejectsWrongApiVersion) {
       "apiVersion: want sealsync.dev/v1alpha1"));
 }
 
+// The operator reads SealedSecrets from its cache as decoded JSON: the same
+// fields and the same errors as from text.
+TEST(SealedSecret, FromObjectMatchesFromText) {
+  const std::string text = R"({"apiVersion": "sealsync.dev/v1alpha1",
+    "kind": "SealedSecret",
+    "metadata": {"name": "db", "namespace": "team-a", "labels": {"a": "1"},
+                 "managedFields": [{"manager": "kubectl"}]},
+    "spec": {"scope": "Namespace", "encryptedData": {"password": "YWdl"},
+             "template": {"type": "kubernetes.io/basic-auth",
+                          "immutable": true,
+                          "metadata": {"annotations": {"x": "y"}}}}})";
+  auto from_text = ParseSealedSecret(text);
+  auto from_object = SealedSecretFromObject(nlohmann::json::parse(text));
+  ASSERT_TRUE(from_text.has_value()) << from_text.error().message();
+  ASSERT_TRUE(from_object.has_value()) << from_object.error().message();
+  EXPECT_EQ(from_object->metadata.ns, "team-a");
+  EXPECT_EQ(from_object->metadata.labels, from_text->metadata.labels);
+  EXPECT_EQ(from_object->scope, "Namespace");
+  EXPECT_EQ(from_object->encrypted_data, from_text->encrypted_data);
+  EXPECT_EQ(from_object->template_.type, "kubernetes.io/basic-auth");
+  EXPECT_EQ(from_object->template_.immutable, true);
+  EXPECT_EQ(from_object->template_.annotations,
+            from_text->template_.annotations);
+
+  struct Case {
+    const char* json;
+    const char* want;
+  };
+  const Case cases[] = {
+      {R"({"apiVersion": "sealsync.dev/v1alpha1", "kind": "SealedSecret",
+           "metadata": {"name": "a"}})",
+       "spec: missing"},
+      {R"({"apiVersion": "sealsync.dev/v1alpha1", "kind": "SealedSecret",
+           "metadata": {"name": "a"},
+           "spec": {"encryptedData": {"k": 5}}})",
+       "spec.encryptedData.k: must be a string"},
+      {R"({"apiVersion": "sealsync.dev/v1alpha1", "kind": "SealedSecret",
+           "metadata": {"name": "a"}, "spec": {"scope": 1}})",
+       "spec.scope: must be a string"},
+      {R"({"apiVersion": "v1", "kind": "SealedSecret",
+           "metadata": {"name": "a"}, "spec": {}})",
+       "apiVersion: want sealsync.dev/v1alpha1"},
+      {R"([1, 2])", "kind: want SealedSecret"},
+  };
+  for (const Case& c : cases) {
+    auto s = SealedSecretFromObject(nlohmann::json::parse(c.json));
+    ASSERT_FALSE(s.has_value()) << c.want;
+    EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_TRUE(s.error().message().starts_with(c.want)) << s.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace sealsync::api
