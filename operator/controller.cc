@@ -85,6 +85,7 @@ void Controller::Handle(const std::string& key) {
     queue_.Forget(key);
     reconciles_.Inc({name_, "success"});
     if (r->requeue_after) queue_.AddAfter(key, *r->requeue_after);
+    if (r->follow_up) queue_.AddLowPriority(key);
     if (hooks_.log) {
       hooks_.log("debug", "reconciled",
                  {{"controller", name_}, {"object", key}});

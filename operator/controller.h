@@ -33,10 +33,14 @@ namespace sealsync::op {
 struct Action {
   std::optional<std::chrono::milliseconds> requeue_after;
   std::optional<Error> degraded;
+  bool follow_up = false;  // queue again, behind all other work
   static Action AwaitChange() { return {}; }
   static Action RequeueAfter(std::chrono::milliseconds d) {
     return {d, std::nullopt};
   }
+  // Reconcile again once no other key waits (e.g. the status of an object
+  // whose Secret was just written, so a burst writes every Secret first).
+  static Action FollowUp() { return {std::nullopt, std::nullopt, true}; }
   static Action Degraded(Error e, std::chrono::milliseconds retry) {
     return {retry, std::move(e)};
   }

@@ -169,7 +169,7 @@ Result<bool> SealedSecretReconciler::UpdateStatus(
 Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
   kube::ObjectPtr obj = sealed_.Get(key);
   if (!obj) return Action::AwaitChange();  // deleted: the GC removes its Secret
-  auto parsed = api::ParseSealedSecret(obj->dump());
+  auto parsed = api::SealedSecretFromObject(*obj);
   std::string id = "SealedSecret " + key;
   if (!parsed) {
     Error e(ErrorCode::kInvalidArgument, id + ": " + parsed.error().message());
@@ -194,9 +194,9 @@ Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
     // not own (or ours, not cached yet): read it and decide below.
     auto created = client_.Create(kube::kSecrets, desired);
     if (created) {
-      // Status follows on a second pass, queued behind every key already
-      // waiting: after a burst, all Secrets exist first, then all statuses.
-      return Action::RequeueAfter(std::chrono::milliseconds(0));
+      // Status follows on a second pass, behind every key with real work:
+      // in a burst, all Secrets exist first, then all statuses.
+      return Action::FollowUp();
     }
     if (created.error().code() != ErrorCode::kAlreadyExists) {
       Error e = Transient(created.error(), id + ": creating Secret " + key);

@@ -8,17 +8,31 @@ namespace sealsync::kube {
 WorkQueue::WorkQueue(const Clock& clock, BackoffPolicy backoff)
     : clock_(clock), backoff_(backoff), rng_(std::random_device{}()) {}
 
-void WorkQueue::AddLocked(const std::string& key) {
+void WorkQueue::AddLocked(const std::string& key, bool low) {
   if (shutting_down_ || dirty_.contains(key)) return;
   dirty_.insert(key);
+  if (low) low_keys_.insert(key);
   if (processing_.contains(key)) return;  // re-queued at Done()
-  queue_.push_back(key);
+  (low ? low_ : queue_).push_back(key);
   cv_.notify_one();
 }
 
 void WorkQueue::Add(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   AddLocked(key);
+}
+
+void WorkQueue::AddLowPriority(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!shutting_down_ && processing_.contains(key)) {
+    // A follow-up asked for by the pass under way: it goes low even if the
+    // key was added normally meanwhile (often an echo of that pass's own
+    // write); the follow-up reconcile sees every change.
+    dirty_.insert(key);
+    low_keys_.insert(key);
+    return;
+  }
+  AddLocked(key, true);
 }
 
 void WorkQueue::AddAfter(const std::string& key,
@@ -80,7 +94,7 @@ std::optional<std::string> WorkQueue::Get() {
   while (true) {
     if (shutting_down_) return std::nullopt;
     PromoteDueLocked();
-    if (!queue_.empty()) break;
+    if (!queue_.empty() || !low_.empty()) break;
     if (delayed_.empty()) {
       cv_.wait(lock);
     } else {
@@ -90,9 +104,11 @@ std::optional<std::string> WorkQueue::Get() {
                              wait, std::chrono::milliseconds(1)));
     }
   }
-  std::string key = std::move(queue_.front());
-  queue_.pop_front();
+  std::deque<std::string>& lane = queue_.empty() ? low_ : queue_;
+  std::string key = std::move(lane.front());
+  lane.pop_front();
   dirty_.erase(key);
+  low_keys_.erase(key);
   processing_.insert(key);
   return key;
 }
@@ -101,7 +117,7 @@ void WorkQueue::Done(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   processing_.erase(key);
   if (dirty_.contains(key)) {
-    queue_.push_back(key);
+    (low_keys_.contains(key) ? low_ : queue_).push_back(key);
     cv_.notify_one();
   }
 }
@@ -119,7 +135,7 @@ void WorkQueue::ShutDown() {
 
 size_t WorkQueue::Len() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return queue_.size();
+  return queue_.size() + low_.size();
 }
 
 size_t WorkQueue::DelayedLen() const {

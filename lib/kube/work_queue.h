@@ -5,7 +5,13 @@
 // until Done() — if it is added meanwhile it is queued again at Done(), so one
 // key never runs on two workers at once and no change is lost. AddAfter()
 // delays a key; AddRateLimited() delays it by a per-key exponential backoff
-// that Forget() resets. Thread-safe.
+// that Forget() resets. AddLowPriority() queues a key behind every key added
+// normally: it is handed out only when no normal key is ready (follow-up work
+// such as a status write waits until a burst of real work is done). A key
+// already queued stays where it is when added again, in either lane; a key
+// being processed that is added low is re-queued low at Done(), even if it
+// was also added normally meanwhile.
+// Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -34,6 +40,8 @@ class WorkQueue {
                      BackoffPolicy backoff = {});
 
   void Add(const std::string& key);
+  // As Add(), in the low-priority lane.
+  void AddLowPriority(const std::string& key);
   void AddAfter(const std::string& key, std::chrono::milliseconds delay);
   // Adds after base * 2^failures (capped at max) and counts a failure.
   void AddRateLimited(const std::string& key);
@@ -50,12 +58,12 @@ class WorkQueue {
   // tests that advance a fake clock).
   void Poke();
   void ShutDown();
-  // Keys ready now (queued, not delayed, not processing).
+  // Keys ready now in both lanes (queued, not delayed, not processing).
   size_t Len() const;
   size_t DelayedLen() const;
 
  private:
-  void AddLocked(const std::string& key);
+  void AddLocked(const std::string& key, bool low = false);
   void PromoteDueLocked();
 
   const Clock& clock_;
@@ -63,6 +71,8 @@ class WorkQueue {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;
+  std::deque<std::string> low_;       // low-priority lane
+  std::set<std::string> low_keys_;    // dirty keys whose place is in low_
   std::set<std::string> dirty_;       // queued or waiting to be re-queued
   std::set<std::string> processing_;  // handed out, not Done yet
   std::multimap<Clock::TimePoint, std::string> delayed_;

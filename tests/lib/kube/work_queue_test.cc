@@ -43,6 +43,55 @@ TEST(WorkQueue, KeyAddedWhileProcessingIsRequeuedAtDone) {
   EXPECT_EQ(q.Get(), "a");
 }
 
+TEST(WorkQueue, LowPriorityKeysWaitBehindNormalOnes) {
+  WorkQueue q;
+  q.AddLowPriority("status-a");
+  q.Add("a");
+  q.AddLowPriority("status-b");
+  q.Add("b");
+  q.Add("status-a");  // already queued (low): keeps its place
+  EXPECT_EQ(q.Len(), 4u);
+  std::vector<std::string> order;
+  for (int i = 0; i < 4; ++i) {
+    auto k = q.Get();
+    ASSERT_TRUE(k.has_value());
+    order.push_back(*k);
+    q.Done(*k);
+  }
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"a", "b", "status-a", "status-b"}));
+  EXPECT_EQ(q.Len(), 0u);
+}
+
+TEST(WorkQueue, LowPriorityAddWhileProcessingRequeuesLowAtDone) {
+  WorkQueue q;
+  q.Add("a");
+  auto k = q.Get();
+  ASSERT_EQ(k, "a");
+  q.Add("a");             // an echo of the pass's own write
+  q.AddLowPriority("a");  // the reconcile asks for a follow-up pass
+  q.Add("b");
+  EXPECT_EQ(q.Len(), 1u);  // "a" is still being processed
+  q.Done("a");
+  q.Add("c");
+  EXPECT_EQ(q.Get(), "b");
+  q.Done("b");
+  EXPECT_EQ(q.Get(), "c");
+  q.Done("c");
+  EXPECT_EQ(q.Get(), "a");  // the follow-up, last
+  q.Done("a");
+  // Once handed out, a key added normally is normal again.
+  q.AddLowPriority("x");
+  q.Add("y");
+  EXPECT_EQ(q.Get(), "y");
+  EXPECT_EQ(q.Get(), "x");
+  q.Add("x");
+  q.Done("x");
+  q.Add("z");
+  q.Done("y");
+  EXPECT_EQ(q.Get(), "x");  // FIFO in the normal lane: x re-queued first
+}
+
 TEST(WorkQueue, DelayedKeysWaitForTheClock) {
   FakeClock clock;
   WorkQueue q(clock);
