@@ -2,14 +2,18 @@
 # Installs what is missing, builds, and runs every test: the format check,
 # a short fuzz run, then unit, interop and integration tests (CTest; the
 # integration tests run against a real kube-apiserver + etcd built from Go
-# modules by scripts/controlplane.sh, about 10 minutes the first time).
+# modules by scripts/controlplane.sh, about 10 minutes the first time; the
+# chart tests use helm built from Go modules by scripts/helm.sh).
 # In CI (CI=true) a missing prerequisite is a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/check_format.sh
+# charts/sealsync/crds and deploy/ are copies of crds/ and the chart.
+bash scripts/sync_chart.sh --check
 bash scripts/build.sh
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash scripts/fuzz.sh
 bash scripts/controlplane.sh build
+bash scripts/helm.sh build   # the real helm CLI for the chart tests
 # --no-tests=error: a run that finds no test fails instead of passing.
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure --no-tests=error -j2

@@ -1,0 +1,284 @@
+// charts/sealsync under the real helm CLI, without a cluster: it lints,
+// renders the operator's manifests from values, refuses bad values with a
+// message naming them, and its copies (chart CRDs, deploy/) match their
+// sources.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "tests/charts/helm_runner.h"
+#include "tests/support/control_plane.h"
+
+namespace sealsync::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using kube::Json;
+using Args = std::vector<std::string>;
+
+constexpr char kChart[] = "charts/sealsync";
+constexpr char kNs[] = "platform";
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// Every kind rendered, with how many of each.
+std::map<std::string, int> KindCounts(const std::vector<Json>& docs) {
+  std::map<std::string, int> counts;
+  for (const auto& d : docs) ++counts[d.value("kind", "")];
+  return counts;
+}
+
+class ChartRenderTest : public ::testing::Test {
+ protected:
+  // `helm template RELEASE charts/sealsync -n platform extra...`, parsed.
+  std::vector<Json> Template(const HelmRunner& helm, const Args& extra = {},
+                             const std::string& release = "sealsync") {
+    Args args = {"template", release, kChart, "--namespace", kNs};
+    args.insert(args.end(), extra.begin(), extra.end());
+    HelmResult r = helm.Run(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string error;
+    auto docs = ParseDocuments(r.out, &error);
+    EXPECT_TRUE(error.empty()) << error;
+    return docs;
+  }
+};
+
+TEST_F(ChartRenderTest, LintPasses) {
+  SEALSYNC_REQUIRE_HELM(helm);
+  for (const Args& args :
+       {Args{"lint", kChart}, Args{"lint", "--strict", kChart}}) {
+    HelmResult r = helm->Run(args);
+    EXPECT_EQ(r.exit_code, 0) << args[1] << "\n" << r.out << r.err;
+    EXPECT_NE(r.out.find("1 chart(s) linted, 0 chart(s) failed"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(r.out.find("[WARNING]"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("[ERROR]"), std::string::npos) << r.out;
+  }
+}
+
+TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
+  SEALSYNC_REQUIRE_HELM(helm);
+  auto docs = Template(*helm);
+  std::map<std::string, int> want = {
+      {"ServiceAccount", 1}, {"ClusterRole", 1}, {"ClusterRoleBinding", 1},
+      {"Role", 2},  // the operator's own namespace; the recipients reader
+      {"RoleBinding", 2},    {"Deployment", 1},  {"Service", 1}};
+  EXPECT_EQ(KindCounts(docs), want);
+  for (const auto& d : docs) {
+    if (d["kind"] == "ClusterRole" || d["kind"] == "ClusterRoleBinding")
+      continue;
+    EXPECT_EQ(d["metadata"].value("namespace", ""), kNs) << d.dump();
+  }
+
+  auto deploy = Find(docs, "Deployment", "sealsync", kNs);
+  ASSERT_TRUE(deploy.has_value());
+  EXPECT_EQ((*deploy)["spec"]["replicas"], 2);
+  const Json& pod = (*deploy)["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["serviceAccountName"], "sealsync");
+  EXPECT_EQ(pod["containers"][0]["image"], "sealsync/operator:0.1.0");
+  EXPECT_EQ(pod["containers"][0]["securityContext"]["readOnlyRootFilesystem"],
+            true);
+  EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true);
+  EXPECT_EQ(
+      ContainerArgs(*deploy),
+      (Args{"--namespace=platform", "--health-addr=:8081", "--api-addr=:8080",
+            "--leader-elect=true", "--workers=2", "--key-renewal=720h",
+            "--log-format=json", "--log-level=info"}));
+
+  auto svc = Find(docs, "Service", "sealsync", kNs);
+  ASSERT_TRUE(svc.has_value());
+  const Json& ports = (*svc)["spec"]["ports"];
+  ASSERT_EQ(ports.size(), 2u);
+  EXPECT_EQ(ports[0]["name"], "api");
+  EXPECT_EQ(ports[0]["port"], 8080);
+  EXPECT_EQ(ports[1]["name"], "health");
+  EXPECT_EQ(ports[1]["port"], 8081);
+
+  auto cluster_role = Find(docs, "ClusterRole", "sealsync");
+  ASSERT_TRUE(cluster_role.has_value());
+  EXPECT_TRUE(Grants(*cluster_role, "", "secrets", "create"));
+  EXPECT_TRUE(Grants(*cluster_role, "sealsync.dev", "sealedsecrets", "watch"));
+  EXPECT_TRUE(
+      Grants(*cluster_role, "sealsync.dev", "clustersecretstores", "list"));
+  auto own = Find(docs, "Role", "sealsync", kNs);
+  ASSERT_TRUE(own.has_value());
+  EXPECT_TRUE(Grants(*own, "coordination.k8s.io", "leases", "update"));
+  EXPECT_TRUE(Grants(*own, "", "configmaps", "patch"));
+
+  auto reader = Find(docs, "RoleBinding", "sealsync-recipients-reader", kNs);
+  ASSERT_TRUE(reader.has_value());
+  EXPECT_EQ((*reader)["subjects"][0]["name"], "system:authenticated");
+}
+
+TEST_F(ChartRenderTest, WatchNamespacesRenderNamespacedRolesAndTheFlag) {
+  SEALSYNC_REQUIRE_HELM(helm);
+  auto docs = Template(*helm, {"--set", "watchNamespaces={team-a,team-b}"});
+  auto deploy = Find(docs, "Deployment", "sealsync", kNs);
+  ASSERT_TRUE(deploy.has_value());
+  EXPECT_TRUE(
+      Contains(ContainerArgs(*deploy), "--watch-namespaces=team-a,team-b"));
+
+  for (const char* ns : {"team-a", "team-b"}) {
+    auto role = Find(docs, "Role", "sealsync-watched", ns);
+    ASSERT_TRUE(role.has_value()) << ns;
+    EXPECT_TRUE(Grants(*role, "", "secrets", "create")) << ns;
+    EXPECT_TRUE(Grants(*role, "sealsync.dev", "sealedsecrets", "watch")) << ns;
+    EXPECT_TRUE(Grants(*role, "sealsync.dev", "sealedsecrets/status", "patch"));
+    EXPECT_TRUE(Grants(*role, "events.k8s.io", "events", "create")) << ns;
+    auto binding = Find(docs, "RoleBinding", "sealsync-watched", ns);
+    ASSERT_TRUE(binding.has_value()) << ns;
+    EXPECT_EQ((*binding)["subjects"][0]["name"], "sealsync");
+    EXPECT_EQ((*binding)["subjects"][0]["namespace"], kNs);
+  }
+  // Nothing cluster-wide but the cluster-scoped kind.
+  auto cluster_role = Find(docs, "ClusterRole", "sealsync");
+  ASSERT_TRUE(cluster_role.has_value());
+  EXPECT_FALSE(Grants(*cluster_role, "", "secrets", "get"));
+  EXPECT_FALSE(Grants(*cluster_role, "sealsync.dev", "sealedsecrets", "list"));
+  EXPECT_TRUE(
+      Grants(*cluster_role, "sealsync.dev", "clustersecretstores", "watch"));
+  // Its own namespace still holds its keys.
+  auto own = Find(docs, "Role", "sealsync", kNs);
+  ASSERT_TRUE(own.has_value());
+  EXPECT_TRUE(Grants(*own, "", "secrets", "create"));
+}
+
+TEST_F(ChartRenderTest, ValuesBecomeOperatorFlags) {
+  SEALSYNC_REQUIRE_HELM(helm);
+  const std::string recipient =
+      "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+  auto docs = Template(
+      *helm,
+      {"--set", "replicas=1,leaderElect=false,workers=8,logFormat=text",
+       "--set", "keyRenewal=0", "--set", "breakGlassRecipient=" + recipient,
+       "--set", "extraArgs={--lease-duration=30s}", "--set",
+       "image.tag=0.2.0-rc1"});
+  auto deploy = Find(docs, "Deployment", "sealsync", kNs);
+  ASSERT_TRUE(deploy.has_value());
+  Args args = ContainerArgs(*deploy);
+  for (const std::string& want :
+       {std::string("--leader-elect=false"), std::string("--workers=8"),
+        std::string("--key-renewal=0"), std::string("--log-format=text"),
+        "--break-glass-recipient=" + recipient,
+        std::string("--lease-duration=30s")}) {
+    EXPECT_TRUE(Contains(args, want)) << want;
+  }
+  EXPECT_EQ((*deploy)["spec"]["replicas"], 1);
+  EXPECT_EQ((*deploy)["spec"]["template"]["spec"]["containers"][0]["image"],
+            "sealsync/operator:0.2.0-rc1");
+}
+
+TEST_F(ChartRenderTest, OptionalObjectsFollowTheirValues) {
+  SEALSYNC_REQUIRE_HELM(helm);
+  auto docs =
+      Template(*helm, {"--set", "recipientsReadableByAllAuthenticated=false"});
+  EXPECT_FALSE(Find(docs, "Role", "sealsync-recipients-reader").has_value());
+  EXPECT_TRUE(Find(docs, "Role", "sealsync").has_value());
+
+  docs = Template(*helm, {"--set", "rbac.create=false"});
+  EXPECT_EQ(KindCounts(docs),
+            (std::map<std::string, int>{
+                {"ServiceAccount", 1}, {"Deployment", 1}, {"Service", 1}}));
+
+  docs = Template(*helm, {"--set", "serviceAccount.create=false", "--set",
+                          "serviceAccount.name=ops-sa"});
+  EXPECT_TRUE(OfKind(docs, "ServiceAccount").empty());
+  auto deploy = Find(docs, "Deployment", "sealsync", kNs);
+  ASSERT_TRUE(deploy.has_value());
+  EXPECT_EQ((*deploy)["spec"]["template"]["spec"]["serviceAccountName"],
+            "ops-sa");
+  auto binding = Find(docs, "ClusterRoleBinding", "sealsync");
+  ASSERT_TRUE(binding.has_value());
+  EXPECT_EQ((*binding)["subjects"][0]["name"], "ops-sa");
+
+  // Another release name gives other object names (and Service name).
+  docs = Template(*helm, {}, "vault-sync");
+  EXPECT_TRUE(Find(docs, "Service", "vault-sync-sealsync", kNs).has_value());
+}
+
+// Each bad value fails rendering with a message naming it.
+TEST_F(ChartRenderTest, BadValuesFailNamingTheValue) {
+  SEALSYNC_REQUIRE_HELM(helm);
+  struct Case {
+    Args set;
+    std::string named;
+  };
+  const std::vector<Case> cases = {
+      {{"--set-string", "replicas=two"}, "replicas"},
+      {{"--set", "image.pullPolicy=Sometimes"}, "pullPolicy"},
+      {{"--set", "keyRenewal=30d"}, "keyRenewal"},
+      {{"--set", "workers=0"}, "workers"},
+      {{"--set", "logFormat=xml"}, "logFormat"},
+      {{"--set", "watchNamespaces={Team_A}"}, "watchNamespaces"},
+      {{"--set", "breakGlassRecipient=age1nope"}, "breakGlassRecipient"},
+      {{"--set", "replica=3"}, "replica"},  // a typo is not silently ignored
+      {{"--set", "replicas=3,leaderElect=false"}, "leaderElect"},
+      {{"--set", "serviceAccount.create=false"}, "serviceAccount.name"},
+  };
+  for (const auto& c : cases) {
+    Args args = {"template", "sealsync", kChart, "--namespace", kNs};
+    args.insert(args.end(), c.set.begin(), c.set.end());
+    HelmResult r = helm->Run(args);
+    EXPECT_NE(r.exit_code, 0) << c.set[1] << " rendered:\n" << r.out;
+    EXPECT_NE(r.err.find(c.named), std::string::npos)
+        << c.set[1] << ": " << r.err;
+  }
+}
+
+// charts/sealsync/crds and deploy/ are copies; scripts/sync_chart.sh --check
+// passes on the tree and fails, naming the file, when a copy drifts.
+TEST_F(ChartRenderTest, CopiesMatchTheirSourcesAndDriftIsCaught) {
+  SEALSYNC_REQUIRE_HELM(helm);
+  const fs::path src = SEALSYNC_SOURCE_DIR;
+  std::string env = "SEALSYNC_HELM=" + ShellQuote(helm->binary()) + " ";
+  std::string out;
+  EXPECT_EQ(
+      RunCommand(env + "bash " +
+                     ShellQuote((src / "scripts/sync_chart.sh").string()) +
+                     " --check 2>&1",
+                 &out),
+      0)
+      << out;
+
+  // A copy of the pieces the script reads, with one CRD edited.
+  char tmpl[] = "/tmp/sealsync-sync-check.XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const fs::path tree = tmpl;
+  for (const char* dir :
+       {"scripts", "crds", "charts", "deploy", "tests/helm"}) {
+    fs::create_directories(tree / dir);
+    fs::copy(src / dir, tree / dir, fs::copy_options::recursive);
+  }
+  const std::string crd = "crds/sealsync.dev_sealedsecrets.yaml";
+  std::ofstream(tree / crd, std::ios::app) << "# an edit not yet synced\n";
+  EXPECT_EQ(
+      RunCommand(env + "bash " +
+                     ShellQuote((tree / "scripts/sync_chart.sh").string()) +
+                     " --check 2>&1",
+                 &out),
+      1);
+  EXPECT_NE(out.find("charts/sealsync/" + crd + " differs"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("run: bash scripts/sync_chart.sh"), std::string::npos)
+      << out;
+  // Syncing repairs it.
+  EXPECT_EQ(
+      RunCommand(env + "bash " +
+                     ShellQuote((tree / "scripts/sync_chart.sh").string()) +
+                     " 2>&1 && " + env + "bash " +
+                     ShellQuote((tree / "scripts/sync_chart.sh").string()) +
+                     " --check 2>&1",
+                 &out),
+      0)
+      << out;
+  fs::remove_all(tree);
+}
+
+}  // namespace
+}  // namespace sealsync::testing
