@@ -129,8 +129,16 @@ int main(int argc, char** argv) {
   std::string op_ns = cp->NewNamespace("bench-operator");
   std::string managed = "app.kubernetes.io/managed-by=sealsync";
   std::string log = cp->dir() + "/bench-operator.log";
+  // BENCH_OPERATOR_PREFIX (e.g. "valgrind --tool=callgrind") runs the
+  // operator under a profiler; its timings are then meaningless.
+  std::vector<std::string> prefix;
+  if (const char* p = std::getenv("BENCH_OPERATOR_PREFIX")) {
+    std::istringstream words(p);
+    for (std::string w; words >> w;) prefix.push_back(w);
+  }
   auto operator_args = [&](const std::string& watched) {
-    return std::vector<std::string>{SEALSYNC_OPERATOR_BINARY,
+    std::vector<std::string> args = prefix;
+    std::vector<std::string> own = {SEALSYNC_OPERATOR_BINARY,
                                     "--kubeconfig",
                                     cp->kubeconfig(),
                                     "--namespace",
@@ -145,6 +153,8 @@ int main(int argc, char** argv) {
                                     "127.0.0.1:0",
                                     "--leader-elect",
                                     "false"};
+    args.insert(args.end(), own.begin(), own.end());
+    return args;
   };
 
   // The operator makes its key once, then stops.
