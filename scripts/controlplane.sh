@@ -39,17 +39,8 @@ CACHE_BIN=$CACHE_ROOT/controlplane/$K8S_VERSION/bin
 
 # ---------------------------------------------------------------- build ---
 
-find_go() {
-  if [ -n "${GO:-}" ]; then echo "$GO"; return; fi
-  if command -v go >/dev/null 2>&1; then command -v go; return; fi
-  [ -x /usr/local/go/bin/go ] && { echo /usr/local/go/bin/go; return; }
-  die "go not found (set GO=/path/to/go)"
-}
-
-# Identifies what the cached binaries were built from.
-build_stamp() {
-  { cat "$MOD_DIR/go.mod" "$MOD_DIR/go.sum"; echo "ldflags-v1 $(uname -m)"; } | sha256sum | cut -c1-16
-}
+# shellcheck source=go_tool.sh
+source "$SCRIPT_DIR/go_tool.sh"
 
 have_cached() {
   local b

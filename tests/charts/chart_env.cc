@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "lib/base/base64.h"
+#include "tests/support/operator_log.h"
 
 #ifndef SEALSYNC_OPERATOR_BINARY
 #error "SEALSYNC_OPERATOR_BINARY must be defined"
@@ -184,15 +185,11 @@ std::unique_ptr<ChartOperator> ChartEnv::StartOperator(
   op->proc = std::make_unique<Subprocess>(std::move(*proc));
   bool serving = Eventually(
       [&] {
-        std::istringstream log(op->Log());
-        for (std::string line; std::getline(log, line);) {
-          if (line.find("\"msg\":\"serving\"") == std::string::npos) continue;
-          Json j = Json::parse(line, nullptr, false);
-          if (j.is_discarded()) continue;
-          op->health = j.value("health", "");
-          return true;
+        auto s = FindServing(op->Log());
+        if (s) {
+          op->health = s->health;
         }
-        return false;
+        return s.has_value();
       },
       std::chrono::seconds(30));
   if (!serving) {

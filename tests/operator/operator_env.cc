@@ -8,6 +8,7 @@
 #include "lib/api/manifest.h"
 #include "lib/base/base64.h"
 #include "sealsync/names.h"
+#include "tests/support/operator_log.h"
 
 #ifndef SEALSYNC_OPERATOR_BINARY
 #error "SEALSYNC_OPERATOR_BINARY must be defined"
@@ -116,16 +117,12 @@ std::unique_ptr<OperatorProcess> OperatorEnv::Start(
   op->proc = std::make_unique<Subprocess>(std::move(*proc));
   bool serving = Eventually(
       [&] {
-        std::istringstream log(op->Log());
-        for (std::string line; std::getline(log, line);) {
-          if (line.find("\"msg\":\"serving\"") == std::string::npos) continue;
-          Json j = Json::parse(line, nullptr, false);
-          if (j.is_discarded()) continue;
-          op->health = j.value("health", "");
-          op->api = j.value("api", "");
-          return true;
+        auto s = FindServing(op->Log());
+        if (s) {
+          op->health = s->health;
+          op->api = s->api;
         }
-        return false;
+        return s.has_value();
       },
       std::chrono::seconds(20));
   if (!serving) return nullptr;
