@@ -87,8 +87,9 @@ struct WatchOptions {
   int timeout_seconds = 300;  // server-side end of one watch request
 };
 
-// Receives each event in order; return false to end the watch.
-using WatchHandler = std::function<bool(const WatchEvent&)>;
+// Receives each event in order; return false to end the watch. The handler
+// may move from the event (it is not used after the call).
+using WatchHandler = std::function<bool(WatchEvent&)>;
 
 // A Client talks to one API server. Thread-safe: any number of threads may
 // call it at once (each call uses its own connection from a pool).

@@ -15,6 +15,16 @@ std::string VersionOf(const Json& obj) {
   return m.value("resourceVersion", "");
 }
 
+// Drops metadata.managedFields: nothing of sealsync reads them, and for
+// small objects (Secrets, SealedSecrets) they are up to half of the object,
+// so the cache holds (and copies) much less.
+void StripForCache(Json& obj) {
+  if (obj.is_object() && obj.contains("metadata") &&
+      obj["metadata"].is_object()) {
+    obj["metadata"].erase("managedFields");
+  }
+}
+
 }  // namespace
 
 Watcher::Watcher(Client& client, Resource resource, std::string ns,
@@ -39,7 +49,10 @@ Result<bool> Watcher::List() {
   do {
     auto page = client_.List(resource_, ns_, opts);
     if (!page) return std::unexpected(page.error());
-    for (Json& o : page->items) all.push_back(std::move(o));
+    for (Json& o : page->items) {
+      StripForCache(o);
+      all.push_back(std::move(o));
+    }
     version = page->resource_version;
     opts.continue_token = page->continue_token;
   } while (!opts.continue_token.empty());
@@ -69,7 +82,7 @@ Result<bool> Watcher::WatchOnce(const std::atomic<bool>& stop) {
   WatchOptions opts = selectors_;
   opts.resource_version = resource_version_;
   opts.allow_bookmarks = true;
-  auto handler = [&](const WatchEvent& ev) {
+  auto handler = [&](WatchEvent& ev) {
     const Json& meta =
         ev.object.contains("metadata") ? ev.object["metadata"] : Json();
     if (meta.is_object() && meta.contains("resourceVersion")) {
@@ -82,7 +95,8 @@ Result<bool> Watcher::WatchOnce(const std::atomic<bool>& stop) {
       store_.Remove(key);
       on_event_(ev.type, key, last);
     } else {
-      store_.Upsert(ev.object);
+      StripForCache(ev.object);
+      store_.Upsert(std::move(ev.object));
       on_event_(ev.type, key, store_.Get(key));
     }
     return !stop.load();

@@ -12,6 +12,7 @@
 //   kBackoff sleep (0.5 s doubling to 30 s, with jitter; reset by a
 //            successful watch event) -> kWatch, or kList if never listed.
 //
+// Objects are stored without metadata.managedFields (nothing reads them).
 // Run() returns when `stop` becomes true. Not copyable; Run() from one thread.
 #pragma once
 

@@ -170,6 +170,18 @@ TEST(WatcherIntegration, ConvergesAcrossApiServerRestart) {
   EXPECT_TRUE(Eventually([&] { return StoreState(w.store) == want; }))
       << "store has " << w.store.Size() << " objects";
   EXPECT_GE(w.watcher->watches(), 2);
+  // Listed and watched objects alike are cached without managedFields (the
+  // API server sends them; the objects are otherwise complete).
+  for (const auto& key : {ns + "/a2", ns + "/b0"}) {
+    ObjectPtr o = w.store.Get(key);
+    ASSERT_NE(o, nullptr) << key;
+    EXPECT_FALSE((*o)["metadata"].contains("managedFields")) << key;
+    EXPECT_TRUE((*o)["metadata"].contains("uid")) << key;
+    EXPECT_EQ((*o)["data"].value("v", ""), "1") << key;
+  }
+  auto direct = client->Get(kConfigMaps, {ns, "b0"});
+  ASSERT_TRUE(direct.has_value());
+  EXPECT_TRUE((*direct)["metadata"].contains("managedFields"));
 }
 
 TEST(WatcherIntegration, RelistsAfterGoneWithoutLosingOrDuplicating) {
