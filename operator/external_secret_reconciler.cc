@@ -1,5 +1,6 @@
 #include "operator/external_secret_reconciler.h"
 
+#include <map>
 #include <regex>
 
 #include "lib/base/base64.h"
@@ -75,19 +76,25 @@ Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
                                        const StoreSpec& store) {
   vault::UniversalAuth auth;
   auth.host_api = store.host_api;
+  // Client id and secret usually live in one Secret: read each Secret once.
+  std::map<std::pair<std::string, std::string>, Json> read;
   for (auto [ref, out] :
        {std::pair{&store.client_id, &auth.client_id},
         std::pair{&store.client_secret, &auth.client_secret}}) {
     std::string id = "Secret " + ref->ns + "/" + ref->name;
-    auto s = client.Get(kube::kSecrets, {ref->ns, ref->name});
-    if (!s) {
-      ErrorCode c = s.error().code() == ErrorCode::kNotFound
-                        ? ErrorCode::kFailedPrecondition
-                        : ErrorCode::kUnavailable;
-      return MakeError(
-          c, "reading credentials " + id + ": " + s.error().message());
+    auto it = read.find({ref->ns, ref->name});
+    if (it == read.end()) {
+      auto s = client.Get(kube::kSecrets, {ref->ns, ref->name});
+      if (!s) {
+        ErrorCode c = s.error().code() == ErrorCode::kNotFound
+                          ? ErrorCode::kFailedPrecondition
+                          : ErrorCode::kUnavailable;
+        return MakeError(
+            c, "reading credentials " + id + ": " + s.error().message());
+      }
+      it = read.emplace(std::pair{ref->ns, ref->name}, std::move(*s)).first;
     }
-    const Json& data = s->value("data", Json::object());
+    const Json& data = it->second.value("data", Json::object());
     if (!data.contains(ref->key) || !data[ref->key].is_string()) {
       return MakeError(
           ErrorCode::kFailedPrecondition,
@@ -364,15 +371,31 @@ Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
   // Observe and write (creationPolicy None writes nothing).
   if (es->creation_policy != "None") {
     std::optional<Json> observed;
+    bool created = false;
     if (auto c = caches_.secrets.Get(target_key)) {
       observed = *c;
-    } else if (auto g =
-                   client_.Get(kube::kSecrets, {es->ns, es->target_name})) {
-      observed = std::move(*g);
-    } else if (g.error().code() != ErrorCode::kNotFound) {
-      return std::unexpected(
-          Error(ErrorCode::kUnavailable,
-                id + ": reading Secret: " + g.error().message()));
+    } else if (es->creation_policy != "Merge") {
+      // Not among our cached Secrets: usually it does not exist yet. One
+      // create instead of a read and an apply; "already exists" means a
+      // Secret we do not own (or ours, not cached yet): read it below.
+      auto c = client_.Create(kube::kSecrets, desired);
+      if (c) {
+        created = true;
+      } else if (c.error().code() != ErrorCode::kAlreadyExists) {
+        return std::unexpected(Error(ErrorCode::kUnavailable,
+                                     id + ": creating Secret " + target_key +
+                                         ": " + c.error().message()));
+      }
+    }
+    if (!created && !observed) {
+      auto g = client_.Get(kube::kSecrets, {es->ns, es->target_name});
+      if (g) {
+        observed = std::move(*g);
+      } else if (g.error().code() != ErrorCode::kNotFound) {
+        return std::unexpected(
+            Error(ErrorCode::kUnavailable,
+                  id + ": reading Secret: " + g.error().message()));
+      }
     }
     if (!observed && es->creation_policy == "Merge") {
       return degraded(ErrorCode::kFailedPrecondition,
@@ -396,7 +419,8 @@ Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
         return std::unexpected(e);
       }
     }
-    bool same = observed && observed->value("data", Json::object()) == jdata;
+    bool same = created ||
+                (observed && observed->value("data", Json::object()) == jdata);
     if (es->creation_policy == "Merge" && observed) {
       same = true;
       for (const auto& [k, v] : jdata.items()) {
