@@ -42,14 +42,6 @@ inline void Parallel(int n, int threads, Fn fn) {
   for (auto& t : ts) t.join();
 }
 
-inline size_t CountSecrets(kube::Client& c, const std::string& ns,
-                           const std::string& selector) {
-  kube::ListOptions o;
-  o.label_selector = selector;
-  auto l = c.List(kube::kSecrets, ns, o);
-  return l ? l->items.size() : 0;
-}
-
 // A SecretCounter watches the Secrets matching a selector in one namespace
 // and records when each distinct one first appears. A watch costs the API
 // server one event per Secret; polling with lists (the alternative) costs a
@@ -104,6 +96,20 @@ class SecretCounter {
   kube::Watcher watcher_;
   std::thread thread_;
 };
+
+// The operator's command line for a benchmark: not leading-elected, its keys
+// in `key_ns`, watching `watched`, HTTP on random loopback ports.
+inline std::vector<std::string> OperatorArgs(const std::string& binary,
+                                             const std::string& kubeconfig,
+                                             const std::string& key_ns,
+                                             const std::string& watched,
+                                             int workers) {
+  return {binary,          "--kubeconfig",   kubeconfig,
+          "--namespace",   key_ns,           "--watch-namespaces",
+          watched,         "--workers",      std::to_string(workers),
+          "--health-addr", "127.0.0.1:0",    "--api-addr",
+          "127.0.0.1:0",   "--leader-elect", "false"};
+}
 
 struct ProcStats {
   double rss_mib = 0;      // peak (VmHWM)

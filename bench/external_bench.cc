@@ -60,7 +60,9 @@ int main(int argc, char** argv) {
   }
   if (host.empty()) return 1;
 
-  // Phase 1: the bare client.
+  // Phase 1: the bare client, timed by the same instrument.
+  std::optional<SecretCounter> bare_counter;
+  bare_counter.emplace(*client, bare_ns, "");
   auto t0 = Clock::now();
   Parallel(count, workers, [&](int i) {
     Json s = {{"apiVersion", "v1"},
@@ -70,7 +72,9 @@ int main(int argc, char** argv) {
               {"stringData", {{"value", "value-" + std::to_string(i)}}}};
     (void)client->Create(sealsync::kube::kSecrets, s);
   });
-  double bare = Secs(Clock::now() - t0);
+  auto bare_done = bare_counter->WaitFor(count, 600s);
+  double bare = bare_done ? Secs(*bare_done - t0) : -1;
+  bare_counter.reset();
 
   // Stores, credentials and ExternalSecrets, before the operator starts.
   Json creds = {{"apiVersion", "v1"},
@@ -117,30 +121,15 @@ int main(int argc, char** argv) {
   });
 
   // Phase 2: the operator starts with COUNT ExternalSecrets waiting.
-  std::vector<std::string> args = {SEALSYNC_OPERATOR_BINARY,
-                                   "--kubeconfig",
-                                   cp->kubeconfig(),
-                                   "--namespace",
-                                   op_ns,
-                                   "--watch-namespaces",
-                                   ns,
-                                   "--workers",
-                                   std::to_string(workers),
-                                   "--health-addr",
-                                   "127.0.0.1:0",
-                                   "--api-addr",
-                                   "127.0.0.1:0",
-                                   "--leader-elect",
-                                   "false"};
+  auto args = OperatorArgs(SEALSYNC_OPERATOR_BINARY, cp->kubeconfig(), op_ns,
+                           ns, workers);
+  // Timed by a watch that sees the last Secret appear (as operator_bench).
+  SecretCounter counter(*client, ns, "app.kubernetes.io/managed-by=sealsync");
+  t0 = Clock::now();
   auto op =
       st::Subprocess::Start(args, cp->dir() + "/bench-external-operator.log");
-  t0 = Clock::now();
-  while (CountSecrets(*client, ns, "app.kubernetes.io/managed-by=sealsync") <
-         static_cast<size_t>(count)) {
-    std::this_thread::sleep_for(200ms);
-    if (Secs(Clock::now() - t0) > 600) break;
-  }
-  double sync = Secs(Clock::now() - t0);
+  auto done = counter.WaitFor(count, 600s);
+  double sync = done ? Secs(*done - t0) : -1;
   auto stats = Stats(op->pid());
   std::string calls;
   st::RunCommand("curl -s http://" + host + "/__control/calls", &calls);

@@ -138,21 +138,8 @@ int main(int argc, char** argv) {
   }
   auto operator_args = [&](const std::string& watched) {
     std::vector<std::string> args = prefix;
-    std::vector<std::string> own = {SEALSYNC_OPERATOR_BINARY,
-                                    "--kubeconfig",
-                                    cp->kubeconfig(),
-                                    "--namespace",
-                                    op_ns,
-                                    "--watch-namespaces",
-                                    watched,
-                                    "--workers",
-                                    std::to_string(workers),
-                                    "--health-addr",
-                                    "127.0.0.1:0",
-                                    "--api-addr",
-                                    "127.0.0.1:0",
-                                    "--leader-elect",
-                                    "false"};
+    auto own = OperatorArgs(SEALSYNC_OPERATOR_BINARY, cp->kubeconfig(), op_ns,
+                            watched, workers);
     args.insert(args.end(), own.begin(), own.end());
     return args;
   };
