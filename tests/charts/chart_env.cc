@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "lib/base/base64.h"
+#include "tests/support/cluster_read.h"
 #include "tests/support/operator_log.h"
 
 #ifndef SEALSYNC_OPERATOR_BINARY
@@ -222,21 +223,11 @@ int ChartEnv::Seal(const std::string& ns, const std::string& secret_yaml,
 std::string ChartEnv::SecretValue(const std::string& ns,
                                   const std::string& name,
                                   const std::string& key) {
-  auto s = client_->Get(kube::kSecrets, {ns, name});
-  if (!s || !(*s)["data"].contains(key)) return "";
-  auto bytes = Base64Decode((*s)["data"][key].get<std::string>());
-  if (!bytes) return "";
-  return std::string(bytes->begin(), bytes->end());
+  return ReadSecretValue(*client_, ns, name, key).value_or("");
 }
 
 std::string ChartEnv::EventsText(const std::string& ns) {
-  auto list = client_->List(kube::kEvents, ns, {});
-  std::string out;
-  if (!list) return out;
-  for (const auto& e : list->items) {
-    out += e.value("reason", "") + ": " + e.value("note", "") + "\n";
-  }
-  return out;
+  return testing::EventsText(*client_, ns);
 }
 
 }  // namespace sealsync::testing

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "lib/api/manifest.h"
-#include "lib/base/base64.h"
 #include "sealsync/names.h"
+#include "tests/support/cluster_read.h"
 #include "tests/support/operator_log.h"
 
 #ifndef SEALSYNC_OPERATOR_BINARY
@@ -185,21 +185,11 @@ std::optional<kube::Json> OperatorEnv::Ready(const std::string& name,
 std::optional<std::string> OperatorEnv::SecretValue(const std::string& name,
                                                     const std::string& key,
                                                     const std::string& ns) {
-  auto s = client_->Get(kube::kSecrets, {ns.empty() ? ns_ : ns, name});
-  if (!s || !(*s)["data"].contains(key)) return std::nullopt;
-  auto bytes = Base64Decode((*s)["data"][key].get<std::string>());
-  if (!bytes) return std::nullopt;
-  return std::string(bytes->begin(), bytes->end());
+  return ReadSecretValue(*client_, ns.empty() ? ns_ : ns, name, key);
 }
 
 std::string OperatorEnv::EventsText(const std::string& ns) {
-  auto list = client_->List(kube::kEvents, ns.empty() ? ns_ : ns, {});
-  std::string out;
-  if (!list) return out;
-  for (const auto& e : list->items) {
-    out += e.value("reason", "") + ": " + e.value("note", "") + "\n";
-  }
-  return out;
+  return testing::EventsText(*client_, ns.empty() ? ns_ : ns);
 }
 
 }  // namespace sealsync::testing
