@@ -113,8 +113,8 @@ Result<std::optional<Json>> SealedSecretReconciler::Observed(
   return std::unexpected(Transient(got.error(), "reading Secret " + key));
 }
 
-Result<bool> SealedSecretReconciler::Write(const std::optional<Json>& observed,
-                                           const Json& desired) {
+Result<std::string> SealedSecretReconciler::Write(
+    const std::optional<Json>& observed, const Json& desired) {
   std::string id = Str(desired["metadata"], "namespace") + "/" +
                    Str(desired["metadata"], "name");
   kube::ApplyOptions apply{std::string(names::kFieldManager), true};
@@ -142,8 +142,44 @@ Result<bool> SealedSecretReconciler::Write(const std::optional<Json>& observed,
                                 {{"data", extra}});
     if (!p)
       return std::unexpected(Transient(p.error(), "trimming Secret " + id));
+    return Str((*p)["metadata"], "resourceVersion");
   }
-  return true;
+  return Str((*w)["metadata"], "resourceVersion");
+}
+
+std::optional<std::vector<std::string>> SealedSecretReconciler::StillSynced(
+    const std::string& key, const Json& obj) {
+  kube::ObjectPtr secret = secrets_.Get(key);
+  if (!secret) return std::nullopt;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = synced_.find(key);
+  if (it == synced_.end()) return std::nullopt;
+  const Synced& s = it->second;
+  const Json& m = obj["metadata"];
+  if (s.uid != Str(m, "uid") ||
+      s.generation != m.value("generation", int64_t{0}) ||
+      s.ring_generation != keys_.generation() ||
+      s.secret_version != Str((*secret)["metadata"], "resourceVersion")) {
+    return std::nullopt;
+  }
+  return s.key_ids;
+}
+
+void SealedSecretReconciler::Remember(const std::string& key, const Json& obj,
+                                      uint64_t ring_generation,
+                                      std::string secret_version,
+                                      std::vector<std::string> key_ids) {
+  if (secret_version.empty()) return;
+  Synced s{Str(obj["metadata"], "uid"),
+           obj["metadata"].value("generation", int64_t{0}), ring_generation,
+           std::move(secret_version), std::move(key_ids)};
+  std::lock_guard<std::mutex> lock(mu_);
+  synced_[key] = std::move(s);
+}
+
+void SealedSecretReconciler::Forget(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  synced_.erase(key);
 }
 
 Result<bool> SealedSecretReconciler::UpdateStatus(
@@ -168,7 +204,17 @@ Result<bool> SealedSecretReconciler::UpdateStatus(
 
 Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
   kube::ObjectPtr obj = sealed_.Get(key);
-  if (!obj) return Action::AwaitChange();  // deleted: the GC removes its Secret
+  if (!obj) {
+    Forget(key);
+    return Action::AwaitChange();  // deleted: the GC removes its Secret
+  }
+  if (auto key_ids = StillSynced(key, *obj)) {
+    // Nothing it reads changed since the last good pass: status only.
+    if (auto s = UpdateStatus(*obj, nullptr, "", *key_ids); !s) {
+      return std::unexpected(s.error());
+    }
+    return Action::AwaitChange();
+  }
   auto parsed = api::SealedSecretFromObject(*obj);
   std::string id = "SealedSecret " + key;
   if (!parsed) {
@@ -178,6 +224,7 @@ Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
     }
     return std::unexpected(e);
   }
+  uint64_t ring = keys_.generation();  // read first: a later change re-runs
   std::vector<X25519Identity> keys = keys_.Identities();
   auto unsealed = sealed::Unseal(*parsed, keys);
   if (!unsealed) {
@@ -194,6 +241,8 @@ Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
     // not own (or ours, not cached yet): read it and decide below.
     auto created = client_.Create(kube::kSecrets, desired);
     if (created) {
+      Remember(key, *obj, ring, Str((*created)["metadata"], "resourceVersion"),
+               unsealed->key_ids);
       // Status follows on a second pass, behind every key with real work:
       // in a burst, all Secrets exist first, then all statuses.
       return Action::FollowUp();
@@ -222,13 +271,19 @@ Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
       return std::unexpected(e);
     }
   }
+  std::string version;
   if (!*observed || !SecretMatches(**observed, desired)) {
-    if (auto w = Write(*observed, desired); !w) {
+    auto w = Write(*observed, desired);
+    if (!w) {
       Error e(w.error().code(), id + ": " + w.error().message());
       (void)UpdateStatus(*obj, &e, names::kReasonWriteFailed, {});
       return std::unexpected(e);
     }
+    version = std::move(*w);
+  } else {
+    version = Str((**observed)["metadata"], "resourceVersion");
   }
+  Remember(key, *obj, ring, std::move(version), unsealed->key_ids);
   if (auto s = UpdateStatus(*obj, nullptr, "", unsealed->key_ids); !s) {
     return std::unexpected(s.error());
   }

@@ -10,8 +10,16 @@
 //      new SealedSecrets gets every Secret before any status).
 // A failure to unseal, or a target Secret that is not ours, leaves any
 // existing Secret untouched, sets Ready=False with the reason and returns a
-// terminal error. Thread-safe (no mutable state of its own).
+// terminal error.
+// After a successful pass the reconciler remembers, per key, what it wrote
+// (no values: uids, generations, the Secret's resourceVersion, key ids). A
+// later pass over the same SealedSecret spec, the same key ring and the
+// untouched Secret (the status follow-up, the echo of its own write) skips
+// the decrypt. Thread-safe.
 #pragma once
+
+#include <map>
+#include <mutex>
 
 #include "lib/kube/store.h"
 #include "operator/controller.h"
@@ -45,19 +53,39 @@ class SealedSecretReconciler final : public Reconciler {
 
  private:
   Result<std::optional<kube::Json>> Observed(const std::string& key);
-  Result<bool> Write(const std::optional<kube::Json>& observed,
-                     const kube::Json& desired);
+  // Returns the written Secret's resourceVersion.
+  Result<std::string> Write(const std::optional<kube::Json>& observed,
+                            const kube::Json& desired);
   // Writes status if it differs; `error` nullptr means Ready=True, else
   // Ready=False with `reason` and the error's message.
   Result<bool> UpdateStatus(const kube::Json& obj, const Error* error,
                             std::string_view reason,
                             const std::vector<std::string>& key_ids);
 
+  // What one successful pass saw and wrote; valid while all of it holds.
+  struct Synced {
+    std::string uid;
+    int64_t generation = 0;
+    uint64_t ring_generation = 0;
+    std::string secret_version;  // resourceVersion of the Secret written
+    std::vector<std::string> key_ids;
+  };
+  // The remembered pass for `key` if `obj`, the key ring and the cached
+  // Secret are all as it left them.
+  std::optional<std::vector<std::string>> StillSynced(const std::string& key,
+                                                      const kube::Json& obj);
+  void Remember(const std::string& key, const kube::Json& obj,
+                uint64_t ring_generation, std::string secret_version,
+                std::vector<std::string> key_ids);
+  void Forget(const std::string& key);
+
   kube::Client& client_;
   const kube::Store& sealed_;
   const kube::Store& secrets_;
   const KeyRing& keys_;
   const Clock& clock_;
+  std::mutex mu_;  // guards synced_
+  std::map<std::string, Synced> synced_;
 };
 
 }  // namespace sealsync::op

@@ -305,6 +305,36 @@ TEST(OperatorIntegration, KeyRenewalKeepsOldKeysForDecryption) {
   }));
 }
 
+// The operator remembers what it last wrote, to skip a decrypt when
+// nothing changed; a change of keys must still be seen.
+TEST(OperatorIntegration, DeletedSealingKeyIsReportedAndSecretKept) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  OperatorEnv env(cp);
+  auto op = env.Start();
+  ASSERT_TRUE(op);
+  auto r = env.NewestRecipient();
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(env.Apply(env.SealedSecret("db", {{"password", "pw-1"}}, *r))
+                  .has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return ReadyIs(env, "db", "True", "Synced"); }));
+  auto keys = env.client().List(
+      kube::kSecrets, env.op_ns(),
+      {.label_selector = std::string(names::kSealingKeyLabel)});
+  ASSERT_TRUE(keys.has_value());
+  ASSERT_FALSE(keys->items.empty());
+  for (const auto& k : keys->items) {
+    ASSERT_TRUE(
+        env.client()
+            .Delete(kube::kSecrets,
+                    {env.op_ns(), k["metadata"]["name"].get<std::string>()})
+            .has_value());
+  }
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] { return ReadyIs(env, "db", "False", "NoMatchingKey"); }));
+  EXPECT_EQ(env.SecretValue("db", "password"), "pw-1");
+}
+
 TEST(OperatorIntegration, TwoReplicasOneLeaderAndFailover) {
   SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
   OperatorEnv env(cp);
