@@ -129,6 +129,12 @@ std::unique_ptr<OperatorProcess> OperatorEnv::Start(
   return op;
 }
 
+Result<kube::ListResult> OperatorEnv::SealingKeySecrets() {
+  return client().List(
+      kube::kSecrets, op_ns(),
+      {.label_selector = std::string(names::kSealingKeyLabel)});
+}
+
 std::vector<X25519Recipient> OperatorEnv::Recipients() {
   auto cm = client_->Get(kube::kConfigMaps,
                          {op_ns_, std::string(names::kRecipientsConfigMap)});

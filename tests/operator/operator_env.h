@@ -57,6 +57,8 @@ class OperatorEnv {
   std::optional<X25519Recipient> NewestRecipient();
   // All recipients in the ConfigMap, newest first.
   std::vector<X25519Recipient> Recipients();
+  // The operator's sealing-key Secrets in op_ns(), as the API server has them.
+  Result<kube::ListResult> SealingKeySecrets();
 
   // A SealedSecret JSON for `values` (sealed to `to`, bound to ns/name/scope).
   kube::Json SealedSecret(const std::string& name,

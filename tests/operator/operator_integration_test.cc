@@ -198,9 +198,7 @@ TEST(OperatorIntegration, KeysRecipientsApiAndAgeCliRecovery) {
 
   // The key Secret lives in the operator's namespace; its identity, exported,
   // lets the stock age CLI decrypt a sealed value.
-  auto keys = env.client().List(
-      kube::kSecrets, env.op_ns(),
-      {.label_selector = std::string(names::kSealingKeyLabel)});
+  auto keys = env.SealingKeySecrets();
   ASSERT_TRUE(keys.has_value());
   ASSERT_EQ(keys->items.size(), 1u);
   auto id_file =
@@ -283,9 +281,7 @@ TEST(OperatorIntegration, KeyRenewalKeepsOldKeysForDecryption) {
   X25519Recipient newest = rs.front(), oldest = rs.back();
   ASSERT_NE(newest.ToString(), oldest.ToString());
   // Newest first: the first recipient's key Secret is the most recent.
-  auto keys = env.client().List(
-      kube::kSecrets, env.op_ns(),
-      {.label_selector = std::string(names::kSealingKeyLabel)});
+  auto keys = env.SealingKeySecrets();
   ASSERT_TRUE(keys.has_value());
   std::map<std::string, std::string> created;
   for (const auto& k : keys->items) {
@@ -318,9 +314,7 @@ TEST(OperatorIntegration, DeletedSealingKeyIsReportedAndSecretKept) {
                   .has_value());
   ASSERT_TRUE(OperatorEnv::Eventually(
       [&] { return ReadyIs(env, "db", "True", "Synced"); }));
-  auto keys = env.client().List(
-      kube::kSecrets, env.op_ns(),
-      {.label_selector = std::string(names::kSealingKeyLabel)});
+  auto keys = env.SealingKeySecrets();
   ASSERT_TRUE(keys.has_value());
   ASSERT_FALSE(keys->items.empty());
   for (const auto& k : keys->items) {
