@@ -136,6 +136,36 @@ inline ProcStats Stats(pid_t pid) {
   return s;
 }
 
+// CPU seconds used so far by each process that takes part in a phase: the
+// control plane's (pids from its directory), this benchmark's and the
+// operator's (0 when `op` is 0). Differences of two samples show where the
+// machine's two cores went during a phase.
+struct CpuSample {
+  double apiserver = 0, etcd = 0, controller_manager = 0, bench = 0, op = 0;
+
+  CpuSample operator-(const CpuSample& o) const {
+    return {apiserver - o.apiserver, etcd - o.etcd,
+            controller_manager - o.controller_manager, bench - o.bench,
+            op - o.op};
+  }
+};
+
+inline CpuSample SampleCpu(const std::string& controlplane_dir, pid_t op) {
+  auto of_pidfile = [&](const std::string& name) {
+    std::ifstream in(controlplane_dir + "/pids/" + name + ".pid");
+    pid_t pid = 0;
+    in >> pid;
+    return pid > 0 ? Stats(pid).cpu_s : 0.0;
+  };
+  CpuSample s;
+  s.apiserver = of_pidfile("kube-apiserver");
+  s.etcd = of_pidfile("etcd");
+  s.controller_manager = of_pidfile("kube-controller-manager");
+  s.bench = Stats(getpid()).cpu_s;
+  s.op = op > 0 ? Stats(op).cpu_s : 0.0;
+  return s;
+}
+
 // Applies every CRD in crds/ and waits for discovery to pick them up.
 inline void InstallCrds(kube::Client& client) {
   for (const auto& f : std::filesystem::directory_iterator(

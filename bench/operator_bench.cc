@@ -2,6 +2,7 @@
 // creating 1,000 Secrets on the same API server in the same run.
 //
 //   build-bench/bench/operator_bench [COUNT] [WORKERS] [UNRELATED] [REPS]
+//                                    [OPERATOR_WORKERS]
 //
 // Starts its own control plane (scripts/controlplane.sh). Phases, the first
 // two alternating REPS (default 3) times, each in fresh namespaces:
@@ -12,10 +13,16 @@
 //            time until every Secret exists (includes list and key load)
 //   live     the operator runs; W threads apply COUNT new SealedSecrets at
 //            once; time from the first apply until every Secret exists
+//            (and, for scale, the time the same threads need to create
+//            COUNT SealedSecrets with no operator watching: the input of
+//            the startup phase)
 //   memory   UNRELATED (default 10,000) Secrets not labelled as ours are
 //            added to the watched namespace; operator RSS before and after
 // "Every Secret exists" is when a watch (SecretCounter) first sees the last
-// one. Also the operator's peak RSS and CPU seconds. Prints markdown.
+// one. Also the operator's peak RSS and CPU seconds, and the CPU seconds each
+// process (API server, etcd, controller manager, this client, the operator)
+// used during the timed phases. Prints markdown. OPERATOR_WORKERS (default
+// WORKERS) sets the operator's --workers apart from the bare client's threads.
 #include <signal.h>
 #include <unistd.h>
 
@@ -119,6 +126,7 @@ int main(int argc, char** argv) {
   int workers = argc > 2 ? std::atoi(argv[2]) : 4;
   int unrelated = argc > 3 ? std::atoi(argv[3]) : 10000;
   int reps = argc > 4 ? std::max(1, std::atoi(argv[4])) : 3;
+  int op_workers = argc > 5 ? std::atoi(argv[5]) : workers;
   auto* cp = st::ControlPlane::Shared();
   if (cp == nullptr) {
     std::cerr << "no control plane\n";
@@ -139,7 +147,7 @@ int main(int argc, char** argv) {
   auto operator_args = [&](const std::string& watched) {
     std::vector<std::string> args = prefix;
     auto own = OperatorArgs(SEALSYNC_OPERATOR_BINARY, cp->kubeconfig(), op_ns,
-                            watched, workers);
+                            watched, op_workers);
     args.insert(args.end(), own.begin(), own.end());
     return args;
   };
@@ -168,6 +176,8 @@ int main(int argc, char** argv) {
   // Phases 1 and 2, alternating. Both are timed by the same instrument: a
   // watch that sees the last Secret appear.
   std::vector<double> bare, bare_owned, startup, first_secret;
+  std::vector<CpuSample> cpu_bare, cpu_owned, cpu_startup;
+  std::vector<double> sealed_create;  // the same client creating SealedSecrets
   std::optional<st::Subprocess> op;
   std::unique_ptr<SecretCounter> counter;
   std::string ns;
@@ -190,6 +200,7 @@ int main(int argc, char** argv) {
                      {"blockOwnerDeletion", true}};
       }
       SecretCounter bare_counter(*client, bare_ns, managed);
+      CpuSample c0 = SampleCpu(cp->dir(), 0);
       auto t0 = Clock::now();
       Parallel(count, workers, [&](int i) {
         Json s = BareSecret(bare_ns, "s" + std::to_string(i));
@@ -197,6 +208,7 @@ int main(int argc, char** argv) {
         (void)client->Create(sealsync::kube::kSecrets, s);
       });
       auto done = bare_counter.WaitFor(count, 600s);
+      (owned ? cpu_owned : cpu_bare).push_back(SampleCpu(cp->dir(), 0) - c0);
       (owned ? bare_owned : bare).push_back(done ? Secs(*done - t0) : -1);
     }
     if (op) {
@@ -204,14 +216,18 @@ int main(int argc, char** argv) {
       op->Wait(30s);
     }
     ns = cp->NewNamespace("bench-sealed");
+    auto c0_sealed = Clock::now();
     Parallel(count, workers, [&](int i) {
       (void)client->Create(
           kSealed, SealedSecret(ns, "s" + std::to_string(i), recipient));
     });
+    sealed_create.push_back(Secs(Clock::now() - c0_sealed));
     counter = std::make_unique<SecretCounter>(*client, ns, managed);
+    CpuSample c0 = SampleCpu(cp->dir(), 0);
     auto t0 = Clock::now();
     op = st::Subprocess::Start(operator_args(ns), log);
     auto done = counter->WaitFor(count, 600s);
+    cpu_startup.push_back(SampleCpu(cp->dir(), op->pid()) - c0);
     startup.push_back(done ? Secs(*done - t0) : -1);
     auto first = counter->WaitFor(1, 1s);
     first_secret.push_back(first ? Secs(*first - t0) : -1);
@@ -269,10 +285,33 @@ int main(int argc, char** argv) {
       "start (runs: %s; first Secret after %s) | %.2f | %.2fx |\n",
       count, Join(startup).c_str(), Join(first_secret).c_str(), s, s / b);
   std::printf(
+      "| bare client creates %d SealedSecrets, no operator watching (runs: "
+      "%s) | %.2f | %.2fx |\n",
+      count, Join(sealed_create).c_str(), Median(sealed_create),
+      Median(sealed_create) / b);
+  std::printf(
       "| live: %d SealedSecrets created at once -> Secrets (creating them "
       "took %.2f s; last Secret %.2f s after the last create) | %.2f | "
       "%.2fx |\n",
       count, applied, lag, live, live / b);
+  std::printf(
+      "\nCPU seconds while the phase ran (medians): | kube-apiserver | etcd "
+      "| kube-controller-manager | bench client | operator |\n"
+      "|---|---|---|---|---|---|\n");
+  auto cpu_row = [](const char* phase, const std::vector<CpuSample>& v) {
+    auto med = [&v](double CpuSample::*f) {
+      std::vector<double> xs;
+      for (const auto& c : v) xs.push_back(c.*f);
+      return Median(xs);
+    };
+    std::printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f |\n", phase,
+                med(&CpuSample::apiserver), med(&CpuSample::etcd),
+                med(&CpuSample::controller_manager), med(&CpuSample::bench),
+                med(&CpuSample::op));
+  };
+  cpu_row("bare client", cpu_bare);
+  cpu_row("bare client + ownerReference", cpu_owned);
+  cpu_row("operator startup", cpu_startup);
   std::printf(
       "\noperator peak RSS %.1f MiB; CPU %.2f s after startup, %.2f s after "
       "live\n",

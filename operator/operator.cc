@@ -51,6 +51,12 @@ void LogError(std::string_view msg, const Error& e) {
 }  // namespace
 
 Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
+  const auto started_at = std::chrono::steady_clock::now();
+  auto since_start = [started_at] {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started_at)
+                              .count());
+  };
   auto client_or = kube::NewClient(opts.rest);
   if (!client_or) return std::unexpected(client_or.error());
   kube::Client& client = **client_or;
@@ -301,10 +307,26 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
     leader_gauge.Set(1);
     Log("info", "leading: starting workers", {{"identity", opts.identity}});
     rotation = std::thread([&] {
-      // Keys first: wait for the key cache, then create or renew. The caches
-      // fill within milliseconds of start, so poll finely: every step of
-      // this wait delays the first write.
-      while (!work_stop && !key_store.HasSynced()) SleepFor(5ms, work_stop);
+      // SealedSecret workers need the key ring and the derived-Secret cache,
+      // not every SealedSecret: they start once those two are synced, while
+      // later pages of the SealedSecret list are still arriving. Every step
+      // of these waits delays the first write, so they poll finely.
+      while (!work_stop && !key_store.HasSynced()) SleepFor(2ms, work_stop);
+      bool sealed_started = false;
+      auto start_sealed = [&] {
+        while (!work_stop && !secret_store.HasSynced())
+          SleepFor(2ms, work_stop);
+        for (const auto& k : sealed_store.Keys()) queue.Add(k);
+        controller.Start();
+        sealed_started = true;
+        Log("info", "SealedSecret workers started",
+            {{"elapsedMs", since_start()},
+             {"keys", std::to_string(ring.Size())}});
+      };
+      reload_keys();
+      // With keys already held, decrypting need not wait for renewal and
+      // publishing; with none, the first key must exist first.
+      if (ring.Size() > 0) start_sealed();
       bool started = false;
       while (!work_stop) {
         auto next = keys.Rotate();
@@ -315,16 +337,18 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
         }
         reload_keys();
         if (!started) {
-          while (!work_stop && !synced()) SleepFor(5ms, work_stop);
-          for (const auto& k : sealed_store.Keys()) queue.Add(k);
+          if (!sealed_started) start_sealed();
+          while (!work_stop && !synced()) SleepFor(2ms, work_stop);
           for (const auto& k : store_store.Keys())
             store_queue.Add("SecretStore|" + k);
           for (const auto& k : cluster_store_store.Keys())
             store_queue.Add("ClusterSecretStore|" + k);
           for (const auto& k : external_store.Keys()) external_queue.Add(k);
-          controller.Start();
           store_controller.Start();
           external_controller.Start();
+          Log("info", "caches synced",
+              {{"elapsedMs", since_start()},
+               {"sealedSecrets", std::to_string(sealed_store.Size())}});
           started = true;
         }
         SleepFor(next->value_or(std::chrono::hours(24)), work_stop);

@@ -115,7 +115,7 @@ Result<HttpResponse> HttpTransport::Perform(
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   if (req.timeout.count() > 0) {
@@ -158,6 +158,8 @@ Result<HttpResponse> HttpTransport::Perform(
   curl_slist* headers = nullptr;
   for (const auto& hdr : req.headers)
     headers = curl_slist_append(headers, hdr.c_str());
+  // No "Expect: 100-continue" round trip before a large body.
+  headers = curl_slist_append(headers, "Expect:");
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);

@@ -1,6 +1,11 @@
-// HttpTransport: libcurl easy handles with TLS from memory, keep-alive
-// reuse through a handle pool, HTTP/2 where the server offers it, and
-// HTTPS_PROXY/NO_PROXY honoured (libcurl reads them from the environment).
+// HttpTransport: libcurl easy handles with TLS from memory, HTTP/1.1
+// keep-alive reuse through a handle pool, and HTTPS_PROXY/NO_PROXY honoured
+// (libcurl reads them from the environment).
+//
+// HTTP/1.1, not HTTP/2: every pooled handle holds a connection of its own and
+// a watch holds one for its whole life, so HTTP/2 multiplexing would never be
+// used, while its framing cost the operator about 15% more CPU per request
+// (docs/benchmarks.md, 1,000 SealedSecrets).
 #pragma once
 
 #include <atomic>

@@ -52,6 +52,11 @@ std::vector<std::string> Store::Replace(std::vector<Json> objects,
   return gone;
 }
 
+void Store::MarkSynced(const std::string& ns) {
+  std::lock_guard<std::mutex> lock(mu_);
+  synced_.insert(ns);
+}
+
 ObjectPtr Store::Get(const std::string& key) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = objects_.find(key);

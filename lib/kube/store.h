@@ -36,6 +36,10 @@ class Store {
   std::vector<std::string> Replace(std::vector<Json> objects,
                                    const std::string& ns = "");
 
+  // Records that the watcher of namespace `ns` has stored its first full
+  // list object by object (Upsert), without a Replace.
+  void MarkSynced(const std::string& ns = "");
+
   ObjectPtr Get(const std::string& key) const;
   std::vector<ObjectPtr> List() const;
   std::vector<std::string> Keys() const;

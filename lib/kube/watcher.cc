@@ -7,6 +7,9 @@ namespace sealsync::kube {
 namespace {
 
 constexpr int64_t kPageSize = 500;
+// The first page of the first list is small: its objects reach the workers
+// after a few milliseconds of listing instead of tens.
+constexpr int64_t kFirstPageSize = 100;
 constexpr std::chrono::milliseconds kBackoffMin{500};
 constexpr std::chrono::milliseconds kBackoffMax{30000};
 
@@ -40,22 +43,44 @@ Watcher::Watcher(Client& client, Resource resource, std::string ns,
 
 Result<bool> Watcher::List() {
   ++lists_;
-  std::vector<Json> all;
   ListOptions opts;
   opts.label_selector = selectors_.label_selector;
   opts.field_selector = selectors_.field_selector;
   opts.limit = kPageSize;
+  // The first list fills an empty Store page by page, reporting each page's
+  // objects as the page arrives (workers can start on page one while later
+  // pages are on the way); a relist must see the whole list to know what
+  // was deleted.
+  const bool first = !filled_;
+  if (first) opts.limit = kFirstPageSize;
+  std::vector<Json> all;
   std::string version;
   do {
     auto page = client_.List(resource_, ns_, opts);
     if (!page) return std::unexpected(page.error());
+    std::vector<std::string> keys;  // stored from this page (first list)
     for (Json& o : page->items) {
       StripForCache(o);
-      all.push_back(std::move(o));
+      if (first) {
+        keys.push_back(KeyOf(o));
+        filled_ = true;  // a failed page later leaves these: relist to fix
+        store_.Upsert(std::move(o));
+      } else {
+        all.push_back(std::move(o));
+      }
     }
     version = page->resource_version;
     opts.continue_token = page->continue_token;
+    opts.limit = kPageSize;
+    // The whole page is stored before any of it is reported, and the Store
+    // counts as synced before the last page is reported.
+    if (first && opts.continue_token.empty()) store_.MarkSynced(ns_);
+    for (const auto& key : keys)
+      on_event_(WatchEventType::kAdded, key, store_.Get(key));
   } while (!opts.continue_token.empty());
+  resource_version_ = version;
+  filled_ = true;
+  if (first) return true;
   std::map<std::string, ObjectPtr> before;
   for (const auto& key : store_.Keys()) {
     if (ns_.empty() || SplitKey(key).ns == ns_) before[key] = store_.Get(key);
@@ -73,7 +98,6 @@ Result<bool> Watcher::List() {
   }
   for (const auto& key : gone)
     on_event_(WatchEventType::kDeleted, key, before[key]);
-  resource_version_ = version;
   return true;
 }
 

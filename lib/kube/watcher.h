@@ -2,9 +2,12 @@
 // all, with label/field selectors) and reports every change. Its loop is a
 // state machine:
 //
-//   kList    list every page (limit 500) and Replace the Store; report each
-//            object as added/modified and each vanished key as deleted;
-//            remember the list's resourceVersion; -> kWatch
+//   kList    list every page (limit 500). The first time (first page 100),
+//            store each page as it arrives and then report its objects as
+//            added; the Store counts as synced once the last page is stored,
+//            before that page is reported. Later (relists), Replace the Store
+//            and report each object as added/modified and each vanished key
+//            as deleted. Remember the list's resourceVersion; -> kWatch
 //   kWatch   watch from the remembered resourceVersion with bookmarks; apply
 //            each event to the Store, then report it; bookmarks only advance
 //            the version. The server ending the request -> kWatch again
@@ -57,6 +60,9 @@ class Watcher {
   EventFn on_event_;
   ErrorFn on_error_;
   std::string resource_version_;
+  // The Store holds objects of this watcher's lists (all of one, or the first
+  // pages of a failed first list): every later list must Replace.
+  bool filled_ = false;
   std::atomic<int> lists_{0};
   std::atomic<int> watches_{0};
 };

@@ -1,9 +1,13 @@
 // Watcher + Store against the real API server: the store converges to the
 // server's state across an API server restart and across a forced 410 Gone,
-// with no lost or duplicated objects.
+// with no lost or duplicated objects; the first list reports its pages as
+// they arrive, and a first list that fails half way is repaired.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "lib/kube/store.h"
@@ -55,14 +59,10 @@ std::map<std::string, std::string> StoreState(const Store& s) {
   return out;
 }
 
-// Wraps a Client so a test can end the current watch and hold the next one
-// back, as a network partition would.
-class PartitionClient final : public Client {
+// Forwards every call to another Client; tests override what they break.
+class ForwardingClient : public Client {
  public:
-  explicit PartitionClient(Client& inner) : inner_(inner) {}
-  void Cut() { cut_ = true; }
-  void Heal() { cut_ = false; }
-  bool watching() const { return watching_; }
+  explicit ForwardingClient(Client& inner) : inner_(inner) {}
 
   Result<Json> Get(const Resource& r, const ObjectKey& k) override {
     return inner_.Get(r, k);
@@ -92,6 +92,25 @@ class PartitionClient final : public Client {
   Result<bool> Watch(const Resource& r, std::string_view ns,
                      const WatchOptions& o, const WatchHandler& h,
                      const std::atomic<bool>* stop) override {
+    return inner_.Watch(r, ns, o, h, stop);
+  }
+
+ protected:
+  Client& inner_;
+};
+
+// Lets a test end the current watch and hold the next one back, as a network
+// partition would.
+class PartitionClient final : public ForwardingClient {
+ public:
+  using ForwardingClient::ForwardingClient;
+  void Cut() { cut_ = true; }
+  void Heal() { cut_ = false; }
+  bool watching() const { return watching_; }
+
+  Result<bool> Watch(const Resource& r, std::string_view ns,
+                     const WatchOptions& o, const WatchHandler& h,
+                     const std::atomic<bool>* stop) override {
     if (cut_) {
       std::this_thread::sleep_for(50ms);
       return MakeError(ErrorCode::kUnavailable, "partitioned");
@@ -114,9 +133,40 @@ class PartitionClient final : public Client {
   }
 
  private:
-  Client& inner_;
   std::atomic<bool> cut_{false};
   std::atomic<bool> watching_{false};
+};
+
+// The first request for a second page fails, after `before_failing` ran (a
+// change the failed list therefore misses). Counts list requests and records
+// each one's page size.
+class SecondPageFailsOnce final : public ForwardingClient {
+ public:
+  SecondPageFailsOnce(Client& inner, std::function<void()> before_failing)
+      : ForwardingClient(inner), before_failing_(std::move(before_failing)) {}
+
+  Result<ListResult> List(const Resource& r, std::string_view ns,
+                          const ListOptions& o) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      limits_.push_back(o.limit);
+    }
+    if (!o.continue_token.empty() && !failed_.exchange(true)) {
+      before_failing_();
+      return MakeError(ErrorCode::kUnavailable, "connection reset");
+    }
+    return inner_.List(r, ns, o);
+  }
+  std::vector<int64_t> limits() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return limits_;
+  }
+
+ private:
+  std::function<void()> before_failing_;
+  std::atomic<bool> failed_{false};
+  mutable std::mutex mu_;
+  std::vector<int64_t> limits_;
 };
 
 struct RunningWatcher {
@@ -222,6 +272,96 @@ TEST(WatcherIntegration, RelistsAfterGoneWithoutLosingOrDuplicating) {
   EXPECT_TRUE(Eventually([&] { return StoreState(w.store) == want; }));
   EXPECT_GE(w.watcher->lists(), 2)
       << "the watcher should have relisted after 410";
+}
+
+// 150 objects: the first list's first page is small (100), the second page
+// holds the other 50. Page one is reported before the list has ended, and
+// every object exactly once.
+TEST(WatcherIntegration, FirstListReportsPageOneBeforeItEnds) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  auto client = cp->NewClient();
+  std::string ns = cp->NewNamespace("pages");
+  constexpr int kCount = 150;
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(
+        client->Create(kConfigMaps, ConfigMap(ns, "c" + std::to_string(i), "1"))
+            .has_value());
+  }
+  Store store;
+  std::mutex mu;
+  std::map<std::string, int> added;
+  int before_synced = 0;
+  std::atomic<bool> stop{false};
+  WatchOptions sel;
+  sel.label_selector = "test=watcher";
+  Watcher watcher(
+      *client, kConfigMaps, ns, sel, store,
+      [&](WatchEventType t, const std::string& key, const ObjectPtr& obj) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (t != WatchEventType::kAdded) return;
+        ++added[key];
+        // The reported object is already in the Store.
+        EXPECT_EQ(store.Get(key), obj) << key;
+        if (!store.HasSynced()) ++before_synced;
+      });
+  std::thread t([&] { watcher.Run(stop); });
+  EXPECT_TRUE(Eventually([&] { return store.HasSynced(); }));
+  stop = true;
+  t.join();
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(added.size(), static_cast<size_t>(kCount));
+  for (const auto& [key, n] : added) EXPECT_EQ(n, 1) << key;
+  EXPECT_EQ(before_synced, 100)
+      << "page one (100 objects) should reach the workers before the list "
+         "ends";
+  EXPECT_EQ(store.Size(), static_cast<size_t>(kCount));
+  EXPECT_EQ(watcher.lists(), 1);
+}
+
+// A first list whose second page fails leaves page one in the Store; an
+// object deleted meanwhile must not stay there: the retry replaces the
+// Store and reports the deletion.
+TEST(WatcherIntegration, FirstListFailingHalfWayIsRepairedByTheRelist) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  auto real = cp->NewClient();
+  std::string ns = cp->NewNamespace("halfway");
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_TRUE(
+        real->Create(kConfigMaps, ConfigMap(ns, "c" + std::to_string(i), "1"))
+            .has_value());
+  }
+  // Page one is sorted by name: c0 is on it.
+  SecondPageFailsOnce client(*real, [&] {
+    ASSERT_TRUE(real->Delete(kConfigMaps, {ns, "c0"}).has_value());
+  });
+  Store store;
+  std::mutex mu;
+  std::set<std::string> deleted;
+  std::atomic<bool> stop{false};
+  WatchOptions sel;
+  sel.label_selector = "test=watcher";
+  Watcher watcher(
+      client, kConfigMaps, ns, sel, store,
+      [&](WatchEventType t, const std::string& key, const ObjectPtr&) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (t == WatchEventType::kDeleted) deleted.insert(key);
+      });
+  std::thread t([&] { watcher.Run(stop); });
+  bool converged = Eventually([&] {
+    return store.HasSynced() && store.Size() == 149 &&
+           StoreState(store) == ServerState(*real, ns);
+  });
+  stop = true;
+  t.join();
+  EXPECT_TRUE(converged) << "store has " << store.Size() << " objects";
+  EXPECT_EQ(store.Get(ns + "/c0"), nullptr);
+  EXPECT_EQ(deleted, std::set<std::string>{ns + "/c0"});
+  EXPECT_GE(watcher.lists(), 2);
+  // The retry is a full relist in pages of 500 after the small first page.
+  auto limits = client.limits();
+  ASSERT_GE(limits.size(), 3u);
+  EXPECT_EQ(limits[0], 100);
+  EXPECT_EQ(limits[2], 500);
 }
 
 }  // namespace
