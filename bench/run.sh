@@ -24,7 +24,7 @@ fi
 if [ "$what" = all ] || [ "$what" = operator ]; then
   echo
   echo "### 1,000 SealedSecrets"
-  build-bench/bench/operator_bench 1000 4 2>/dev/null
+  build-bench/bench/operator_bench 1000 4 10000 9 2>/dev/null
   echo
   echo "### 1,000 ExternalSecrets over 10 scopes"
   build-bench/bench/external_bench 1000 4 2>/dev/null
