@@ -29,6 +29,16 @@ Json ConfigMap(const std::string& ns, const std::string& name,
       {"data", {{"v", v}}}};
 }
 
+// Creates ConfigMaps PREFIX0 .. PREFIX{n-1} (data.v = "1") in `ns`.
+bool CreateConfigMaps(Client& c, const std::string& ns,
+                      const std::string& prefix, int n) {
+  for (int i = 0; i < n; ++i) {
+    if (!c.Create(kConfigMaps, ConfigMap(ns, prefix + std::to_string(i), "1")))
+      return false;
+  }
+  return true;
+}
+
 template <typename Fn>
 bool Eventually(Fn fn, std::chrono::seconds deadline = 60s) {
   auto until = std::chrono::steady_clock::now() + deadline;
@@ -195,22 +205,14 @@ TEST(WatcherIntegration, ConvergesAcrossApiServerRestart) {
   SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
   auto client = cp->NewClient();
   std::string ns = cp->NewNamespace("restart");
-  for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(
-        client->Create(kConfigMaps, ConfigMap(ns, "a" + std::to_string(i), "1"))
-            .has_value());
-  }
+  ASSERT_TRUE(CreateConfigMaps(*client, ns, "a", 5));
   RunningWatcher w(*client, ns);
   ASSERT_TRUE(
       Eventually([&] { return w.store.HasSynced() && w.store.Size() == 5; }));
 
   ASSERT_TRUE(cp->RestartApiServer());
   // Changes after the restart: the watcher must reconnect and resume.
-  for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(
-        client->Create(kConfigMaps, ConfigMap(ns, "b" + std::to_string(i), "1"))
-            .has_value());
-  }
+  ASSERT_TRUE(CreateConfigMaps(*client, ns, "b", 5));
   ASSERT_TRUE(client->Delete(kConfigMaps, {ns, "a0"}).has_value());
   ASSERT_TRUE(
       client->MergePatch(kConfigMaps, {ns, "a1"}, {{"data", {{"v", "2"}}}})
@@ -239,11 +241,7 @@ TEST(WatcherIntegration, RelistsAfterGoneWithoutLosingOrDuplicating) {
   auto real = cp->NewClient();
   PartitionClient client(*real);
   std::string ns = cp->NewNamespace("gone");
-  for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(
-        real->Create(kConfigMaps, ConfigMap(ns, "a" + std::to_string(i), "1"))
-            .has_value());
-  }
+  ASSERT_TRUE(CreateConfigMaps(*real, ns, "a", 5));
   RunningWatcher w(client, ns);
   ASSERT_TRUE(
       Eventually([&] { return w.store.HasSynced() && client.watching(); }));
@@ -256,11 +254,7 @@ TEST(WatcherIntegration, RelistsAfterGoneWithoutLosingOrDuplicating) {
   ASSERT_TRUE(
       real->MergePatch(kConfigMaps, {ns, "a1"}, {{"data", {{"v", "2"}}}})
           .has_value());
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(
-        real->Create(kConfigMaps, ConfigMap(ns, "b" + std::to_string(i), "1"))
-            .has_value());
-  }
+  ASSERT_TRUE(CreateConfigMaps(*real, ns, "b", 3));
   ASSERT_TRUE(cp->CompactEtcd());
   // Restarting the API server empties its watch cache, so the only history
   // left is etcd's, which no longer has the watcher's version: 410 Gone.
@@ -282,11 +276,7 @@ TEST(WatcherIntegration, FirstListReportsPageOneBeforeItEnds) {
   auto client = cp->NewClient();
   std::string ns = cp->NewNamespace("pages");
   constexpr int kCount = 150;
-  for (int i = 0; i < kCount; ++i) {
-    ASSERT_TRUE(
-        client->Create(kConfigMaps, ConfigMap(ns, "c" + std::to_string(i), "1"))
-            .has_value());
-  }
+  ASSERT_TRUE(CreateConfigMaps(*client, ns, "c", kCount));
   Store store;
   std::mutex mu;
   std::map<std::string, int> added;
@@ -325,11 +315,7 @@ TEST(WatcherIntegration, FirstListFailingHalfWayIsRepairedByTheRelist) {
   SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
   auto real = cp->NewClient();
   std::string ns = cp->NewNamespace("halfway");
-  for (int i = 0; i < 150; ++i) {
-    ASSERT_TRUE(
-        real->Create(kConfigMaps, ConfigMap(ns, "c" + std::to_string(i), "1"))
-            .has_value());
-  }
+  ASSERT_TRUE(CreateConfigMaps(*real, ns, "c", 150));
   // Page one is sorted by name: c0 is on it.
   SecondPageFailsOnce client(*real, [&] {
     ASSERT_TRUE(real->Delete(kConfigMaps, {ns, "c0"}).has_value());
