@@ -312,8 +312,9 @@ int main(int argc, char** argv) {
       "%.2fx |\n",
       count, applied, lag, live, live / b);
   std::printf(
-      "\nCPU seconds while the phase ran (medians): | kube-apiserver | etcd "
-      "| kube-controller-manager | bench client | operator |\n"
+      "\nCPU seconds each process used while the phase ran (medians):\n\n"
+      "| phase | kube-apiserver | etcd | kube-controller-manager | bench "
+      "client | operator |\n"
       "|---|---|---|---|---|---|\n");
   auto cpu_row = [](const char* phase, const std::vector<CpuSample>& v) {
     auto med = [&v](double CpuSample::*f) {
