@@ -299,7 +299,7 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   Controller store_controller("secretstore", store_queue, store_dispatch,
                               metrics, store_hooks, 1);
   std::atomic<bool> work_stop{false};
-  std::thread rotation;
+  std::thread rotation, follow_ups;
   std::atomic<bool> lost{false};
 
   auto start_leading = [&] {
@@ -317,7 +317,18 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
         while (!work_stop && !secret_store.HasSynced())
           SleepFor(2ms, work_stop);
         for (const auto& k : sealed_store.Keys()) queue.Add(k);
+        // Status writes wait for the whole list: between its pages the
+        // workers idle, and a status write then would delay the next page's
+        // Secrets. Released once every SealedSecret is listed and queued.
+        queue.HoldLowPriority();
         controller.Start();
+        follow_ups = std::thread([&] {
+          while (!work_stop && !sealed_store.HasSynced())
+            SleepFor(2ms, work_stop);
+          // The list's last page may be stored but not yet queued.
+          for (const auto& k : sealed_store.Keys()) queue.Add(k);
+          queue.ReleaseLowPriority();
+        });
         sealed_started = true;
         Log("info", "SealedSecret workers started",
             {{"elapsedMs", since_start()},
@@ -358,6 +369,7 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   auto stop_working = [&] {
     work_stop = true;
     if (rotation.joinable()) rotation.join();
+    if (follow_ups.joinable()) follow_ups.join();
     controller.Stop();  // finishes in-flight reconciles
     external_controller.Stop();
     store_controller.Stop();

@@ -35,6 +35,17 @@ void WorkQueue::AddLowPriority(const std::string& key) {
   AddLocked(key, true);
 }
 
+void WorkQueue::HoldLowPriority() {
+  std::lock_guard<std::mutex> lock(mu_);
+  low_held_ = true;
+}
+
+void WorkQueue::ReleaseLowPriority() {
+  std::lock_guard<std::mutex> lock(mu_);
+  low_held_ = false;
+  cv_.notify_all();
+}
+
 void WorkQueue::AddAfter(const std::string& key,
                          std::chrono::milliseconds delay) {
   if (delay.count() <= 0) return Add(key);
@@ -94,7 +105,7 @@ std::optional<std::string> WorkQueue::Get() {
   while (true) {
     if (shutting_down_) return std::nullopt;
     PromoteDueLocked();
-    if (!queue_.empty() || !low_.empty()) break;
+    if (!queue_.empty() || (!low_.empty() && !low_held_)) break;
     if (delayed_.empty()) {
       cv_.wait(lock);
     } else {

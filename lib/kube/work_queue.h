@@ -10,7 +10,10 @@
 // such as a status write waits until a burst of real work is done). A key
 // already queued stays where it is when added again, in either lane; a key
 // being processed that is added low is re-queued low at Done(), even if it
-// was also added normally meanwhile.
+// was also added normally meanwhile. HoldLowPriority() keeps the low lane
+// closed even when no normal key is ready (a controller whose first list is
+// still arriving page by page: the pause between pages is no time for
+// follow-ups) until ReleaseLowPriority().
 // Thread-safe.
 #pragma once
 
@@ -42,6 +45,9 @@ class WorkQueue {
   void Add(const std::string& key);
   // As Add(), in the low-priority lane.
   void AddLowPriority(const std::string& key);
+  // Closes / reopens the low lane; low keys queued meanwhile keep their place.
+  void HoldLowPriority();
+  void ReleaseLowPriority();
   void AddAfter(const std::string& key, std::chrono::milliseconds delay);
   // Adds after base * 2^failures (capped at max) and counts a failure.
   void AddRateLimited(const std::string& key);
@@ -58,7 +64,8 @@ class WorkQueue {
   // tests that advance a fake clock).
   void Poke();
   void ShutDown();
-  // Keys ready now in both lanes (queued, not delayed, not processing).
+  // Keys queued in both lanes (a held low lane included; not delayed, not
+  // processing).
   size_t Len() const;
   size_t DelayedLen() const;
 
@@ -78,6 +85,7 @@ class WorkQueue {
   std::multimap<Clock::TimePoint, std::string> delayed_;
   std::map<std::string, int> failures_;
   bool shutting_down_ = false;
+  bool low_held_ = false;
   std::mt19937 rng_;  // jitter; guarded by mu_
 };
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <thread>
 
 namespace sealsync::kube {
@@ -90,6 +91,30 @@ TEST(WorkQueue, LowPriorityAddWhileProcessingRequeuesLowAtDone) {
   q.Add("z");
   q.Done("y");
   EXPECT_EQ(q.Get(), "x");  // FIFO in the normal lane: x re-queued first
+}
+
+TEST(WorkQueue, HeldLowLaneWaitsForReleaseEvenWhenIdle) {
+  WorkQueue q;
+  q.HoldLowPriority();
+  q.AddLowPriority("status-a");
+  q.Add("a");
+  EXPECT_EQ(q.Get(), "a");
+  q.Done("a");
+  // Only a low key is queued: a worker waits instead of taking it.
+  std::optional<std::string> got;
+  std::thread worker([&] { got = q.Get(); });
+  std::this_thread::sleep_for(50ms);
+  q.Add("b");  // normal keys still pass the held lane
+  worker.join();
+  EXPECT_EQ(got, "b");
+  q.Done("b");
+  std::thread waiter([&] { got = q.Get(); });
+  std::this_thread::sleep_for(50ms);
+  q.ReleaseLowPriority();  // wakes the waiting worker
+  waiter.join();
+  EXPECT_EQ(got, "status-a");
+  q.Done("status-a");
+  EXPECT_EQ(q.Len(), 0u);
 }
 
 TEST(WorkQueue, DelayedKeysWaitForTheClock) {
