@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace sealsync::kube {
@@ -77,7 +78,41 @@ void* HttpTransport::Acquire() {
       return h;
     }
   }
-  return curl_easy_init();
+  CURL* c = curl_easy_init();
+  if (c != nullptr) SetUp(c);
+  return c;
+}
+
+// Options that never change for this transport are set once per handle:
+// a reused handle keeps them (and its connection), and a request then costs
+// only the options that differ per request.
+void HttpTransport::SetUp(void* handle) const {
+  CURL* c = static_cast<CURL*>(handle);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnWrite);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
+  // TLS from memory. NOCOPY: tls_ outlives every handle.
+  curl_blob ca{const_cast<char*>(tls_.ca_pem.data()), tls_.ca_pem.size(),
+               CURL_BLOB_NOCOPY};
+  curl_blob cert{const_cast<char*>(tls_.client_cert_pem.data()),
+                 tls_.client_cert_pem.size(), CURL_BLOB_NOCOPY};
+  curl_blob key{const_cast<char*>(tls_.client_key_pem.data()),
+                tls_.client_key_pem.size(), CURL_BLOB_NOCOPY};
+  if (!tls_.ca_pem.empty()) curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+  if (tls_.insecure) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!tls_.client_cert_pem.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
+    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
+    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+  }
 }
 
 void HttpTransport::Release(void* handle) {
@@ -109,52 +144,28 @@ Result<HttpResponse> HttpTransport::Perform(
   CURL* c = static_cast<CURL*>(handle);
   if (c == nullptr)
     return MakeError(ErrorCode::kInternal, "curl_easy_init failed");
-  curl_easy_reset(c);  // keeps the connection cache, clears options
+  // Every per-request option is set on every request, so nothing of the
+  // previous request on this handle carries over.
   HttpResponse resp;
   Transfer t{&resp, on_data, stop};
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  if (req.timeout.count() > 0) {
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-                     static_cast<long>(req.timeout.count()));
-  }
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnWrite);
+  curl_easy_setopt(
+      c, CURLOPT_TIMEOUT_MS,
+      static_cast<long>(std::max<int64_t>(0, req.timeout.count())));
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
-  if (stop != nullptr) {
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
-  }
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, stop != nullptr ? 0L : 1L);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
   if (!req.body.empty() || req.method == "POST" || req.method == "PUT" ||
       req.method == "PATCH") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE,
                      static_cast<long>(req.body.size()));
+  } else {
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);  // no body from before
   }
-  // TLS from memory.
-  curl_blob ca{const_cast<char*>(tls_.ca_pem.data()), tls_.ca_pem.size(),
-               CURL_BLOB_NOCOPY};
-  curl_blob cert{const_cast<char*>(tls_.client_cert_pem.data()),
-                 tls_.client_cert_pem.size(), CURL_BLOB_NOCOPY};
-  curl_blob key{const_cast<char*>(tls_.client_key_pem.data()),
-                tls_.client_key_pem.size(), CURL_BLOB_NOCOPY};
-  if (!tls_.ca_pem.empty()) curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
-  if (tls_.insecure) {
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (!tls_.client_cert_pem.empty()) {
-    curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
-    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-    curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
-    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-  }
+  // After the body options: they choose POST, this names the real method.
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   curl_slist* headers = nullptr;
   for (const auto& hdr : req.headers)
     headers = curl_slist_append(headers, hdr.c_str());
@@ -162,6 +173,7 @@ Result<HttpResponse> HttpTransport::Perform(
   headers = curl_slist_append(headers, "Expect:");
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   CURLcode rc = curl_easy_perform(c);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);  // freed next line
   curl_slist_free_all(headers);
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

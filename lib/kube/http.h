@@ -62,6 +62,7 @@ class HttpTransport {
  private:
   void* Acquire();
   void Release(void* handle);
+  void SetUp(void* handle) const;
   Result<HttpResponse> Perform(
       void* handle, const HttpRequest& req,
       const std::function<bool(std::string_view)>* on_data,
