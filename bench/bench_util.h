@@ -142,13 +142,31 @@ inline ProcStats Stats(pid_t pid) {
 // machine's two cores went during a phase.
 struct CpuSample {
   double apiserver = 0, etcd = 0, controller_manager = 0, bench = 0, op = 0;
+  // CPU seconds the hypervisor ran something else while this machine wanted
+  // its cores (the "steal" column of /proc/stat, all CPUs): a phase with
+  // much of it was measured on a slower machine.
+  double steal = 0;
 
   CpuSample operator-(const CpuSample& o) const {
-    return {apiserver - o.apiserver, etcd - o.etcd,
-            controller_manager - o.controller_manager, bench - o.bench,
-            op - o.op};
+    return {apiserver - o.apiserver,
+            etcd - o.etcd,
+            controller_manager - o.controller_manager,
+            bench - o.bench,
+            op - o.op,
+            steal - o.steal};
   }
 };
+
+// Steal seconds so far, summed over CPUs (0 where the kernel reports none).
+inline double StealSeconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  double v[8] = {};
+  in >> cpu;
+  for (double& x : v)
+    in >> x;  // user nice system idle iowait irq softirq steal
+  return cpu == "cpu" ? v[7] / sysconf(_SC_CLK_TCK) : 0.0;
+}
 
 inline CpuSample SampleCpu(const std::string& controlplane_dir, pid_t op) {
   auto of_pidfile = [&](const std::string& name) {
@@ -163,6 +181,7 @@ inline CpuSample SampleCpu(const std::string& controlplane_dir, pid_t op) {
   s.controller_manager = of_pidfile("kube-controller-manager");
   s.bench = Stats(getpid()).cpu_s;
   s.op = op > 0 ? Stats(op).cpu_s : 0.0;
+  s.steal = StealSeconds();
   return s;
 }
 

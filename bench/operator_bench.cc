@@ -312,20 +312,21 @@ int main(int argc, char** argv) {
       "%.2fx |\n",
       count, applied, lag, live, live / b);
   std::printf(
-      "\nCPU seconds each process used while the phase ran (medians):\n\n"
+      "\nCPU seconds each process used while the phase ran (medians; "
+      "steal: CPU time the hypervisor gave to others meanwhile):\n\n"
       "| phase | kube-apiserver | etcd | kube-controller-manager | bench "
-      "client | operator |\n"
-      "|---|---|---|---|---|---|\n");
+      "client | operator | steal |\n"
+      "|---|---|---|---|---|---|---|\n");
   auto cpu_row = [](const char* phase, const std::vector<CpuSample>& v) {
     auto med = [&v](double CpuSample::*f) {
       std::vector<double> xs;
       for (const auto& c : v) xs.push_back(c.*f);
       return Median(xs);
     };
-    std::printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f |\n", phase,
+    std::printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", phase,
                 med(&CpuSample::apiserver), med(&CpuSample::etcd),
                 med(&CpuSample::controller_manager), med(&CpuSample::bench),
-                med(&CpuSample::op));
+                med(&CpuSample::op), med(&CpuSample::steal));
   };
   cpu_row("bare client", cpu_bare);
   cpu_row("bare client + ownerReference", cpu_owned);

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "lib/kube/json_reader.h"
+
 namespace sealsync::kube {
 namespace {
 
@@ -10,12 +12,12 @@ constexpr const char* kMergePatch = "application/merge-patch+json";
 constexpr const char* kApplyPatch = "application/apply-patch+yaml";
 
 Result<Json> ParseJson(std::string_view body, std::string_view what) {
-  try {
-    return Json::parse(body);
-  } catch (const Json::exception&) {
+  auto doc = ReadJson(body);
+  if (!doc) {
     return MakeError(ErrorCode::kInternal,
                      std::string(what) + ": the server sent invalid JSON");
   }
+  return std::move(*doc);
 }
 
 std::string NameOf(const Json& obj) {
@@ -265,14 +267,15 @@ Result<bool> ClientImpl::Watch(const Resource& r, std::string_view ns,
          start = nl + 1) {
       std::string_view line(pending.data() + start, nl - start);
       if (line.empty()) continue;
-      Json ev;
-      try {
-        ev = Json::parse(line);
-      } catch (const Json::exception&) {
+      std::optional<Json> parsed = ReadJson(line);
+      if (!parsed || !parsed->is_object()) {
         failure = Error(ErrorCode::kInternal, what + ": invalid watch event");
         return false;
       }
-      std::string type = ev.value("type", "");
+      Json& ev = *parsed;
+      std::string type = ev.contains("type") && ev["type"].is_string()
+                             ? ev["type"].get<std::string>()
+                             : "";
       WatchEvent out;
       if (type == "ADDED")
         out.type = WatchEventType::kAdded;
@@ -284,7 +287,10 @@ Result<bool> ClientImpl::Watch(const Resource& r, std::string_view ns,
         out.type = WatchEventType::kBookmark;
       else if (type == "ERROR") {
         const Json& st = ev["object"];
-        long code = st.value("code", 500);
+        long code = st.is_object() && st.contains("code") &&
+                            st["code"].is_number_integer()
+                        ? st["code"].get<long>()
+                        : 500;
         failure = StatusError(code, st.dump(), what, false);
         return false;
       } else {

@@ -13,7 +13,8 @@ namespace sealsync::testing {
 
 class Subprocess {
  public:
-  // Starts `argv` (argv[0] a path) with output appended to `log_path`.
+  // Starts `argv` (argv[0] a path, or a name looked up in PATH) with output
+  // appended to `log_path`.
   // nullopt if it cannot be started.
   static std::optional<Subprocess> Start(const std::vector<std::string>& argv,
                                          const std::string& log_path);
