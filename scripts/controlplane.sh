@@ -17,6 +17,9 @@
 #   SEALSYNC_CONTROLLERS               kube-controller-manager --controllers (default garbagecollector,namespace)
 #   SEALSYNC_CONTROLLER_MANAGER_EXTRA_FLAGS  extra kube-controller-manager flags (word-split)
 #   SEALSYNC_READY_TIMEOUT             seconds to wait for /readyz (default 60)
+#   SEALSYNC_CONTROLPLANE_OWNER_PID    start: stop the control plane (and remove DIR) once
+#                                      this process is gone, so one that crashed
+#                                      leaves nothing running
 #   GO                                 go binary (default: go on PATH, else /usr/local/go/bin/go)
 #
 # Only the kubeconfig path goes to stdout (start); everything else goes to stderr.
@@ -314,8 +317,23 @@ cmd_start() {
   else
     log "warning: no kube-controller-manager in $bins; garbage collection will not run"
   fi
+  if [ -n "${SEALSYNC_CONTROLPLANE_OWNER_PID:-}" ]; then
+    watch_owner "$SEALSYNC_CONTROLPLANE_OWNER_PID" "$dir"
+  fi
   log "ready in $((SECONDS - t0))s: https://127.0.0.1:$(cat "$dir/apiserver.port") (state in $dir)"
   echo "$dir/kubeconfig"
+}
+
+# A detached watchdog (its own session, no inherited stdout, so `start`
+# returns at once): polls the owner every 2 s and stops the control plane
+# when the owner has exited. A `stop` that got there first leaves it nothing
+# to do.
+watch_owner() { # PID DIR
+  local owner=$1 dir=$2
+  setsid bash -c '
+    while kill -0 "$1" 2>/dev/null && [ -d "$2" ]; do sleep 2; done
+    if [ -f "$2/'"$MARKER"'" ]; then bash "$0" stop "$2"; fi
+  ' "${BASH_SOURCE[0]}" "$owner" "$dir" </dev/null >>"$dir/logs/watchdog.log" 2>&1 &
 }
 
 check_dir() { # DIR

@@ -1,5 +1,7 @@
 #include "tests/support/control_plane.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -59,7 +61,12 @@ ControlPlane* ControlPlane::Shared() {
       return;
     }
     std::string out;
-    int rc = RunCommand(Script() + " start", &out);
+    // The script's watchdog stops it if this process dies without stopping
+    // it (a crash or abort skips the atexit handler).
+    int rc = RunCommand(
+        "SEALSYNC_CONTROLPLANE_OWNER_PID=" + std::to_string(::getpid()) + " " +
+            Script() + " start",
+        &out);
     while (!out.empty() && (out.back() == '\n' || out.back() == ' '))
       out.pop_back();
     if (rc != 0 || out.empty()) {
