@@ -296,6 +296,13 @@ Result<bool> ClientImpl::Watch(const Resource& r, std::string_view ns,
       } else {
         continue;
       }
+      if (!ev.contains("object") || !ev["object"].is_object() ||
+          !ev["object"].contains("metadata") ||
+          !ev["object"]["metadata"].is_object()) {
+        failure = Error(ErrorCode::kInternal,
+                        what + ": watch event without an object");
+        return false;
+      }
       out.object = std::move(ev["object"]);
       if (!handler(out)) {
         pending.clear();
