@@ -47,24 +47,7 @@ Result<HttpAnswer> DoHttp(const HttpCall& call) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(call.body.size()));
   }
-  const HttpTls& tls = call.tls;
-  curl_blob ca{const_cast<char*>(tls.ca_pem.data()), tls.ca_pem.size(),
-               CURL_BLOB_NOCOPY};
-  curl_blob cert{const_cast<char*>(tls.client_cert_pem.data()),
-                 tls.client_cert_pem.size(), CURL_BLOB_NOCOPY};
-  curl_blob key{const_cast<char*>(tls.client_key_pem.data()),
-                tls.client_key_pem.size(), CURL_BLOB_NOCOPY};
-  if (!tls.ca_pem.empty()) curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
-  if (tls.insecure_skip_verify) {
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (!tls.client_cert_pem.empty()) {
-    curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
-    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-    curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
-    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-  }
+  kube::SetCurlTls(c, call.tls);  // call outlives the transfer
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   auto add_header = [&headers](const std::string& h) {
     curl_slist* head = curl_slist_append(headers.get(), h.c_str());

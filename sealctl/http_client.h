@@ -6,18 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "lib/kube/http.h"
 #include "sealsync/error.h"
 
 namespace sealsync::sealctl {
-
-// TLS for https:// URLs. Empty fields use libcurl's defaults (the system
-// trust store, no client certificate). Key material is secret: never logged.
-struct HttpTls {
-  std::string ca_pem;
-  bool insecure_skip_verify = false;
-  std::string client_cert_pem;
-  std::string client_key_pem;
-};
 
 struct HttpCall {
   std::string method = "GET";
@@ -25,7 +17,10 @@ struct HttpCall {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
   std::chrono::milliseconds timeout{30000};
-  HttpTls tls;
+  // TLS for https:// URLs. Empty fields use libcurl's defaults (the system
+  // trust store, no client certificate). Key material is secret: never
+  // logged.
+  kube::TlsConfig tls;
 };
 
 struct HttpAnswer {

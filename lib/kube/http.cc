@@ -61,6 +61,28 @@ int OnProgress(void* userdata, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 }  // namespace
 
+void SetCurlTls(void* curl, const TlsConfig& tls) {
+  CURL* c = static_cast<CURL*>(curl);
+  // NOCOPY: libcurl keeps pointers to the caller's strings.
+  curl_blob ca{const_cast<char*>(tls.ca_pem.data()), tls.ca_pem.size(),
+               CURL_BLOB_NOCOPY};
+  curl_blob cert{const_cast<char*>(tls.client_cert_pem.data()),
+                 tls.client_cert_pem.size(), CURL_BLOB_NOCOPY};
+  curl_blob key{const_cast<char*>(tls.client_key_pem.data()),
+                tls.client_key_pem.size(), CURL_BLOB_NOCOPY};
+  if (!tls.ca_pem.empty()) curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+  if (tls.insecure) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!tls.client_cert_pem.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
+    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
+    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+  }
+}
+
 HttpTransport::HttpTransport(TlsConfig tls) : tls_(std::move(tls)) {
   static CurlGlobal global;
 }
@@ -95,24 +117,7 @@ void HttpTransport::SetUp(void* handle) const {
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnWrite);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
-  // TLS from memory. NOCOPY: tls_ outlives every handle.
-  curl_blob ca{const_cast<char*>(tls_.ca_pem.data()), tls_.ca_pem.size(),
-               CURL_BLOB_NOCOPY};
-  curl_blob cert{const_cast<char*>(tls_.client_cert_pem.data()),
-                 tls_.client_cert_pem.size(), CURL_BLOB_NOCOPY};
-  curl_blob key{const_cast<char*>(tls_.client_key_pem.data()),
-                tls_.client_key_pem.size(), CURL_BLOB_NOCOPY};
-  if (!tls_.ca_pem.empty()) curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
-  if (tls_.insecure) {
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  if (!tls_.client_cert_pem.empty()) {
-    curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
-    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-    curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
-    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-  }
+  SetCurlTls(c, tls_);  // tls_ outlives every handle
 }
 
 void HttpTransport::Release(void* handle) {

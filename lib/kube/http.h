@@ -26,6 +26,11 @@ struct TlsConfig {
   std::string client_key_pem;
 };
 
+// Sets `tls` on a libcurl easy handle (a CURL*): CA, client certificate and
+// key from memory, or no verification at all. The PEM strings are not
+// copied: `tls` must outlive every transfer made with the handle.
+void SetCurlTls(void* curl, const TlsConfig& tls);
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
