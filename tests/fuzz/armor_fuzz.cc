@@ -9,16 +9,9 @@
 #include <string_view>
 
 #include "lib/format/armor.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                             \
-  do {                                                               \
-    if (!(cond)) {                                                   \
-      std::fprintf(stderr, "armor_fuzz: check failed: %s\n", #cond); \
-      std::abort();                                                  \
-    }                                                                \
-  } while (0)
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 

@@ -7,18 +7,7 @@
 #include <string_view>
 
 #include "lib/format/age_header.h"
-
-namespace {
-
-#define FUZZ_CHECK(cond)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::fprintf(stderr, "header_fuzz: check failed: %s\n", #cond); \
-      std::abort();                                                   \
-    }                                                                 \
-  } while (0)
-
-}  // namespace
+#include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sealsync;

@@ -8,16 +8,9 @@
 #include <string_view>
 
 #include "lib/kube/json_reader.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                            \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      std::fprintf(stderr, "json_fuzz: check failed: %s\n", #cond); \
-      std::abort();                                                 \
-    }                                                               \
-  } while (0)
 
 int Depth(const nlohmann::json& j) {
   if (!j.is_structured()) return 0;
