@@ -1,6 +1,7 @@
-// Thin, allocation-free wrappers over the primitives age needs. OpenSSL 3 for
-// ChaCha20-Poly1305 (bulk payload) and scrypt; libsodium for X25519 and
-// HMAC-SHA-256 (small, hot calls). Stateless and thread-safe.
+// Thin wrappers over the primitives age needs. OpenSSL 3 for SHA-256 (HMAC,
+// HKDF: its code uses the CPU's SHA extensions), ChaCha20-Poly1305 (bulk
+// payload) and scrypt; libsodium for X25519 and one-shot ChaCha20-Poly1305
+// (small, hot calls). Stateless and thread-safe.
 #pragma once
 
 #include <array>
