@@ -107,10 +107,14 @@ Result<bool> Watcher::WatchOnce(const std::atomic<bool>& stop) {
   opts.resource_version = resource_version_;
   opts.allow_bookmarks = true;
   auto handler = [&](WatchEvent& ev) {
-    const Json& meta =
-        ev.object.contains("metadata") ? ev.object["metadata"] : Json();
-    if (meta.is_object() && meta.contains("resourceVersion")) {
-      resource_version_ = meta["resourceVersion"].get<std::string>();
+    // A pointer, not `cond ? obj["metadata"] : Json()`: that conditional is
+    // a copy of the whole metadata (managedFields included) per event.
+    const Json* meta =
+        ev.object.contains("metadata") ? &ev.object["metadata"] : nullptr;
+    if (meta != nullptr && meta->is_object() &&
+        meta->contains("resourceVersion") &&
+        (*meta)["resourceVersion"].is_string()) {
+      resource_version_ = (*meta)["resourceVersion"].get<std::string>();
     }
     if (ev.type == WatchEventType::kBookmark) return !stop.load();
     std::string key = KeyOf(ev.object);
