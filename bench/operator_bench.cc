@@ -59,6 +59,20 @@ namespace st = sealsync::testing;
 const sealsync::kube::Resource kSealed{"sealsync.dev", "v1alpha1",
                                        "sealedsecrets", true};
 
+// BENCH_AT_STARTUP_DONE (e.g. "callgrind_control -d %p"): a shell command
+// run the moment the startup phase's last Secret appears, %p replaced by the
+// operator's pid; with BENCH_OPERATOR_PREFIX running the operator under
+// callgrind, that dump holds exactly the startup window.
+void AtStartupDone(pid_t pid) {
+  const char* cmd = std::getenv("BENCH_AT_STARTUP_DONE");
+  if (cmd == nullptr || *cmd == '\0') return;
+  std::string c = cmd;
+  for (size_t at; (at = c.find("%p")) != std::string::npos;)
+    c.replace(at, 2, std::to_string(pid));
+  if (std::system(c.c_str()) != 0)
+    std::cerr << "BENCH_AT_STARTUP_DONE failed: " << c << "\n";
+}
+
 // Pause before each timed phase, so that no phase pays for the one before.
 constexpr auto kSettle = std::chrono::seconds(2);
 
@@ -300,6 +314,7 @@ int main(int argc, char** argv) {
     auto t0 = Clock::now();
     op = st::Subprocess::Start(operator_args(ns), log);
     auto done = counter->WaitFor(count, 600s);
+    AtStartupDone(op->pid());
     cpu_startup.push_back(SampleCpu(cp->dir(), op->pid()) - c0);
     startup.push_back(done ? Secs(*done - t0) : -1);
     auto first = counter->WaitFor(1, 1s);
