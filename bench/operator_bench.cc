@@ -107,6 +107,17 @@ Json BareSecret(const std::string& ns, const std::string& name) {
           {"stringData", {{"password", "value-" + name}}}};
 }
 
+// The ownerReference the operator sets on the Secret of `sealed` (a
+// SealedSecret as the API server returned it).
+Json OwnerRef(const Json& sealed) {
+  return {{"apiVersion", "sealsync.dev/v1alpha1"},
+          {"kind", "SealedSecret"},
+          {"name", sealed["metadata"]["name"]},
+          {"uid", sealed["metadata"]["uid"]},
+          {"controller", true},
+          {"blockOwnerDeletion", true}};
+}
+
 // The startup phase's floor: what any operator must do before the last
 // Secret exists (read the input, decrypt it, write each Secret with its
 // ownerReference), with nothing else. Writes the same requests as the bare
@@ -121,25 +132,20 @@ bool Floor(sealsync::kube::Client& client, const std::string& ns,
   Parallel(static_cast<int>(items.size()), workers, [&](int i) {
     const Json& obj = items[i];
     auto parsed = sealsync::api::SealedSecretFromObject(obj);
-    auto unsealed = parsed ? sealsync::sealed::Unseal(*parsed, keys)
-                           : sealsync::Result<sealsync::sealed::Unsealed>(
-                                 std::unexpected(parsed.error()));
+    if (!parsed) {
+      ok = false;
+      return;
+    }
+    auto unsealed = sealsync::sealed::Unseal(*parsed, keys);
     if (!unsealed) {
       ok = false;
       return;
     }
-    std::string name = obj["metadata"]["name"];
-    Json s = BareSecret(ns, name);
+    Json s = BareSecret(ns, obj["metadata"]["name"].get<std::string>());
     const auto& v = unsealed->secret.data.at("password");
     s["stringData"]["password"] =
         std::string(reinterpret_cast<const char*>(v.data()), v.size());
-    s["metadata"]["ownerReferences"] = {
-        {{"apiVersion", "sealsync.dev/v1alpha1"},
-         {"kind", "SealedSecret"},
-         {"name", name},
-         {"uid", obj["metadata"]["uid"]},
-         {"controller", true},
-         {"blockOwnerDeletion", true}}};
+    s["metadata"]["ownerReferences"] = {OwnerRef(obj)};
     if (!client.Create(sealsync::kube::kSecrets, s)) ok = false;
   });
   return ok;
@@ -255,12 +261,7 @@ int main(int argc, char** argv) {
         auto o =
             client->Create(kSealed, SealedSecret(bare_ns, "owner", recipient));
         if (!o) return 1;
-        owner_ref = {{"apiVersion", "sealsync.dev/v1alpha1"},
-                     {"kind", "SealedSecret"},
-                     {"name", "owner"},
-                     {"uid", (*o)["metadata"]["uid"]},
-                     {"controller", true},
-                     {"blockOwnerDeletion", true}};
+        owner_ref = OwnerRef(*o);
       }
       SecretCounter bare_counter(*client, bare_ns, managed);
       std::this_thread::sleep_for(kSettle);
