@@ -50,6 +50,17 @@ struct SealedSecret {
 
 enum class OutputFormat { kYaml, kJson };
 
+// Secret data keys, as the API server accepts them (IsConfigMapKey): 1 to
+// 253 characters of [-._a-zA-Z0-9], not "." or "..", not starting with "..".
+inline constexpr size_t kMaxSecretKeyLength = 253;
+bool IsValidSecretKey(std::string_view key);
+// kInvalidArgument "FIELD: ..." naming what is wrong; the key itself appears
+// only in its printable form (PrintableKey), so any bytes are safe to log.
+Result<void> ValidateSecretKey(std::string_view key, std::string_view field);
+// At most 64 characters of `key`, bytes outside printable ASCII (and quotes,
+// backslashes) as \xNN, "..." when cut: safe in a log line or JSON string.
+std::string PrintableKey(std::string_view key);
+
 // Parses a Secret manifest (YAML or JSON): `data` (base64) and `stringData`
 // (merged over data, as the API server does). Errors name the field, e.g.
 // "data.password: not valid base64"; kInvalidArgument for any bad input.
