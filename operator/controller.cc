@@ -66,6 +66,29 @@ void Controller::Work() {
   }
 }
 
+std::string Controller::ReasonOf(const Error& e) const {
+  if (!e.reason().empty()) return e.reason();
+  if (hooks_.reason) return hooks_.reason(e);
+  return std::string(ErrorCodeName(e.code()));
+}
+
+void Controller::Report(const std::string& key, const Error& e,
+                        std::string_view level, std::string_view msg) {
+  std::string reason = ReasonOf(e);
+  failures_.Inc({name_, reason});
+  if (hooks_.log) {
+    hooks_.log(level, msg,
+               {{"controller", name_},
+                {"object", key},
+                {"reason", reason},
+                {"code", std::string(ErrorCodeName(e.code()))},
+                {"error", e.message()}});
+  }
+  // Every failure, retried or not, reaches the object's Events; the
+  // recorder merges repeats into one Event's series and rate-limits.
+  if (hooks_.warn) hooks_.warn(key, reason, e);
+}
+
 void Controller::Handle(const std::string& key) {
   auto start = std::chrono::steady_clock::now();
   // Third-party code (JSON access on an unexpected object shape) may throw;
@@ -83,32 +106,28 @@ void Controller::Handle(const std::string& key) {
   duration_.Observe(secs, {name_});
   if (r) {
     queue_.Forget(key);
-    reconciles_.Inc({name_, "success"});
+    if (r->degraded) {
+      reconciles_.Inc({name_, "degraded"});
+      Report(key, *r->degraded, "warn", "reconcile degraded; retrying later");
+    } else {
+      reconciles_.Inc({name_, "success"});
+      if (hooks_.log) {
+        hooks_.log("debug", "reconciled",
+                   {{"controller", name_}, {"object", key}});
+      }
+    }
     if (r->requeue_after) queue_.AddAfter(key, *r->requeue_after);
     if (r->follow_up) queue_.AddLowPriority(key);
-    if (hooks_.log) {
-      hooks_.log("debug", "reconciled",
-                 {{"controller", name_}, {"object", key}});
-    }
     return;
   }
   const Error& e = r.error();
   bool terminal = IsTerminal(e);
   reconciles_.Inc({name_, terminal ? "terminal" : "error"});
-  failures_.Inc({name_, hooks_.reason ? hooks_.reason(e)
-                                      : std::string(ErrorCodeName(e.code()))});
-  if (hooks_.log) {
-    hooks_.log(terminal ? "warn" : "error",
-               terminal ? "reconcile failed; waiting for a change"
-                        : "reconcile failed; will retry",
-               {{"controller", name_},
-                {"object", key},
-                {"code", std::string(ErrorCodeName(e.code()))},
-                {"error", e.message()}});
-  }
+  Report(key, e, terminal ? "warn" : "error",
+         terminal ? "reconcile failed; waiting for a change"
+                  : "reconcile failed; will retry");
   if (terminal) {
     queue_.Forget(key);
-    if (hooks_.warn) hooks_.warn(key, e);
   } else {
     queue_.AddRateLimited(key);
   }

@@ -5,7 +5,13 @@
 //                                 key's backoff is forgotten
 //   Reconcile(key) -> Error       the error policy reads its code:
 //     terminal (IsTerminal)       Warning Event, no requeue: wait for a change
-//     transient                   requeue with per-key exponential backoff
+//     transient                   Warning Event, requeue with per-key
+//                                 exponential backoff
+//   Action::Degraded              Warning Event, requeue after its delay
+//
+// Every failure is logged, counted and recorded under one reason: the
+// Error's reason() when the reconciler set one (it also wrote it to status),
+// else hooks.reason, else the code's name.
 //
 // The queue guarantees one key is never reconciled by two workers at once.
 // Stop() lets in-flight reconciles finish. Thread-safe.
@@ -63,8 +69,10 @@ struct ControllerHooks {
       std::string_view level, std::string_view msg,
       const std::vector<std::pair<std::string, std::string>>& fields)>
       log;
-  // Emits a Warning Event for the object behind `key`.
-  std::function<void(const std::string& key, const Error& error)> warn;
+  // Emits a Warning Event with `reason` for the object behind `key`.
+  std::function<void(const std::string& key, const std::string& reason,
+                     const Error& error)>
+      warn;
   // The reason a failure is counted under (a condition reason such as
   // NoMatchingKey); default: the error code's name.
   std::function<std::string(const Error& error)> reason;
@@ -87,6 +95,10 @@ class Controller {
  private:
   void Work();
   void Handle(const std::string& key);
+  std::string ReasonOf(const Error& e) const;
+  // Counts, logs and records one failure (terminal, transient or degraded).
+  void Report(const std::string& key, const Error& e, std::string_view level,
+              std::string_view msg);
 
   std::string name_;
   kube::WorkQueue& queue_;

@@ -6,6 +6,8 @@
 #include "lib/base/base64.h"
 #include "lib/base/time_format.h"
 #include "operator/status.h"
+#include "operator/target_consent.h"
+#include "sealsync/api.h"
 #include "sealsync/names.h"
 
 namespace sealsync::op {
@@ -226,17 +228,147 @@ Result<bool> ExternalSecretReconciler::WriteStatus(
   return WriteStatusIfChanged(client_, kExternalSecrets, obj, desired);
 }
 
+Json RenderExternalSecret(const ExternalSecretSpec& es, const std::string& uid,
+                          const std::map<std::string, std::string>& data) {
+  Json jdata = Json::object();
+  for (const auto& [k, v] : data) jdata[k] = Base64Encode(AsBytes(v));
+  Json labels = Json::object(), annotations = Json::object();
+  for (const auto& [k, v] : es.template_labels) labels[k] = v;
+  for (const auto& [k, v] : es.template_annotations) annotations[k] = v;
+  labels[std::string(names::kManagedByLabel)] = names::kManagedByValue;
+  // Merge writes into a Secret someone else made: its owner annotation (the
+  // consent, possibly naming several objects) stays theirs.
+  if (es.creation_policy != "Merge") {
+    annotations[std::string(names::kOwnerAnnotation)] =
+        "ExternalSecret/" + es.name;
+  }
+  Json desired = {{"apiVersion", "v1"},
+                  {"kind", "Secret"},
+                  {"metadata",
+                   {{"name", es.target_name},
+                    {"namespace", es.ns},
+                    {"labels", labels},
+                    {"annotations", annotations}}},
+                  {"data", jdata}};
+  if (es.creation_policy != "Merge")
+    desired["type"] = es.template_type.empty() ? "Opaque" : es.template_type;
+  if (es.immutable) desired["immutable"] = *es.immutable;
+  if (es.creation_policy == "Owner") {
+    desired["metadata"]["ownerReferences"] = {
+        {{"apiVersion", "sealsync.dev/v1alpha1"},
+         {"kind", "ExternalSecret"},
+         {"name", es.name},
+         {"uid", uid},
+         {"controller", true},
+         {"blockOwnerDeletion", true}}};
+  }
+  return desired;
+}
+
+Result<std::optional<Json>> ExternalSecretReconciler::ObserveTarget(
+    const ExternalSecretSpec& es) {
+  std::string target_key = es.ns + "/" + es.target_name;
+  if (auto c = caches_.secrets.Get(target_key)) return std::optional<Json>(*c);
+  auto g = client_.Get(kube::kSecrets, {es.ns, es.target_name});
+  if (g) return std::optional<Json>(std::move(*g));
+  if (g.error().code() == ErrorCode::kNotFound) return std::optional<Json>();
+  return MakeError(ErrorCode::kUnavailable,
+                   "reading Secret " + target_key + ": " + g.error().message());
+}
+
+Error ExternalSecretReconciler::NotOwned(const ExternalSecretSpec& es) {
+  return Error(ErrorCode::kFailedPrecondition,
+               NotOwnedMessage(es.ns + "/" + es.target_name, "ExternalSecret",
+                               es.name))
+      .WithReason(names::kReasonTargetNotOwned);
+}
+
+Result<void> ExternalSecretReconciler::DeleteTarget(
+    const ExternalSecretSpec& es, const std::string& uid) {
+  auto observed = ObserveTarget(es);
+  if (!observed) return std::unexpected(observed.error());
+  if (!*observed) return {};
+  if (WriteConsent(**observed, "ExternalSecret", es.name, uid) ==
+      Consent::kRefused) {
+    return std::unexpected(NotOwned(es));
+  }
+  kube::DeleteOptions del;
+  del.precondition_uid = Str((**observed)["metadata"], "uid");
+  auto d = client_.Delete(kube::kSecrets, {es.ns, es.target_name}, del);
+  if (!d && d.error().code() != ErrorCode::kNotFound) {
+    return MakeError(ErrorCode::kUnavailable, "deleting Secret " + es.ns + "/" +
+                                                  es.target_name + ": " +
+                                                  d.error().message());
+  }
+  return {};
+}
+
+Result<void> ExternalSecretReconciler::WriteTarget(const ExternalSecretSpec& es,
+                                                   const std::string& uid,
+                                                   const Json& desired) {
+  std::string target_key = es.ns + "/" + es.target_name;
+  std::optional<Json> observed;
+  if (auto c = caches_.secrets.Get(target_key)) {
+    observed = *c;
+  } else if (es.creation_policy != "Merge") {
+    // Not among our cached Secrets: usually it does not exist yet. One
+    // create instead of a read and an apply; "already exists" means a
+    // Secret we do not own (or ours, not cached yet): read it below.
+    auto c = client_.Create(kube::kSecrets, desired);
+    if (c) return {};
+    if (c.error().code() != ErrorCode::kAlreadyExists) {
+      return std::unexpected(
+          Error(ErrorCode::kUnavailable,
+                "creating Secret " + target_key + ": " + c.error().message())
+              .WithReason(names::kReasonWriteFailed));
+    }
+  }
+  if (!observed) {
+    auto o = ObserveTarget(es);
+    if (!o) return std::unexpected(o.error());
+    observed = std::move(*o);
+  }
+  if (!observed) {
+    // Only Merge gets here without a Secret: it never creates one.
+    return std::unexpected(Error(ErrorCode::kFailedPrecondition,
+                                 "target Secret " + target_key +
+                                     " does not exist (creationPolicy Merge)")
+                               .WithReason(names::kReasonSecretSyncedError));
+  }
+  if (WriteConsent(*observed, "ExternalSecret", es.name, uid) ==
+      Consent::kRefused) {
+    return std::unexpected(NotOwned(es));
+  }
+  const Json& have = observed->value("data", Json::object());
+  bool same = have == desired["data"];
+  if (es.creation_policy == "Merge") {
+    same = true;
+    for (const auto& [k, v] : desired["data"].items()) {
+      if (have.value(k, "") != v) same = false;
+    }
+  }
+  if (same) return {};
+  auto w = client_.Apply(kube::kSecrets, desired,
+                         {std::string(names::kFieldManager), true});
+  if (!w) {
+    return std::unexpected(
+        Error(ErrorCode::kUnavailable,
+              "writing Secret " + target_key + ": " + w.error().message())
+            .WithReason(names::kReasonWriteFailed));
+  }
+  return {};
+}
+
 Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
   kube::ObjectPtr obj = caches_.external_secrets.Get(key);
   if (!obj) return Action::AwaitChange();
   auto es = ParseExternalSecret(*obj);
   if (!es) {
-    if (auto s = WriteStatus(*obj, nullptr, &es.error(),
-                             names::kReasonInvalidSpec, {});
-        !s) {
+    Error e = es.error().WithReason(names::kReasonInvalidSpec);
+    if (auto s = WriteStatus(*obj, nullptr, &e, e.reason(), {}); !s) {
       return std::unexpected(s.error());
     }
-    return std::unexpected(es.error());
+    return std::unexpected(e);
   }
   std::string id = "ExternalSecret " + key;
   auto retry = es->refresh.count() > 0
@@ -245,7 +377,7 @@ Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
   auto degraded = [&](ErrorCode code, const std::string& msg,
                       std::string_view reason,
                       std::chrono::milliseconds again) -> Result<Action> {
-    Error e(code, msg);
+    Error e = Error(code, msg).WithReason(reason);
     if (auto s = WriteStatus(*obj, &*es, &e, reason, {}); !s)
       return std::unexpected(s.error());
     return Action::Degraded(e, again);
@@ -289,8 +421,9 @@ Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
     const Error& e = fetched.error();
     if (e.code() == ErrorCode::kUnavailable ||
         e.code() == ErrorCode::kDeadlineExceeded) {
-      (void)WriteStatus(*obj, &*es, &e, names::kReasonSecretSyncedError, {});
-      return std::unexpected(e);
+      Error r = e.WithReason(names::kReasonSecretSyncedError);
+      (void)WriteStatus(*obj, &*es, &r, r.reason(), {});
+      return std::unexpected(r);
     }
     auto again = e.code() == ErrorCode::kResourceExhausted
                      ? std::chrono::milliseconds(60s)
@@ -301,13 +434,16 @@ Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
 
   // Nothing left in the vault (a find that matches nothing): deletionPolicy.
   std::string target_key = es->ns + "/" + es->target_name;
+  std::string uid = Str((*obj)["metadata"], "uid");
   if (fetched->values.empty()) {
     if (es->deletion_policy == "Delete" && es->creation_policy != "None") {
-      auto d = client_.Delete(kube::kSecrets, {es->ns, es->target_name});
-      if (!d && d.error().code() != ErrorCode::kNotFound) {
-        return std::unexpected(Error(ErrorCode::kUnavailable,
-                                     id + ": deleting Secret " + target_key +
-                                         ": " + d.error().message()));
+      auto d = DeleteTarget(*es, uid);
+      if (!d) {
+        if (d.error().reason() == names::kReasonTargetNotOwned) {
+          return degraded(d.error().code(), id + ": " + d.error().message(),
+                          d.error().reason(), retry);
+        }
+        return std::unexpected(d.error().Wrap(id));
       }
       if (auto st = WriteStatus(*obj, &*es, nullptr, "SecretDeleted", {});
           !st) {
@@ -339,103 +475,29 @@ Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
       data[k] = std::move(*r);
     }
   }
-  Json jdata = Json::object();
-  for (const auto& [k, v] : data) jdata[k] = Base64Encode(AsBytes(v));
-  Json labels = Json::object(), annotations = Json::object();
-  for (const auto& [k, v] : es->template_labels) labels[k] = v;
-  for (const auto& [k, v] : es->template_annotations) annotations[k] = v;
-  labels[std::string(names::kManagedByLabel)] = names::kManagedByValue;
-  annotations[std::string(names::kOwnerAnnotation)] =
-      "ExternalSecret/" + es->name;
-  Json desired = {{"apiVersion", "v1"},
-                  {"kind", "Secret"},
-                  {"metadata",
-                   {{"name", es->target_name},
-                    {"namespace", es->ns},
-                    {"labels", labels},
-                    {"annotations", annotations}}},
-                  {"data", jdata}};
-  if (es->creation_policy != "Merge")
-    desired["type"] = es->template_type.empty() ? "Opaque" : es->template_type;
-  if (es->immutable) desired["immutable"] = *es->immutable;
-  if (es->creation_policy == "Owner") {
-    desired["metadata"]["ownerReferences"] = {
-        {{"apiVersion", "sealsync.dev/v1alpha1"},
-         {"kind", "ExternalSecret"},
-         {"name", es->name},
-         {"uid", Str((*obj)["metadata"], "uid")},
-         {"controller", true},
-         {"blockOwnerDeletion", true}}};
+  for (const auto& [k, _] : data) {
+    if (auto v = api::ValidateSecretKey(k, id + ": the vault's key names");
+        !v) {
+      return degraded(v.error().code(), v.error().message(),
+                      names::kReasonSecretSyncedError, retry);
+    }
   }
+  Json desired = RenderExternalSecret(*es, uid, data);
 
   // Observe and write (creationPolicy None writes nothing).
   if (es->creation_policy != "None") {
-    std::optional<Json> observed;
-    bool created = false;
-    if (auto c = caches_.secrets.Get(target_key)) {
-      observed = *c;
-    } else if (es->creation_policy != "Merge") {
-      // Not among our cached Secrets: usually it does not exist yet. One
-      // create instead of a read and an apply; "already exists" means a
-      // Secret we do not own (or ours, not cached yet): read it below.
-      auto c = client_.Create(kube::kSecrets, desired);
-      if (c) {
-        created = true;
-      } else if (c.error().code() != ErrorCode::kAlreadyExists) {
-        return std::unexpected(Error(ErrorCode::kUnavailable,
-                                     id + ": creating Secret " + target_key +
-                                         ": " + c.error().message()));
+    auto w = WriteTarget(*es, uid, desired);
+    if (!w) {
+      Error e = w.error().Wrap(id);
+      if (e.reason().empty()) e = e.WithReason(names::kReasonSecretSyncedError);
+      (void)WriteStatus(*obj, &*es, &e, e.reason(), {});
+      // A missing Merge target or one without consent: look again at the
+      // next refresh (consent is given on the Secret, which may not be
+      // watched).
+      if (e.code() == ErrorCode::kFailedPrecondition) {
+        return degraded(e.code(), e.message(), e.reason(), retry);
       }
-    }
-    if (!created && !observed) {
-      auto g = client_.Get(kube::kSecrets, {es->ns, es->target_name});
-      if (g) {
-        observed = std::move(*g);
-      } else if (g.error().code() != ErrorCode::kNotFound) {
-        return std::unexpected(
-            Error(ErrorCode::kUnavailable,
-                  id + ": reading Secret: " + g.error().message()));
-      }
-    }
-    if (!observed && es->creation_policy == "Merge") {
-      return degraded(ErrorCode::kFailedPrecondition,
-                      id + ": target Secret " + target_key +
-                          " does not exist (creationPolicy Merge)",
-                      names::kReasonSecretSyncedError, retry);
-    }
-    if (observed && es->creation_policy != "Merge") {
-      const Json& ann =
-          (*observed)["metadata"].value("annotations", Json::object());
-      if (ann.value(std::string(names::kOwnerAnnotation), "") !=
-          "ExternalSecret/" + es->name) {
-        Error e(ErrorCode::kFailedPrecondition,
-                id + ": Secret " + target_key +
-                    " exists and is not managed by this ExternalSecret");
-        if (auto s =
-                WriteStatus(*obj, &*es, &e, names::kReasonTargetNotOwned, {});
-            !s) {
-          return std::unexpected(s.error());
-        }
-        return std::unexpected(e);
-      }
-    }
-    bool same = created ||
-                (observed && observed->value("data", Json::object()) == jdata);
-    if (es->creation_policy == "Merge" && observed) {
-      same = true;
-      for (const auto& [k, v] : jdata.items()) {
-        if (observed->value("data", Json::object()).value(k, "") != v)
-          same = false;
-      }
-    }
-    if (!same) {
-      auto w = client_.Apply(kube::kSecrets, desired,
-                             {std::string(names::kFieldManager), true});
-      if (!w) {
-        return std::unexpected(Error(ErrorCode::kUnavailable,
-                                     id + ": writing Secret " + target_key +
-                                         ": " + w.error().message()));
-      }
+      return std::unexpected(e);
     }
   }
   auto age = std::chrono::steady_clock::now() - fetched->oldest;

@@ -36,6 +36,14 @@ struct ExternalCaches {
 Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
                                        const StoreSpec& store);
 
+// The Secret an ExternalSecret asks for (pure): data base64-encoded, the
+// template's metadata, the managed-by label, the owner annotation (not for
+// Merge: the Secret's own consent annotation stays), and the controller
+// ownerReference for creationPolicy Owner.
+kube::Json RenderExternalSecret(const ExternalSecretSpec& es,
+                                const std::string& uid,
+                                const std::map<std::string, std::string>& data);
+
 class ExternalSecretReconciler final : public Reconciler {
  public:
   ExternalSecretReconciler(kube::Client& client, ExternalCaches caches,
@@ -50,6 +58,18 @@ class ExternalSecretReconciler final : public Reconciler {
   // `fresh`: do not reuse a shared list; read the vault now.
   Result<Fetched> Fetch(const ExternalSecretSpec& es, const StoreSpec& store,
                         const vault::UniversalAuth& auth, bool fresh);
+  // The target Secret, from the cache or the API server; nullopt if none.
+  Result<std::optional<kube::Json>> ObserveTarget(const ExternalSecretSpec& es);
+  // Creates or applies `desired` if this ExternalSecret may write the target
+  // (target_consent.h). Errors carry their condition reason:
+  // TargetNotOwned (kFailedPrecondition), WriteFailed (kUnavailable), or
+  // SecretSyncedError for a missing Merge target.
+  Result<void> WriteTarget(const ExternalSecretSpec& es, const std::string& uid,
+                           const kube::Json& desired);
+  // deletionPolicy Delete: deletes the target if this ExternalSecret may.
+  Result<void> DeleteTarget(const ExternalSecretSpec& es,
+                            const std::string& uid);
+  static Error NotOwned(const ExternalSecretSpec& es);
   Result<bool> WriteStatus(
       const kube::Json& obj, const ExternalSecretSpec* es, const Error* error,
       std::string_view reason,

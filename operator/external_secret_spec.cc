@@ -4,6 +4,8 @@
 #include <regex>
 
 #include "lib/base/time_format.h"
+#include "operator/target_consent.h"
+#include "sealsync/api.h"
 
 namespace sealsync::op {
 namespace {
@@ -106,6 +108,56 @@ Result<StoreSpec> ParseStore(const Json& obj) {
   return s;
 }
 
+namespace {
+
+// spec.target: policies are one of their values, the template's type is
+// allowed, its keys valid and its metadata free of operator-only keys
+// (DESIGN.md "Tenants and trust").
+Result<void> CheckTarget(const ExternalSecretSpec& e, const std::string& id) {
+  std::string f = id + "spec.target.";
+  auto one_of =
+      [&](const std::string& v, const std::string& field,
+          std::initializer_list<std::string_view> allowed) -> Result<void> {
+    for (std::string_view a : allowed) {
+      if (v == a) return {};
+    }
+    std::string list;
+    for (std::string_view a : allowed)
+      list += (list.empty() ? "" : ", ") + std::string(a);
+    return Bad(f + field, "must be one of " + list);
+  };
+  if (auto r = one_of(e.creation_policy, "creationPolicy",
+                      {"Owner", "Orphan", "Merge", "None"});
+      !r) {
+    return r;
+  }
+  if (auto r = one_of(e.deletion_policy, "deletionPolicy",
+                      {"Retain", "Delete", "Merge"});
+      !r) {
+    return r;
+  }
+  if (auto t = api::ValidateSecretType(e.template_type, f + "template.type");
+      !t) {
+    return t;
+  }
+  for (const auto& [field, map] :
+       {std::pair{"labels", &e.template_labels},
+        std::pair{"annotations", &e.template_annotations}}) {
+    for (const auto& [k, _] : *map) {
+      if (ReservedMetadataKey(k)) {
+        return Bad(f + "template.metadata." + field + "." + k,
+                   "reserved for the operator");
+      }
+    }
+  }
+  for (const auto& [k, _] : e.template_data) {
+    if (auto v = api::ValidateSecretKey(k, f + "template.data"); !v) return v;
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
   ExternalSecretSpec e;
   const Json& meta = obj["metadata"];
@@ -141,6 +193,7 @@ Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
   e.template_annotations = StrMap(
       tmpl.value("metadata", Json::object()).value("annotations", Json()));
   e.template_data = StrMap(tmpl.value("data", Json()));
+  if (auto t = CheckTarget(e, id); !t) return std::unexpected(t.error());
   const Json& data = spec.value("data", Json::array());
   for (size_t i = 0; i < data.size(); ++i) {
     std::string f = id + "spec.data[" + std::to_string(i) + "]";
@@ -148,6 +201,8 @@ Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
               Str(data[i].value("remoteRef", Json::object()), "key"),
               Str(data[i].value("remoteRef", Json::object()), "property")};
     if (r.secret_key.empty()) return Bad(f + ".secretKey", "missing");
+    if (auto k = api::ValidateSecretKey(r.secret_key, f + ".secretKey"); !k)
+      return std::unexpected(k.error());
     if (r.key.empty()) return Bad(f + ".remoteRef.key", "missing");
     e.data.push_back(r);
   }

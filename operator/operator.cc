@@ -135,12 +135,21 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
                   .value("annotations", kube::Json::object())
                   .value(std::string(names::kOwnerAnnotation), "");
     }
+    // The annotation may name several objects ("Kind/name", comma-separated:
+    // the consent an admin gave, target_consent.h); each gets a look.
     std::string ns = kube::SplitKey(key).ns;
-    if (owner.starts_with("ExternalSecret/")) {
-      external_queue.Add(ns + "/" + owner.substr(15));
-    } else {
-      queue.Add(key);
+    bool external = false;
+    for (size_t at = 0; at <= owner.size();) {
+      size_t comma = std::min(owner.find(',', at), owner.size());
+      std::string one = owner.substr(at, comma - at);
+      one.erase(0, one.find_first_not_of(' '));
+      if (one.starts_with("ExternalSecret/")) {
+        external_queue.Add(ns + "/" + one.substr(15));
+        external = true;
+      }
+      at = comma + 1;
     }
+    if (!external) queue.Add(key);
   };
   // A store change re-checks the store and re-runs the ExternalSecrets using
   // it.
@@ -242,13 +251,12 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
                ? std::string(names::kReasonTargetNotOwned)
                : std::string(sealed::ReasonFor(e));
   };
-  hooks.warn = [&](const std::string& key, const Error& e) {
+  hooks.warn = [&](const std::string& key, const std::string& reason,
+                   const Error& e) {
     auto obj = sealed_store.Get(key);
     if (!obj) return;
-    recorder.Record(
-        kube::ObjectReference::Of(*obj), kube::EventType::kWarning,
-        IsTerminal(e) ? std::string(sealed::ReasonFor(e)) : "ReconcileError",
-        "Unseal", e.message());
+    recorder.Record(kube::ObjectReference::Of(*obj), kube::EventType::kWarning,
+                    reason, "Unseal", e.message());
   };
   Controller controller("sealedsecret", queue, reconciler, metrics, hooks,
                         opts.workers);
@@ -257,12 +265,14 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
       client, {external_store, store_store, cluster_store_store, secret_store},
       *vault, clock);
   ControllerHooks external_hooks = hooks;
-  external_hooks.reason = nullptr;
-  external_hooks.warn = [&](const std::string& key, const Error& e) {
+  external_hooks.reason = [](const Error&) {
+    return std::string(names::kReasonSecretSyncedError);
+  };
+  external_hooks.warn = [&](const std::string& key, const std::string& reason,
+                            const Error& e) {
     if (auto obj = external_store.Get(key)) {
       recorder.Record(kube::ObjectReference::Of(*obj),
-                      kube::EventType::kWarning, "SecretSyncedError", "Sync",
-                      e.message());
+                      kube::EventType::kWarning, reason, "Sync", e.message());
     }
   };
   Controller external_controller("externalsecret", external_queue,
@@ -284,16 +294,19 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
     }
   } store_dispatch(ns_stores, cluster_stores);
   ControllerHooks store_hooks = hooks;
-  store_hooks.reason = nullptr;
-  store_hooks.warn = [&](const std::string& key, const Error& e) {
+  store_hooks.reason = [](const Error&) {
+    return std::string(names::kReasonInvalidCredentials);
+  };
+  store_hooks.warn = [&](const std::string& key, const std::string& reason,
+                         const Error& e) {
     std::string rest = key.substr(key.find('|') + 1);
     kube::ObjectPtr obj = key.starts_with("Cluster")
                               ? cluster_store_store.Get(rest)
                               : store_store.Get(rest);
     if (obj) {
       recorder.Record(kube::ObjectReference::Of(*obj),
-                      kube::EventType::kWarning, "InvalidProviderConfig",
-                      "Validate", e.message());
+                      kube::EventType::kWarning, reason, "Validate",
+                      e.message());
     }
   };
   Controller store_controller("secretstore", store_queue, store_dispatch,

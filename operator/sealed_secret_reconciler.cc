@@ -2,6 +2,7 @@
 
 #include "lib/base/base64.h"
 #include "operator/status.h"
+#include "operator/target_consent.h"
 #include "sealsync/names.h"
 #include "sealsync/sealed_secret.h"
 
@@ -22,6 +23,10 @@ Error Transient(const Error& e, const std::string& context) {
     c = ErrorCode::kUnavailable;
   return Error(c, context + ": " + e.message());
 }
+
+// How often a SealedSecret refused with TargetNotOwned looks again for
+// consent (the owner annotation) on its Secret.
+constexpr std::chrono::seconds kConsentRecheck{30};
 
 }  // namespace
 
@@ -83,18 +88,26 @@ bool SecretMatches(const Json& observed, const Json& desired) {
   return false;
 }
 
-bool OwnedBy(const Json& secret, const Json& owner) {
-  const Json& m = secret["metadata"];
-  std::string uid = Str(owner["metadata"], "uid");
-  if (m.contains("ownerReferences")) {
-    for (const auto& ref : m["ownerReferences"]) {
-      if (Str(ref, "uid") == uid && ref.value("controller", false)) return true;
+// What a SealedSecret may not ask for in its template (DESIGN.md "Tenants and
+// trust"): a type outside the allow-list, or metadata only the operator sets.
+Result<void> CheckTemplate(const api::Secret& secret) {
+  if (auto t = api::ValidateSecretType(secret.type, "spec.template.type"); !t)
+    return t;
+  for (const auto& [field, map] :
+       {std::pair{"labels", &secret.metadata.labels},
+        std::pair{"annotations", &secret.metadata.annotations}}) {
+    for (const auto& [k, _] : *map) {
+      if (ReservedMetadataKey(k)) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         std::string("spec.template.metadata.") + field + "." +
+                             k + ": reserved for the operator");
+      }
     }
   }
-  // Written by sealsync for an earlier SealedSecret of the same name.
-  return m.contains("labels") &&
-         m["labels"].value(std::string(names::kManagedByLabel), "") ==
-             names::kManagedByValue;
+  for (const auto& [k, _] : secret.data) {
+    if (auto v = api::ValidateSecretKey(k, "spec.encryptedData"); !v) return v;
+  }
+  return {};
 }
 
 SealedSecretReconciler::SealedSecretReconciler(kube::Client& client,
@@ -222,7 +235,9 @@ Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
   auto parsed = api::SealedSecretFromObject(*obj);
   std::string id = "SealedSecret " + key;
   if (!parsed) {
-    Error e(ErrorCode::kInvalidArgument, id + ": " + parsed.error().message());
+    Error e =
+        Error(ErrorCode::kInvalidArgument, id + ": " + parsed.error().message())
+            .WithReason(sealed::kReasonMalformed);
     if (auto s = UpdateStatus(*obj, &e, sealed::kReasonMalformed, {}); !s) {
       return std::unexpected(s.error());
     }
@@ -232,11 +247,22 @@ Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
   std::vector<X25519Identity> keys = keys_.Identities();
   auto unsealed = sealed::Unseal(*parsed, keys);
   if (!unsealed) {
-    const Error& e = unsealed.error();
-    if (auto s = UpdateStatus(*obj, &e, sealed::ReasonFor(e), {}); !s) {
+    Error e = unsealed.error().WithReason(sealed::ReasonFor(unsealed.error()));
+    if (auto s = UpdateStatus(*obj, &e, e.reason(), {}); !s) {
       return std::unexpected(s.error());
     }
-    return std::unexpected(unsealed.error());
+    return std::unexpected(e);
+  }
+  if (auto t = CheckTemplate(unsealed->secret); !t) {
+    std::string_view reason =
+        t.error().message().starts_with("spec.template.type")
+            ? names::kReasonTypeNotAllowed
+            : sealed::kReasonMalformed;
+    Error e = t.error().Wrap(id).WithReason(reason);
+    if (auto s = UpdateStatus(*obj, &e, reason, {}); !s) {
+      return std::unexpected(s.error());
+    }
+    return std::unexpected(e);
   }
   Json desired = RenderSecret(unsealed->secret, *obj);
   if (!secrets_.Get(key)) {
@@ -252,34 +278,35 @@ Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
       return Action::FollowUp();
     }
     if (created.error().code() != ErrorCode::kAlreadyExists) {
-      Error e = Transient(created.error(), id + ": creating Secret " + key);
+      Error e = Transient(created.error(), id + ": creating Secret " + key)
+                    .WithReason(names::kReasonWriteFailed);
       (void)UpdateStatus(*obj, &e, names::kReasonWriteFailed, {});
       return std::unexpected(e);
     }
   }
   auto observed = Observed(key);
   if (!observed) return std::unexpected(observed.error());
-  if (*observed && !OwnedBy(**observed, *obj)) {
-    const Json& ann = (*obj)["metadata"].value("annotations", Json::object());
-    if (ann.value(std::string(names::kAdoptAnnotation), "") != "true") {
-      Error e(ErrorCode::kFailedPrecondition,
-              id + ": Secret " + key +
-                  " exists and is not managed by sealsync; annotate the "
-                  "SealedSecret with " +
-                  std::string(names::kAdoptAnnotation) +
-                  "=true to take it over");
-      if (auto s = UpdateStatus(*obj, &e, names::kReasonTargetNotOwned, {});
-          !s) {
-        return std::unexpected(s.error());
-      }
-      return std::unexpected(e);
-    }
+  const Json& meta = (*obj)["metadata"];
+  if (*observed &&
+      WriteConsent(**observed, api::kSealedSecretKind, Str(meta, "name"),
+                   Str(meta, "uid")) == Consent::kRefused) {
+    Error e = Error(ErrorCode::kFailedPrecondition,
+                    id + ": " +
+                        NotOwnedMessage(key, api::kSealedSecretKind,
+                                        Str(meta, "name")))
+                  .WithReason(names::kReasonTargetNotOwned);
+    if (auto s = UpdateStatus(*obj, &e, names::kReasonTargetNotOwned, {}); !s)
+      return std::unexpected(s.error());
+    // Consent is given on the Secret, which this operator does not watch
+    // (it is not labelled as ours): look again now and then.
+    return Action::Degraded(e, kConsentRecheck);
   }
   std::string version;
   if (!*observed || !SecretMatches(**observed, desired)) {
     auto w = Write(*observed, desired);
     if (!w) {
-      Error e(w.error().code(), id + ": " + w.error().message());
+      Error e = Error(w.error().code(), id + ": " + w.error().message())
+                    .WithReason(names::kReasonWriteFailed);
       (void)UpdateStatus(*obj, &e, names::kReasonWriteFailed, {});
       return std::unexpected(e);
     }

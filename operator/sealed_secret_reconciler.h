@@ -40,10 +40,6 @@ kube::Json RenderSecret(const api::Secret& secret, const kube::Json& owner);
 // True if `observed` already has everything `desired` sets (data exactly).
 bool SecretMatches(const kube::Json& observed, const kube::Json& desired);
 
-// True if `secret` is controlled by `owner` or was written by sealsync for a
-// SealedSecret of the same name (recreated owner: label and owner annotation).
-bool OwnedBy(const kube::Json& secret, const kube::Json& owner);
-
 class SealedSecretReconciler final : public Reconciler {
  public:
   SealedSecretReconciler(kube::Client& client, const kube::Store& sealed,

@@ -61,6 +61,16 @@ Result<void> ValidateSecretKey(std::string_view key, std::string_view field);
 // backslashes) as \xNN, "..." when cut: safe in a log line or JSON string.
 std::string PrintableKey(std::string_view key);
 
+// Secret types the operator may write (DESIGN.md "Tenants and trust"): empty
+// (Opaque), Opaque, kubernetes.io/{tls,dockerconfigjson,dockercfg,basic-auth,
+// ssh-auth}, and custom types outside the kubernetes.io and k8s.io domains.
+// Refused: kubernetes.io/service-account-token (a token for any
+// ServiceAccount), bootstrap.kubernetes.io/token (a node join token) and every
+// other type those domains define or may define.
+bool IsAllowedSecretType(std::string_view type);
+// kInvalidArgument "FIELD: Secret type ... is not allowed (...)".
+Result<void> ValidateSecretType(std::string_view type, std::string_view field);
+
 // Parses a Secret manifest (YAML or JSON): `data` (base64) and `stringData`
 // (merged over data, as the API server does). Errors name the field, e.g.
 // "data.password: not valid base64"; kInvalidArgument for any bad input.

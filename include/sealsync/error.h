@@ -47,12 +47,25 @@ class [[nodiscard]] Error {
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
 
-  // Returns a copy whose message is "`context`: `message()`", same code.
+  // Returns a copy whose message is "`context`: `message()`", same code and
+  // reason.
   Error Wrap(std::string_view context) const;
+
+  // The condition reason the code that failed chose ("TargetNotOwned"), empty
+  // if none. A reconciler sets it once; status, Events and metrics all read
+  // it, so they agree.
+  const std::string& reason() const { return reason_; }
+  // Returns a copy carrying `reason`.
+  Error WithReason(std::string_view reason) const {
+    Error e = *this;
+    e.reason_ = std::string(reason);
+    return e;
+  }
 
  private:
   ErrorCode code_;
   std::string message_;
+  std::string reason_;
 };
 
 template <typename T>

@@ -20,7 +20,10 @@ inline constexpr std::string_view kManagedByValue = "sealsync";
 
 // On every derived Secret: "<Kind>/<name>" of the object it comes from
 // (SealedSecret or ExternalSecret), so Secret events map back to their source
-// even without an ownerReference (creationPolicy Orphan or Merge).
+// even without an ownerReference (creationPolicy Orphan or Merge). It is also
+// the consent to write an existing Secret (operator/target_consent.h): set on
+// the Secret by someone who may write it, it names the objects ("Kind/name",
+// comma-separated) allowed to take it over or merge into it.
 inline constexpr std::string_view kOwnerAnnotation = "sealsync.dev/owner";
 
 // On an ExternalSecret: any new value asks for a sync now (ESO's force-sync).
@@ -47,16 +50,15 @@ inline constexpr std::string_view kRecipientsDataKey = "recipients.txt";
 // the offline recipient.
 inline constexpr std::string_view kKeyBackupConfigMap = "sealsync-key-backups";
 
-// On a SealedSecret: take over an existing Secret of the same name that
-// sealsync does not own ("true").
-inline constexpr std::string_view kAdoptAnnotation = "sealsync.dev/adopt";
-
 inline constexpr std::string_view kLeaseName = "sealsync-leader";
 
 inline constexpr std::string_view kConditionReady = "Ready";
 inline constexpr std::string_view kReasonSynced = "Synced";
 inline constexpr std::string_view kReasonTargetNotOwned = "TargetNotOwned";
 inline constexpr std::string_view kReasonWriteFailed = "WriteFailed";
+// A template asks for a Secret type outside the allow-list
+// (api::IsAllowedSecretType), e.g. kubernetes.io/service-account-token.
+inline constexpr std::string_view kReasonTypeNotAllowed = "TypeNotAllowed";
 
 // ExternalSecret and store condition reasons (ESO's where they exist).
 inline constexpr std::string_view kReasonSecretSynced = "SecretSynced";

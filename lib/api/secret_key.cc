@@ -51,4 +51,56 @@ Result<void> ValidateSecretKey(std::string_view key, std::string_view field) {
                    std::string(field) + ": " + why);
 }
 
+namespace {
+
+// The domain of a type "domain/name", or "" for a type without one.
+std::string_view TypeDomain(std::string_view type) {
+  size_t slash = type.find('/');
+  return slash == std::string_view::npos ? "" : type.substr(0, slash);
+}
+
+bool IsKubernetesDomain(std::string_view d) {
+  for (std::string_view k : {"kubernetes.io", "k8s.io"}) {
+    if (d == k) return true;
+    if (d.size() > k.size() && d.ends_with(k) &&
+        d[d.size() - k.size() - 1] == '.')
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool IsAllowedSecretType(std::string_view type) {
+  static constexpr std::string_view kAllowed[] = {
+      "",
+      "Opaque",
+      "kubernetes.io/tls",
+      "kubernetes.io/dockerconfigjson",
+      "kubernetes.io/dockercfg",
+      "kubernetes.io/basic-auth",
+      "kubernetes.io/ssh-auth",
+  };
+  for (std::string_view a : kAllowed) {
+    if (type == a) return true;
+  }
+  if (type.size() > kMaxSecretKeyLength) return false;
+  for (char c : type) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  return !IsKubernetesDomain(TypeDomain(type));
+}
+
+Result<void> ValidateSecretType(std::string_view type, std::string_view field) {
+  if (IsAllowedSecretType(type)) return {};
+  return MakeError(ErrorCode::kInvalidArgument,
+                   std::string(field) + ": Secret type \"" +
+                       PrintableKey(type) +
+                       "\" is not allowed (Opaque, kubernetes.io/tls, "
+                       "kubernetes.io/dockerconfigjson, "
+                       "kubernetes.io/dockercfg, kubernetes.io/basic-auth, "
+                       "kubernetes.io/ssh-auth or a custom type outside the "
+                       "kubernetes.io and k8s.io domains)");
+}
+
 }  // namespace sealsync::api

@@ -46,7 +46,9 @@ Error Error::Wrap(std::string_view context) const {
   std::string m(context);
   m += ": ";
   m += message_;
-  return Error(code_, std::move(m));
+  Error e(code_, std::move(m));
+  e.reason_ = reason_;
+  return e;
 }
 
 }  // namespace sealsync

@@ -66,9 +66,10 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
   SEALSYNC_REQUIRE_HELM(helm);
   auto docs = Template(*helm);
   std::map<std::string, int> want = {
-      {"ServiceAccount", 1}, {"ClusterRole", 1}, {"ClusterRoleBinding", 1},
-      {"Role", 2},  // the operator's own namespace; the recipients reader
-      {"RoleBinding", 2},    {"Deployment", 1},  {"Service", 1}};
+      {"ServiceAccount", 1},     {"ClusterRole", 3},  // operator, edit, view
+      {"ClusterRoleBinding", 1}, {"Role", 2},  // the operator's own namespace;
+                                               // the recipients reader
+      {"RoleBinding", 2},        {"Deployment", 1},  {"Service", 1}};
   EXPECT_EQ(KindCounts(docs), want);
   for (const auto& d : docs) {
     if (d["kind"] == "ClusterRole" || d["kind"] == "ClusterRoleBinding")
@@ -200,6 +201,53 @@ TEST_F(ChartRenderTest, OptionalObjectsFollowTheirValues) {
   // Another release name gives other object names (and Service name).
   docs = Template(*helm, {}, "vault-sync");
   EXPECT_TRUE(Find(docs, "Service", "vault-sync-sealsync", kNs).has_value());
+}
+
+// The tenant grant (docs/security.md): aggregated to edit/admin and view,
+// sealsync's kinds only, never Secrets; the NetworkPolicy admits only the
+// listed peers to each port.
+TEST_F(ChartRenderTest, TenantRolesAndNetworkPolicy) {
+  SEALSYNC_REQUIRE_HELM(helm);
+  auto docs = Template(*helm);
+  auto edit = Find(docs, "ClusterRole", "sealsync-edit");
+  ASSERT_TRUE(edit.has_value());
+  const Json& labels = (*edit)["metadata"]["labels"];
+  EXPECT_EQ(labels.value("rbac.authorization.k8s.io/aggregate-to-edit", ""),
+            "true");
+  EXPECT_EQ(labels.value("rbac.authorization.k8s.io/aggregate-to-admin", ""),
+            "true");
+  for (const char* r : {"sealedsecrets", "externalsecrets", "secretstores"})
+    EXPECT_TRUE(Grants(*edit, "sealsync.dev", r, "create")) << r;
+  EXPECT_FALSE(Grants(*edit, "", "secrets", "get"));
+  EXPECT_FALSE(Grants(*edit, "sealsync.dev", "sealedsecrets/status", "patch"));
+  EXPECT_FALSE(Grants(*edit, "sealsync.dev", "clustersecretstores", "create"));
+  auto view = Find(docs, "ClusterRole", "sealsync-view");
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ((*view)["metadata"]["labels"].value(
+                "rbac.authorization.k8s.io/aggregate-to-view", ""),
+            "true");
+  EXPECT_TRUE(Grants(*view, "sealsync.dev", "externalsecrets", "list"));
+  EXPECT_FALSE(Grants(*view, "sealsync.dev", "externalsecrets", "create"));
+  EXPECT_TRUE(OfKind(docs, "NetworkPolicy").empty());
+
+  docs = Template(*helm, {"--set", "rbac.aggregateToDefaultRoles=false"});
+  EXPECT_FALSE(Find(docs, "ClusterRole", "sealsync-edit").has_value());
+
+  docs = Template(*helm, {"--set", "networkPolicy.enabled=true"});
+  auto closed = Find(docs, "NetworkPolicy", "sealsync", kNs);
+  ASSERT_TRUE(closed.has_value());
+  EXPECT_TRUE((*closed)["spec"]["ingress"].is_null() ||
+              (*closed)["spec"]["ingress"].empty())
+      << closed->dump();
+  docs = Template(*helm, {"--set", "networkPolicy.enabled=true", "--set-json",
+                          "networkPolicy.apiFrom=[{\"ipBlock\":{\"cidr\":"
+                          "\"10.0.0.10/32\"}}]"});
+  auto open = Find(docs, "NetworkPolicy", "sealsync", kNs);
+  ASSERT_TRUE(open.has_value());
+  const Json& ingress = (*open)["spec"]["ingress"];
+  ASSERT_EQ(ingress.size(), 1u) << open->dump();
+  EXPECT_EQ(ingress[0]["ports"][0]["port"], "api");
+  EXPECT_EQ(ingress[0]["from"][0]["ipBlock"]["cidr"], "10.0.0.10/32");
 }
 
 // Each bad value fails rendering with a message naming it.

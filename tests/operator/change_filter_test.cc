@@ -40,9 +40,9 @@ TEST(ChangeFilter, WhatAReconcileReadsPasses) {
   const Case cases[] = {
       {"spec (generation)", [](Json& j) { j["metadata"]["generation"] = 2; }},
       {"label", [](Json& j) { j["metadata"]["labels"]["app"] = "api"; }},
-      {"annotation (adopt)",
+      {"annotation",
        [](Json& j) {
-         j["metadata"]["annotations"]["sealsync.dev/adopt"] = "true";
+         j["metadata"]["annotations"]["example.com/note"] = "x";
        }},
       {"annotation removed",
        [](Json& j) { j["metadata"].erase("annotations"); }},

@@ -148,22 +148,35 @@ TEST(OperatorIntegration, BadInputIsRefusedPreciselyAndNothingGoodIsLost) {
                 .find(stranger.recipient().KeyId()),
             std::string::npos);
 
-  // An existing Secret that is not ours is left alone until adopted.
+  // An existing Secret that is not ours is left alone: a SealedSecret
+  // cannot consent for it. Someone who may write the Secret hands it over
+  // with the owner annotation on the Secret.
   Json theirs = {{"apiVersion", "v1"},
                  {"kind", "Secret"},
                  {"metadata", {{"name", "legacy"}, {"namespace", env.ns()}}},
                  {"stringData", {{"k", "theirs"}}}};
   ASSERT_TRUE(env.client().Create(kube::kSecrets, theirs).has_value());
   Json legacy = env.SealedSecret("legacy", {{"k", "ours"}}, *r);
+  legacy["metadata"]["annotations"] = {{"sealsync.dev/adopt", "true"}};
   ASSERT_TRUE(env.Apply(legacy).has_value());
   ASSERT_TRUE(OperatorEnv::Eventually(
       [&] { return ReadyIs(env, "legacy", "False", "TargetNotOwned"); }));
   EXPECT_EQ(env.SecretValue("legacy", "k"), "theirs");
-  legacy["metadata"]["annotations"] = {
-      {std::string(names::kAdoptAnnotation), "true"}};
-  ASSERT_TRUE(env.Apply(legacy).has_value());
+  EXPECT_NE(
+      env.Ready("legacy")
+          ->value("message", "")
+          .find(std::string(names::kOwnerAnnotation) + "=SealedSecret/legacy"),
+      std::string::npos);
+  ASSERT_TRUE(env.client()
+                  .MergePatch(kube::kSecrets, {env.ns(), "legacy"},
+                              {{"metadata",
+                                {{"annotations",
+                                  {{std::string(names::kOwnerAnnotation),
+                                    "SealedSecret/legacy"}}}}}})
+                  .has_value());
+  // The refused SealedSecret looks for consent again every 30 s.
   EXPECT_TRUE(OperatorEnv::Eventually(
-      [&] { return env.SecretValue("legacy", "k") == "ours"; }));
+      [&] { return env.SecretValue("legacy", "k") == "ours"; }, 60s));
 
   // Each failure produced a Warning Event with its reason.
   ASSERT_TRUE(OperatorEnv::Eventually([&] {

@@ -45,5 +45,26 @@ TEST(SecretKeyTest, PrintableKeyIsCutAndEscaped) {
   EXPECT_EQ(PrintableKey(std::string(70, 'a')), std::string(64, 'a') + "...");
 }
 
+TEST(SecretTypeTest, AllowList) {
+  for (std::string_view t :
+       {"", "Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson",
+        "kubernetes.io/dockercfg", "kubernetes.io/basic-auth",
+        "kubernetes.io/ssh-auth", "example.com/custom", "custom", "helm.sh/x",
+        "notkubernetes.io/x"}) {
+    EXPECT_TRUE(IsAllowedSecretType(t)) << t;
+  }
+  for (std::string_view t :
+       {"kubernetes.io/service-account-token", "bootstrap.kubernetes.io/token",
+        "kubernetes.io/anything-new", "k8s.io/x", "a.k8s.io/y", "with space",
+        "nl\n"}) {
+    EXPECT_FALSE(IsAllowedSecretType(t)) << t;
+    auto r = ValidateSecretType(t, "spec.template.type");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_TRUE(
+        r.error().message().starts_with("spec.template.type: Secret type"))
+        << r.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace sealsync::api
