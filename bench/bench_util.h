@@ -104,11 +104,13 @@ inline std::vector<std::string> OperatorArgs(const std::string& binary,
                                              const std::string& key_ns,
                                              const std::string& watched,
                                              int workers) {
-  return {binary,          "--kubeconfig",   kubeconfig,
-          "--namespace",   key_ns,           "--watch-namespaces",
-          watched,         "--workers",      std::to_string(workers),
-          "--health-addr", "127.0.0.1:0",    "--api-addr",
-          "127.0.0.1:0",   "--leader-elect", "false"};
+  return {binary, "--kubeconfig", kubeconfig, "--namespace", key_ns,
+          "--watch-namespaces", watched, "--workers", std::to_string(workers),
+          "--health-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0",
+          "--leader-elect", "false",
+          // the Infisical double listens on loopback over plain http
+          "--vault-allowed-hosts=127.0.0.1",
+          "--vault-insecure-hosts=127.0.0.1"};
 }
 
 struct ProcStats {

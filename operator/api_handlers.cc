@@ -49,7 +49,15 @@ json Verdict(const Result<sealed::Unsealed>& r) {
 
 void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
                  ApiLimits limits) {
-  auto limiter = std::make_shared<RateLimiter>(limits.per_second, limits.burst);
+  const Clock& clock = limits.clock ? *limits.clock : SystemClock();
+  auto per_client = std::make_shared<ClientRateLimiter>(
+      limits.per_second, limits.burst, 4096, clock);
+  auto total = std::make_shared<RateLimiter>(limits.total_per_second,
+                                             limits.total_burst, clock);
+  // A client over its own rate does not spend the shared tokens.
+  auto limiter = [per_client, total](const HttpRequestView& req) {
+    return per_client->Allow(req.remote_address) && total->Allow();
+  };
 
   server.Handle("GET", "/v1/recipients", [&keys](const HttpRequestView& req) {
     auto ks = keys.Keys();
@@ -70,7 +78,7 @@ void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
 
   server.Handle("POST", "/v1/verify",
                 [&keys, limiter](const HttpRequestView& req) {
-                  if (!limiter->Allow()) return TooMany();
+                  if (!limiter(req)) return TooMany();
                   auto obj = api::ParseSealedSecret(req.body);
                   if (!obj) {
                     return JsonReply(400, {{"ok", false},
@@ -84,7 +92,7 @@ void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
   server.Handle(
       "POST", "/v1/rewrap",
       [&keys, &random, limiter](const HttpRequestView& req) {
-        if (!limiter->Allow()) return TooMany();
+        if (!limiter(req)) return TooMany();
         auto obj = api::ParseSealedSecret(req.body);
         if (!obj) {
           return JsonReply(400, {{"ok", false},

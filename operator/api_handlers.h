@@ -10,7 +10,9 @@
 //                        every value re-sealed to the newest key, in the
 //                        body's format (JSON in, JSON out). 422 when it cannot
 //                        be unsealed (same JSON as verify).
-// verify and rewrap are rate limited (429 with retry-after).
+// verify and rewrap are rate limited (429 with retry-after): per client
+// address first, so a client that floods the port is refused alone, then in
+// total, so many clients together cannot occupy the server thread.
 #pragma once
 
 #include "operator/http_server.h"
@@ -20,8 +22,11 @@
 namespace sealsync::op {
 
 struct ApiLimits {
-  double per_second = 5;
+  double per_second = 5;  // each client address
   double burst = 20;
+  double total_per_second = 50;  // all clients together
+  double total_burst = 100;
+  const Clock* clock = nullptr;  // nullptr: SystemClock()
 };
 
 // Registers the three routes on `server`. `keys` and `random` must outlive it.

@@ -1,10 +1,10 @@
 #include "operator/external_secret_reconciler.h"
 
 #include <map>
-#include <regex>
 
 #include "lib/base/base64.h"
 #include "lib/base/time_format.h"
+#include "lib/kube/json_reader.h"
 #include "operator/status.h"
 #include "operator/target_consent.h"
 #include "sealsync/api.h"
@@ -15,6 +15,14 @@ namespace {
 
 using kube::Json;
 using namespace std::chrono_literals;
+
+// A vault value read as JSON (for property and extract), or a discarded
+// value. Nesting is bounded (kube::ReadJson): the value comes from a vault
+// the tenant may run, and a deep one must not exhaust the stack when walked.
+Json ValueJson(const std::string& value) {
+  auto j = kube::ReadJson(value);
+  return j ? std::move(*j) : Json(Json::value_t::discarded);
+}
 
 std::string Str(const Json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_string()
@@ -50,7 +58,7 @@ bool StoreReady(const Json& store) {
 Result<std::string> Property(const std::string& value,
                              const std::string& property,
                              const std::string& field) {
-  Json j = Json::parse(value, nullptr, false);
+  Json j = ValueJson(value);
   if (j.is_discarded() || !j.is_object()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      field +
@@ -185,7 +193,7 @@ Result<ExternalSecretReconciler::Fetched> ExternalSecretReconciler::Fetch(
         return MakeError(ErrorCode::kNotFound,
                          field + ".extract: key " + d.key + " not found");
       std::string raw(AsString(s->value));
-      Json j = Json::parse(raw, nullptr, false);
+      Json j = ValueJson(raw);
       if (!d.property.empty() && j.is_object() && j.contains(d.property))
         j = j[d.property];
       if (j.is_discarded() || !j.is_object()) {
@@ -193,15 +201,20 @@ Result<ExternalSecretReconciler::Fetched> ExternalSecretReconciler::Fetch(
                          field + ".extract: the value of " + d.key +
                              " is not a JSON object");
       }
-      for (const auto& [k, v] : j.items())
+      for (const auto& [k, v] : j.items()) {
+        // Keys come from the vault's value: checked as the Secret's keys.
+        if (auto ok = api::ValidateSecretKey(k, field + ".extract"); !ok)
+          return std::unexpected(ok.error());
         out.values[k] = v.is_string() ? v.get<std::string>() : v.dump();
+      }
     } else {
       auto l = list(d.path, true);
       if (!l) return std::unexpected(l.error().Wrap(field));
-      std::regex re(d.name_regexp);
       for (const auto& s : (*l)->secrets) {
-        if (std::regex_search(s.key, re))
-          out.values[s.key] = std::string(AsString(s.value));
+        if (!RE2::PartialMatch(s.key, *d.name_re)) continue;
+        if (auto ok = api::ValidateSecretKey(s.key, field + ".find"); !ok)
+          return std::unexpected(ok.error());
+        out.values[s.key] = std::string(AsString(s.value));
       }
     }
   }

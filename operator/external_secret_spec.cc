@@ -1,7 +1,7 @@
 #include "operator/external_secret_spec.h"
 
+#include <cctype>
 #include <functional>
-#include <regex>
 
 #include "lib/base/time_format.h"
 #include "operator/target_consent.h"
@@ -220,11 +220,19 @@ Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
       df.path = Str(from[i]["find"], "path");
       df.name_regexp =
           Str(from[i]["find"].value("name", Json::object()), "regexp", ".*");
-      try {
-        std::regex check(df.name_regexp);
-      } catch (const std::regex_error&) {
-        return Bad(f + ".find.name.regexp", "not a valid regular expression");
-      }
+      if (df.name_regexp.size() > kMaxNameRegexpLength)
+        return Bad(f + ".find.name.regexp",
+                   "longer than " + std::to_string(kMaxNameRegexpLength) +
+                       " characters");
+      RE2::Options opts;
+      opts.set_log_errors(false);
+      opts.set_max_mem(1 << 20);  // per pattern; far more than a name needs
+      auto re = std::make_shared<const RE2>(df.name_regexp, opts);
+      if (!re->ok())
+        return Bad(
+            f + ".find.name.regexp",
+            "not a valid regular expression (RE2 syntax): " + re->error());
+      df.name_re = std::move(re);
     } else {
       return Bad(f, "needs extract or find");
     }
@@ -244,20 +252,43 @@ Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
 Result<std::string> RenderTemplate(
     const std::string& field, const std::string& tmpl,
     const std::map<std::string, std::string>& values) {
-  static const std::regex kRef(R"(\{\{\s*\.([A-Za-z0-9_.\-]+)\s*\}\})");
+  // {{ .NAME }} with NAME of [A-Za-z0-9_.-]+ and optional spaces inside the
+  // braces; anything else is copied as it is. One pass, no backtracking.
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+           c == '\v';
+  };
+  auto is_name = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+           c == '.' || c == '-';
+  };
   std::string out;
-  auto begin = std::sregex_iterator(tmpl.begin(), tmpl.end(), kRef);
-  size_t last = 0;
-  for (auto it = begin; it != std::sregex_iterator(); ++it) {
-    const std::smatch& m = *it;
-    out.append(tmpl, last, m.position(0) - last);
-    auto v = values.find(m[1].str());
+  size_t last = 0, pos = 0;
+  while ((pos = tmpl.find("{{", pos)) != std::string::npos) {
+    size_t i = pos + 2;
+    while (i < tmpl.size() && is_space(tmpl[i])) ++i;
+    size_t name_start = i + 1;
+    if (i >= tmpl.size() || tmpl[i] != '.') {
+      pos += 1;
+      continue;
+    }
+    i = name_start;
+    while (i < tmpl.size() && is_name(tmpl[i])) ++i;
+    size_t name_end = i;
+    while (i < tmpl.size() && is_space(tmpl[i])) ++i;
+    if (name_end == name_start || tmpl.compare(i, 2, "}}") != 0) {
+      pos += 1;
+      continue;
+    }
+    std::string name = tmpl.substr(name_start, name_end - name_start);
+    auto v = values.find(name);
     if (v == values.end()) {
-      return Bad(field, "template refers to \"" + m[1].str() +
+      return Bad(field, "template refers to \"" + api::PrintableKey(name) +
                             "\", which is not among the fetched keys");
     }
+    out.append(tmpl, last, pos - last);
     out += v->second;
-    last = m.position(0) + m.length(0);
+    pos = last = i + 2;
   }
   out.append(tmpl, last, std::string::npos);
   return out;

@@ -3,8 +3,11 @@
 // Pure functions.
 #pragma once
 
+#include <re2/re2.h>
+
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,7 +57,13 @@ struct DataFrom {
   std::string property;     // extract
   std::string path;         // find
   std::string name_regexp;  // find
+  // name_regexp compiled (RE2: linear time, bounded memory); set by
+  // ParseExternalSecret for every kFind entry.
+  std::shared_ptr<const re2::RE2> name_re;
 };
+
+// The longest find.name.regexp accepted.
+inline constexpr size_t kMaxNameRegexpLength = 1024;
 
 struct ExternalSecretSpec {
   std::string ns, name;

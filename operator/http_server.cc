@@ -397,26 +397,4 @@ void HttpServer::Stop() {
   ioc.reset();
 }
 
-// RateLimiter ---------------------------------------------------------------
-
-RateLimiter::RateLimiter(double per_second, double burst, const Clock& clock)
-    : clock_(clock),
-      per_second_(per_second > 0 ? per_second : 0),
-      burst_(burst > 0 ? burst : 0),
-      tokens_(burst_),
-      last_(clock.Now()) {}
-
-bool RateLimiter::Allow() {
-  std::lock_guard lock(mu_);
-  Clock::TimePoint now = clock_.Now();
-  if (now > last_) {
-    std::chrono::duration<double> elapsed = now - last_;
-    tokens_ = std::min(burst_, tokens_ + elapsed.count() * per_second_);
-    last_ = now;
-  }
-  if (tokens_ < 1) return false;
-  tokens_ -= 1;
-  return true;
-}
-
 }  // namespace sealsync::op

@@ -1,6 +1,6 @@
 // HttpServer: a small HTTP/1.1 server (Boost.Beast) for the operator's
-// health, metrics and public API endpoints, and RateLimiter, a token bucket
-// for throttling them.
+// health, metrics and public API endpoints (throttled with the limiters of
+// operator/rate_limiter.h).
 #pragma once
 
 #include <chrono>
@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 
+#include "operator/rate_limiter.h"
 #include "sealsync/clock.h"
 #include "sealsync/error.h"
 
@@ -70,22 +71,6 @@ class HttpServer {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
-};
-
-// A token bucket: it starts full with `burst` tokens and refills at
-// `per_second` up to `burst`; Allow() takes a token if one is there. Negative
-// rates count as 0; a burst below 1 never allows. Thread-safe.
-class RateLimiter {
- public:
-  RateLimiter(double per_second, double burst,
-              const Clock& clock = SystemClock());
-  bool Allow();
-
- private:
-  const Clock& clock_;
-  std::mutex mu_;
-  double per_second_, burst_, tokens_;
-  Clock::TimePoint last_;
 };
 
 }  // namespace sealsync::op

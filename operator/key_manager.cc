@@ -1,5 +1,7 @@
 #include "operator/key_manager.h"
 
+#include <set>
+
 #include "lib/base/base64.h"
 #include "lib/base/time_format.h"
 #include "lib/format/armor.h"
@@ -57,16 +59,63 @@ KeyManager::KeyManager(kube::Client& client, const kube::Store& key_secrets,
 
 int KeyManager::Load() {
   std::vector<SealingKey> keys;
+  std::set<std::string> in_store;
   int bad = 0;
   for (const auto& s : key_secrets_.List()) {
     if (auto k = FromSecret(*s)) {
+      in_store.insert(k->key_id);
+      held_.insert_or_assign(k->key_id, *k);
       keys.push_back(std::move(*k));
     } else {
       ++bad;
     }
   }
+  missing_.clear();
+  for (const auto& [id, key] : held_) {
+    if (in_store.contains(id)) continue;
+    missing_.push_back(id);
+    keys.push_back(key);
+  }
   ring_.Set(std::move(keys));
   return bad;
+}
+
+kube::Json KeyManager::KeySecret(const SealingKey& key) const {
+  std::string file =
+      FormatIdentityFile(key.identity, FormatRfc3339(key.created));
+  kube::Json secret = {
+      {"apiVersion", "v1"},
+      {"kind", "Secret"},
+      {"type", "Opaque"},
+      {"metadata",
+       {{"name", std::string(names::kKeySecretPrefix) + key.key_id},
+        {"namespace", options_.ns},
+        {"labels",
+         {{names::kSealingKeyLabel, "true"},
+          {names::kManagedByLabel, names::kManagedByValue}}},
+        {"annotations",
+         {{names::kKeyCreatedAnnotation, FormatRfc3339(key.created)},
+          {names::kKeyIdAnnotation, key.key_id}}}}},
+      {"data", {{names::kKeySecretDataKey, Base64Encode(AsBytes(file))}}}};
+  SecureWipe(file.data(), file.size());
+  return secret;
+}
+
+Result<int> KeyManager::RestoreMissing() {
+  int restored = 0;
+  for (const std::string& id : missing_) {
+    auto w = client_.Apply(kube::kSecrets, KeySecret(held_.at(id)),
+                           {std::string(names::kFieldManager), true});
+    if (!w)
+      return std::unexpected(
+          w.error().Wrap("restoring sealing key Secret " +
+                         std::string(names::kKeySecretPrefix) + id));
+    ++restored;
+  }
+  if (restored > 0) {
+    if (auto p = Publish(); !p) return std::unexpected(p.error());
+  }
+  return restored;
 }
 
 Result<SealingKey> KeyManager::CreateKey() {
@@ -92,31 +141,18 @@ Result<SealingKey> KeyManager::CreateKey() {
       return std::unexpected(
           w.error().Wrap("writing the key backup (key not created)"));
   }
-  std::string file = FormatIdentityFile(id, created);
-  kube::Json secret = {
-      {"apiVersion", "v1"},
-      {"kind", "Secret"},
-      {"type", "Opaque"},
-      {"metadata",
-       {{"name", name},
-        {"namespace", options_.ns},
-        {"labels",
-         {{names::kSealingKeyLabel, "true"},
-          {names::kManagedByLabel, names::kManagedByValue}}},
-        {"annotations",
-         {{names::kKeyCreatedAnnotation, created},
-          {names::kKeyIdAnnotation, key.key_id}}}}},
-      {"data", {{names::kKeySecretDataKey, Base64Encode(AsBytes(file))}}}};
-  SecureWipe(file.data(), file.size());
+  kube::Json secret = KeySecret(key);
   auto c = client_.Create(kube::kSecrets, secret);
   if (!c)
     return std::unexpected(
         c.error().Wrap("creating sealing key Secret " + name));
+  held_.insert_or_assign(key.key_id, key);
   return key;
 }
 
 Result<std::optional<std::chrono::milliseconds>> KeyManager::Rotate() {
   Load();
+  if (auto r = RestoreMissing(); !r) return std::unexpected(r.error());
   auto newest = ring_.Newest();
   auto now = clock_.WallNow();
   bool renew_on = options_.renewal.count() > 0;

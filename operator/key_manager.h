@@ -1,7 +1,10 @@
 // The KeyManager owns the sealing keys in the operator's namespace:
 //
 //   - Load(): reads every Secret labelled sealsync.dev/sealing-key (from the
-//     watcher's Store) into the KeyRing. Any replica.
+//     watcher's Store) into the KeyRing. Any replica. A key this process
+//     held stays in the ring when its Secret is deleted or corrupted (an
+//     admin mistake must not make SealedSecrets undecryptable); Missing()
+//     names such keys and RestoreMissing() (leader) writes them back.
 //   - Rotate(): leader only. Generates a key when there is none or the
 //     newest is older than the renewal period (0 = never), writing first the
 //     break-glass backup (if configured), then the key Secret, so no key is
@@ -13,8 +16,10 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lib/kube/store.h"
 #include "operator/key_ring.h"
@@ -36,9 +41,19 @@ class KeyManager {
              KeyRing& ring, const Clock& clock, Random& random,
              KeyManagerOptions options);
 
-  // Replaces the ring's keys with those in the Store. Returns how many
-  // Secrets could not be parsed (they are skipped; never fatal).
+  // Replaces the ring's keys with those in the Store plus those held before
+  // whose Secret is gone or unreadable. Returns how many Secrets could not
+  // be parsed (they are skipped; never fatal).
   int Load();
+
+  // Key ids held in memory whose Secret was missing or unreadable at the
+  // last Load().
+  const std::vector<std::string>& Missing() const { return missing_; }
+
+  // Leader only. Writes the Secret of every Missing() key back from memory
+  // (server-side apply: a corrupted Secret is overwritten), then publishes
+  // the recipients. Returns how many were restored.
+  Result<int> RestoreMissing();
 
   // Leader only. Creates a key if due, publishes recipients. Returns the time
   // until the next key is due (or nullopt when renewal is off).
@@ -49,6 +64,7 @@ class KeyManager {
 
  private:
   Result<SealingKey> CreateKey();
+  kube::Json KeySecret(const SealingKey& key) const;
 
   kube::Client& client_;
   const kube::Store& key_secrets_;
@@ -56,6 +72,8 @@ class KeyManager {
   const Clock& clock_;
   Random& random_;
   KeyManagerOptions options_;
+  std::map<std::string, SealingKey> held_;  // by key id: every key seen
+  std::vector<std::string> missing_;
 };
 
 // The recipients file published in the ConfigMap: "# <key id> created <time>"

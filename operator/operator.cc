@@ -86,7 +86,8 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
       clock, {std::chrono::seconds(1), std::chrono::minutes(5)});
   kube::WorkQueue store_queue(
       clock, {std::chrono::seconds(1), std::chrono::minutes(5)});
-  auto vault = vault::NewInfisicalClient(clock);
+  constexpr int kStoreWorkers = 4;
+  auto vault = vault::NewInfisicalClient(clock, {.hosts = opts.vault_hosts});
   KeyManager keys(client, key_store, ring, clock, SystemRandom(),
                   {opts.ns, opts.key_renewal, opts.break_glass});
 
@@ -183,18 +184,43 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   watch(kClusterSecretStores, "", "", cluster_store_store, "ClusterSecretStore",
         on_store("ClusterSecretStore"));
   uint64_t ring_generation = 0;
-  std::mutex ring_mu;
+  std::mutex ring_mu;  // KeyManager is single-threaded: every call holds it
+  std::atomic<bool> leading{false};
+  Counter& keys_restored = metrics.AddCounter(
+      "sealsync_sealing_key_secrets_restored_total",
+      "Sealing key Secrets written back after they were deleted or "
+      "corrupted while this replica held the key.");
   auto reload_keys = [&] {
     std::lock_guard<std::mutex> lock(ring_mu);
     int bad = keys.Load();
     if (bad > 0)
       Log("warn", "skipped unreadable sealing key Secrets",
           {{"count", std::to_string(bad)}});
+    if (!keys.Missing().empty()) {
+      std::string ids;
+      for (const auto& id : keys.Missing())
+        ids += (ids.empty() ? "" : ",") + id;
+      Log("warn",
+          "sealing key Secrets deleted or unreadable: keeping the keys held "
+          "in memory" +
+              std::string(leading ? " and writing them back" : ""),
+          {{"keyIds", ids}});
+      if (leading) {
+        auto r = keys.RestoreMissing();
+        if (!r) LogError("restoring sealing key Secrets failed", r.error());
+        if (r) keys_restored.Inc({}, *r);
+      }
+    }
     key_count.Set(static_cast<double>(ring.Size()));
     if (ring.generation() != ring_generation) {
       ring_generation = ring.generation();
       Log("info", "sealing keys changed",
           {{"keys", std::to_string(ring.Size())}});
+      // Developers seal to what is published: it follows the ring.
+      if (leading) {
+        if (auto p = keys.Publish(); !p)
+          LogError("publishing recipients failed", p.error());
+      }
       for (const auto& k : sealed_store.Keys())
         queue.Add(k);  // NoMatchingKey may clear
     }
@@ -206,7 +232,6 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
         });
 
   // HTTP: health and metrics; the public API.
-  std::atomic<bool> leading{false};
   auto synced = [&] {
     return sealed_store.HasSynced() && secret_store.HasSynced() &&
            key_store.HasSynced();
@@ -309,8 +334,10 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
                       e.message());
     }
   };
+  // Several store workers: a store whose vault is slow to answer (up to the
+  // 15 s timeout) holds one worker, not every team's store checks.
   Controller store_controller("secretstore", store_queue, store_dispatch,
-                              metrics, store_hooks, 1);
+                              metrics, store_hooks, kStoreWorkers);
   std::atomic<bool> work_stop{false};
   std::thread rotation, follow_ups;
   std::atomic<bool> lost{false};
@@ -353,7 +380,10 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
       if (ring.Size() > 0) start_sealed();
       bool started = false;
       while (!work_stop) {
-        auto next = keys.Rotate();
+        auto next = [&] {
+          std::lock_guard<std::mutex> lock(ring_mu);
+          return keys.Rotate();
+        }();
         if (!next) {
           LogError("key rotation failed; retrying", next.error());
           SleepFor(5s, work_stop);

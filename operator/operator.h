@@ -21,6 +21,7 @@
 
 #include "sealsync/age.h"
 #include "sealsync/kube.h"
+#include "sealsync/vault.h"
 
 namespace sealsync::op {
 
@@ -40,6 +41,10 @@ struct OperatorOptions {
   std::chrono::seconds lease_duration{15};
   std::chrono::milliseconds renew_deadline{10000};
   std::chrono::milliseconds retry_period{2000};
+  // Vault hosts the SecretStores may name (--vault-allowed-hosts,
+  // --vault-insecure-hosts): Infisical's cloud by default, https only.
+  vault::HostPolicy vault_hosts = {
+      {"app.infisical.com", "us.infisical.com", "eu.infisical.com"}, {}};
 };
 
 // Runs the operator until `stop` becomes true (returns true) or leadership

@@ -12,6 +12,19 @@
 namespace sealsync::op {
 namespace {
 
+// "a,b,,c" -> {a, b, c}.
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start < list.size();) {
+    size_t comma = list.find(',', start);
+    std::string item = list.substr(start, comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
 // "host:port" -> (host, port); nullopt if malformed.
 std::optional<std::pair<std::string, uint16_t>> SplitAddress(
     const std::string& s) {
@@ -88,6 +101,16 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, std::ostream& out,
       ->capture_default_str();
   app.add_option("--break-glass-recipient", break_glass,
                  "age1... recipient that every new key is also encrypted to");
+  std::string vault_allowed =
+                  "app.infisical.com,us.infisical.com,"
+                  "eu.infisical.com",
+              vault_insecure;
+  app.add_option("--vault-allowed-hosts", vault_allowed,
+                 "Comma-separated vault hosts SecretStores may name (* any)")
+      ->capture_default_str();
+  app.add_option("--vault-insecure-hosts", vault_insecure,
+                 "Comma-separated vault hosts that may be called over plain "
+                 "http (default: none; https only)");
   app.add_option("--log-format", log_format)
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
@@ -115,13 +138,8 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, std::ostream& out,
   o.identity = identity;
   p.log_format = log_format == "text" ? LogFormat::kText : LogFormat::kJson;
   p.log_level = log_level;
-  for (size_t start = 0; start < watch.size();) {
-    size_t comma = watch.find(',', start);
-    std::string item = watch.substr(start, comma - start);
-    if (!item.empty()) o.watch_namespaces.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
+  o.watch_namespaces = SplitList(watch);
+  o.vault_hosts = {SplitList(vault_allowed), SplitList(vault_insecure)};
   auto d = ParseDuration(renewal);
   if (!d) return Fail(err, "--key-renewal: not a duration (e.g. 720h, 0)");
   o.key_renewal = *d;

@@ -44,6 +44,7 @@ done
 step "platform engineer: run the operator (it makes its sealing key on first start)"
 "$B/operator/sealsync-operator" --kubeconfig "$KUBECONFIG_FILE" --namespace sealsync-system \
   --health-addr 127.0.0.1:18081 --api-addr 127.0.0.1:18080 --log-format text \
+  --vault-allowed-hosts 127.0.0.1 --vault-insecure-hosts 127.0.0.1 \
   > "$work/operator.log" 2>&1 &
 OP_PID=$!
 for _ in $(seq 100); do

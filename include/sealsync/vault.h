@@ -101,10 +101,21 @@ class Client {
   virtual ClientStats stats() const = 0;
 };
 
+// Which vault hosts a client may call (lib/vault/host_policy.h). The default
+// is any host over https only.
+struct HostPolicy {
+  std::vector<std::string> allowed_hosts = {"*"};
+  std::vector<std::string> insecure_hosts;  // may be called over plain http
+};
+
 struct ClientOptions {
   std::chrono::milliseconds timeout{15000};
   std::chrono::seconds default_retry_after{60};  // a 429 without retry-after
   std::string ca_pem;  // extra trust for self-hosted Infisical; empty: system
+  HostPolicy hosts;
+  // Bodies larger than this are refused while they arrive (a list of every
+  // secret of a big project is a few MiB).
+  size_t max_response_bytes = size_t{32} << 20;
 };
 
 std::unique_ptr<Client> NewInfisicalClient(const Clock& clock,

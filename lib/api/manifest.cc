@@ -2,8 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <optional>
 #include <regex>
+#include <vector>
 
 namespace sealsync::api {
 namespace {
@@ -12,6 +14,93 @@ namespace {
 struct ManifestError {
   std::string message;
 };
+
+// How much a document may expand to when its aliases are resolved: one unit
+// per node plus one per scalar byte. A document without aliases needs at
+// most about its own size; an alias bomb (each level doubling the one
+// before) needs exponentially more and is refused at the limit, before it
+// costs time or memory. The API server's YAML reader refuses such input too.
+class Budget {
+ public:
+  explicit Budget(size_t text_size) : left_(kFloor + 4 * text_size) {}
+  void Spend(size_t units) {
+    if (units > left_) {
+      throw ManifestError{
+          "aliases expand to more than " + std::to_string(kFloor) +
+          " + 4 x the input's size in nodes and bytes (an alias bomb?)"};
+    }
+    left_ -= units;
+  }
+
+ private:
+  static constexpr size_t kFloor = size_t{1} << 20;
+  size_t left_;
+};
+
+// Index of the first byte that is not part of valid UTF-8, or npos. YAML
+// and JSON are Unicode: bytes that are not would otherwise reach the JSON
+// writer (which throws on them) far from here.
+size_t InvalidUtf8At(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80           ? 1
+               : (c >> 5) == 0x6  ? 2
+               : (c >> 4) == 0xE  ? 3
+               : (c >> 3) == 0x1E ? 4
+                                  : 0;
+    if (n == 0 || i + n > s.size()) return i;
+    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; k < n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 0x2) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and values past U+10FFFF.
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+        (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+// As deep as the API client reads (kube::kMaxJsonDepth); yaml-cpp has its
+// own guard (DeepRecursion) for YAML.
+constexpr int kMaxDepth = 256;
+
+// Parses JSON, refusing duplicate keys (nlohmann would keep the last one
+// silently; a second "data" could hide from a reviewer what is applied).
+Json ParseJsonStrict(std::string_view text) {
+  std::vector<std::vector<std::string>> open;  // keys seen, per open object
+  auto check = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    if (depth > kMaxDepth)
+      throw ManifestError{"nested deeper than " + std::to_string(kMaxDepth) +
+                          " levels"};
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        open.emplace_back();
+        break;
+      case Json::parse_event_t::object_end:
+        if (!open.empty()) open.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        if (open.empty()) break;
+        const auto& key = parsed.get_ref<const std::string&>();
+        auto& seen = open.back();
+        if (std::find(seen.begin(), seen.end(), key) != seen.end())
+          throw ManifestError{"duplicate key \"" + key + "\""};
+        seen.push_back(key);
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  };
+  return Json::parse(text.begin(), text.end(), check);
+}
 
 // yaml-cpp 0.7 accepts a quoted scalar left open at the end of the input
 // (silently swallowing the lines after it). Checks that the quoted scalar
@@ -48,12 +137,15 @@ std::optional<Json> CoreNumber(const std::string& s) {
   return std::nullopt;
 }
 
-Json FromYaml(const YAML::Node& node, std::string_view text, Scalars scalars) {
+Json FromYaml(const YAML::Node& node, std::string_view text, Scalars scalars,
+              Budget& budget) {
+  budget.Spend(1);
   switch (node.Type()) {
     case YAML::NodeType::Null:
       return nullptr;
     case YAML::NodeType::Scalar: {
       const std::string& s = node.Scalar();
+      budget.Spend(s.size());
       if (node.Tag() == "!") {  // quoted: always a string
         CheckQuoteClosed(text, node.Mark());
         return s;
@@ -69,18 +161,19 @@ Json FromYaml(const YAML::Node& node, std::string_view text, Scalars scalars) {
     case YAML::NodeType::Sequence: {
       Json arr = Json::array();
       for (const auto& item : node)
-        arr.push_back(FromYaml(item, text, scalars));
+        arr.push_back(FromYaml(item, text, scalars, budget));
       return arr;
     }
     case YAML::NodeType::Map: {
       Json obj = Json::object();
       for (const auto& kv : node) {
         std::string key = kv.first.as<std::string>();
+        budget.Spend(key.size());
         if (obj.contains(key)) {
           throw ManifestError{"duplicate key \"" + key + "\" at line " +
                               std::to_string(kv.first.Mark().line + 1)};
         }
-        obj[key] = FromYaml(kv.second, text, scalars);
+        obj[key] = FromYaml(kv.second, text, scalars, budget);
       }
       return obj;
     }
@@ -127,11 +220,16 @@ void Emit(YAML::Emitter& out, const Json& v) {
 }  // namespace
 
 Result<Json> ParseManifest(std::string_view text, Scalars scalars) {
+  if (size_t bad = InvalidUtf8At(text); bad != std::string_view::npos) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "malformed manifest: not UTF-8 (byte " + std::to_string(bad + 1) + ")");
+  }
   size_t first = text.find_first_not_of(" \t\r\n");
   try {
     if (first != std::string_view::npos &&
         (text[first] == '{' || text[first] == '[')) {
-      return Json::parse(text);
+      return ParseJsonStrict(text);
     }
     std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
     std::erase_if(docs, [](const YAML::Node& n) { return n.IsNull(); });
@@ -145,7 +243,8 @@ Result<Json> ParseManifest(std::string_view text, Scalars scalars) {
       return MakeError(ErrorCode::kInvalidArgument,
                        "malformed manifest: the document is not a mapping");
     }
-    return FromYaml(docs[0], text, scalars);
+    Budget budget(text.size());
+    return FromYaml(docs[0], text, scalars, budget);
   } catch (const ManifestError& e) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "malformed manifest: " + e.message);

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace sealsync::vault {
@@ -11,10 +12,21 @@ struct CurlGlobal {
   CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
 
+// Where OnBody writes, and how much it may take.
+struct BodySink {
+  SecureBytes* body;
+  size_t max;
+  bool overflow = false;
+};
+
 size_t OnBody(char* ptr, size_t size, size_t nmemb, void* userdata) {
-  auto* body = static_cast<SecureBytes*>(userdata);
+  auto* sink = static_cast<BodySink*>(userdata);
   const size_t n = size * nmemb;
-  body->insert(body->end(), ptr, ptr + n);  // growth wipes the old buffer
+  if (n > sink->max - std::min(sink->max, sink->body->size())) {
+    sink->overflow = true;
+    return 0;  // libcurl stops with CURLE_WRITE_ERROR
+  }
+  sink->body->insert(sink->body->end(), ptr, ptr + n);  // growth wipes
   return n;
 }
 
@@ -45,7 +57,8 @@ size_t OnHeader(char* buffer, size_t size, size_t nitems, void* userdata) {
 
 }  // namespace
 
-HttpTransport::HttpTransport(std::string ca_pem) : ca_pem_(std::move(ca_pem)) {
+HttpTransport::HttpTransport(std::string ca_pem, size_t max_body)
+    : ca_pem_(std::move(ca_pem)), max_body_(max_body) {
   static CurlGlobal global;
 }
 
@@ -67,7 +80,10 @@ Result<HttpResponse> HttpTransport::Do(const HttpRequest& req) {
     return MakeError(ErrorCode::kInternal, "curl_easy_init failed");
   curl_easy_reset(c);  // keeps the connection cache
   HttpResponse resp;
+  BodySink sink{&resp.body, max_body_};
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
@@ -76,7 +92,7 @@ Result<HttpResponse> HttpTransport::Do(const HttpRequest& req) {
                    static_cast<long>(req.timeout.count()));
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp);
   if (req.method == "POST" || !req.body.empty()) {
@@ -97,6 +113,11 @@ Result<HttpResponse> HttpTransport::Do(const HttpRequest& req) {
   {
     std::lock_guard lock(mu_);
     idle_.push_back(c);
+  }
+  if (sink.overflow) {
+    return MakeError(ErrorCode::kResourceExhausted,
+                     req.method + " " + req.url + ": answer larger than " +
+                         std::to_string(max_body_) + " bytes, refused");
   }
   if (rc != CURLE_OK) {
     return MakeError(

@@ -32,17 +32,21 @@ struct HttpResponse {
 // Thread-safe: each call borrows its own curl handle from the pool.
 class HttpTransport {
  public:
-  explicit HttpTransport(std::string ca_pem);
+  // Answers with a body over `max_body` bytes fail (kResourceExhausted)
+  // while they arrive: a hostile or broken server cannot fill memory.
+  HttpTransport(std::string ca_pem, size_t max_body);
   ~HttpTransport();
   HttpTransport(const HttpTransport&) = delete;
   HttpTransport& operator=(const HttpTransport&) = delete;
 
-  // Performs `req`. Network failures and timeouts are kUnavailable (the
+  // Performs `req` over http or https only, never following a redirect (a
+  // 3xx is a response). Network failures and timeouts are kUnavailable (the
   // message names method and URL); any HTTP status is a response.
   Result<HttpResponse> Do(const HttpRequest& req);
 
  private:
   std::string ca_pem_;
+  size_t max_body_;
   std::mutex mu_;
   std::vector<void*> idle_;  // CURL*
 };

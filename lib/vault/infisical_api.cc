@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/vault/host_policy.h"
 #include "lib/vault/paths.h"
 
 namespace sealsync::vault {
@@ -26,16 +27,30 @@ void ReplaceAll(std::string& s, const std::string& from, std::string_view to) {
     s.replace(at, from.size(), to);
 }
 
-// "HTTP 403 ProjectMembershipNotFound: You are not ...", the server's words
-// cut short and scrubbed of anything we sent that is secret. Bodies that are
-// not Infisical's JSON (a proxy's 502) are not quoted.
+// The `error` names Infisical answers with. Any other name is not quoted: a
+// server could put anything there, including what we sent it.
+bool KnownErrorName(std::string_view name) {
+  static constexpr std::string_view kNames[] = {
+      "UnauthorizedError", "ForbiddenError",   "BadRequest",
+      "NotFound",          "TokenError",       "InternalServerError",
+      "ValidationFailure", "PermissionDenied", "RateLimitExceeded",
+  };
+  for (std::string_view n : kNames)
+    if (n == name) return true;
+  return false;
+}
+
+// "HTTP 403 ForbiddenError: You are not ...". A read's message is quoted cut
+// short and scrubbed of anything we sent that is secret; a login's or
+// renew's message never is (the server could echo, transformed, the client
+// id or secret we sent, and the status would carry it to the tenant). Bodies
+// that are not Infisical's JSON (a proxy's 502) are not quoted.
 std::string Describe(const HttpResponse& r, Endpoint ep,
                      std::initializer_list<const std::string*> secrets) {
   ApiErrorBody b = ParseErrorBody(r.body);
   std::string out = "HTTP " + std::to_string(r.status);
-  if (!b.error.empty()) out += " " + b.error;
-  // A validation failure of a login or renew could echo the body we sent.
-  if (!b.message.empty() && !(ep != Endpoint::kRead && r.status == 422)) {
+  if (KnownErrorName(b.error)) out += " " + b.error;
+  if (!b.message.empty() && ep == Endpoint::kRead) {
     std::string m = b.message.substr(0, 240);
     for (const std::string* s : secrets) ReplaceAll(m, *s, "[redacted]");
     out += ": " + m;
@@ -51,9 +66,14 @@ CallError Failed(const HttpResponse& r, Endpoint ep, const std::string& what,
     return CallError{Error(c, msg), k};
   };
   if (r.status == 401 && ep == Endpoint::kLogin) {
-    return b.message.find("locked") != std::string::npos
-               ? err(ErrorCode::kUnauthenticated, Failure::kLocked)
-               : err(ErrorCode::kUnauthenticated, Failure::kBadCredentials);
+    if (b.message.find("locked") != std::string::npos) {
+      return CallError{
+          Error(ErrorCode::kUnauthenticated,
+                msg + " (Infisical says the identity is temporarily locked "
+                      "after too many failed logins)"),
+          Failure::kLocked};
+    }
+    return err(ErrorCode::kUnauthenticated, Failure::kBadCredentials);
   }
   if (r.status == 401 || (r.status == 403 && b.error == "TokenError"))
     return err(ErrorCode::kUnauthenticated, Failure::kTokenRejected);
@@ -75,12 +95,14 @@ InfisicalApi::InfisicalApi(const Clock& clock, const ClientOptions& options,
       options_(options),
       counters_(counters),
       gate_(clock),
-      http_(options.ca_pem) {}
+      http_(options.ca_pem, options.max_response_bytes) {}
 
 CallResult<HttpResponse> InfisicalApi::Send(const std::string& base,
                                             const HttpRequest& req,
                                             const std::string& what,
                                             std::atomic<uint64_t>& counter) {
+  if (auto allowed = CheckVaultUrl(options_.hosts, req.url); !allowed)
+    return std::unexpected(CallError{allowed.error().Wrap(what)});
   const std::string host = HostOf(base);
   if (auto closed = gate_.Check(host)) {
     ++counters_.rate_limited;
@@ -89,9 +111,14 @@ CallResult<HttpResponse> InfisicalApi::Send(const std::string& base,
   }
   ++counter;
   auto r = http_.Do(req);
-  if (!r)
-    return std::unexpected(CallError{
-        Error(ErrorCode::kUnavailable, what + ": " + r.error().message())});
+  if (!r) {
+    // An oversized answer keeps its code; anything else is the network.
+    ErrorCode code = r.error().code() == ErrorCode::kResourceExhausted
+                         ? ErrorCode::kResourceExhausted
+                         : ErrorCode::kUnavailable;
+    return std::unexpected(
+        CallError{Error(code, what + ": " + r.error().message())});
+  }
   if (r->status == 429) {
     ++counters_.rate_limited;
     auto wait =

@@ -27,8 +27,23 @@ struct WipedJson {
   ~WipedJson() { WipeStrings(j); }
 };
 
+// Thrown by Parse's callback only.
+struct TooDeep {};
+
+// Infisical's answers are a few levels deep. Anything deeper is refused while
+// it is read, before WipeStrings (recursive) or anyone else walks it.
+constexpr int kMaxDepth = 32;
+
 bool Parse(const SecureBytes& body, WipedJson& out) {
-  out.j = Json::parse(body.begin(), body.end(), nullptr, false);
+  auto bounded = [](int depth, Json::parse_event_t, Json&) {
+    if (depth > kMaxDepth) throw TooDeep{};
+    return true;
+  };
+  try {
+    out.j = Json::parse(body.begin(), body.end(), bounded, false);
+  } catch (const TooDeep&) {
+    out.j = Json(Json::value_t::discarded);
+  }
   return !out.j.is_discarded();
 }
 

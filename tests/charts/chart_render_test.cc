@@ -66,10 +66,14 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
   SEALSYNC_REQUIRE_HELM(helm);
   auto docs = Template(*helm);
   std::map<std::string, int> want = {
-      {"ServiceAccount", 1},     {"ClusterRole", 3},  // operator, edit, view
-      {"ClusterRoleBinding", 1}, {"Role", 2},  // the operator's own namespace;
-                                               // the recipients reader
-      {"RoleBinding", 2},        {"Deployment", 1},  {"Service", 1}};
+      {"ServiceAccount", 1},
+      {"ClusterRole", 3},  // operator, edit, view
+      {"ClusterRoleBinding", 1},
+      {"Role", 2},  // the operator's own namespace;
+                    // the recipients reader
+      {"RoleBinding", 2},
+      {"Deployment", 1},
+      {"Service", 1}};
   EXPECT_EQ(KindCounts(docs), want);
   for (const auto& d : docs) {
     if (d["kind"] == "ClusterRole" || d["kind"] == "ClusterRoleBinding")
@@ -90,7 +94,10 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
       ContainerArgs(*deploy),
       (Args{"--namespace=platform", "--health-addr=:8081", "--api-addr=:8080",
             "--leader-elect=true", "--workers=2", "--key-renewal=720h",
-            "--log-format=json", "--log-level=info"}));
+            "--log-format=json", "--log-level=info",
+            // Infisical's cloud only, https only, unless the platform says
+            "--vault-allowed-hosts=app.infisical.com,us.infisical.com,"
+            "eu.infisical.com"}));
 
   auto svc = Find(docs, "Service", "sealsync", kNs);
   ASSERT_TRUE(svc.has_value());
@@ -159,7 +166,8 @@ TEST_F(ChartRenderTest, ValuesBecomeOperatorFlags) {
       {"--set", "replicas=1,leaderElect=false,workers=8,logFormat=text",
        "--set", "keyRenewal=0", "--set", "breakGlassRecipient=" + recipient,
        "--set", "extraArgs={--lease-duration=30s}", "--set",
-       "image.tag=0.2.0-rc1"});
+       "vault.allowedHosts={vault.example.com,vault.example.com}", "--set",
+       "vault.insecureHosts={127.0.0.1}", "--set", "image.tag=0.2.0-rc1"});
   auto deploy = Find(docs, "Deployment", "sealsync", kNs);
   ASSERT_TRUE(deploy.has_value());
   Args args = ContainerArgs(*deploy);
@@ -167,7 +175,9 @@ TEST_F(ChartRenderTest, ValuesBecomeOperatorFlags) {
        {std::string("--leader-elect=false"), std::string("--workers=8"),
         std::string("--key-renewal=0"), std::string("--log-format=text"),
         "--break-glass-recipient=" + recipient,
-        std::string("--lease-duration=30s")}) {
+        std::string("--lease-duration=30s"),
+        std::string("--vault-allowed-hosts=vault.example.com"),
+        std::string("--vault-insecure-hosts=127.0.0.1")}) {
     EXPECT_TRUE(Contains(args, want)) << want;
   }
   EXPECT_EQ((*deploy)["spec"]["replicas"], 1);

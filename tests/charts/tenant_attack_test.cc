@@ -53,15 +53,16 @@ class TenantAttackTest : public ::testing::Test {
     op_ns_ = ChartEnv::UniqueName("tenant-op");
     release_ = "sealsync-" + op_ns_.substr(op_ns_.rfind('-') + 1);
     team_ = cp_->NewNamespace("tenant-team");
-    std::vector<std::string> install = {
-        "install",
-        release_,
-        "charts/sealsync",
-        "--namespace",
-        op_ns_,
-        "--create-namespace",
-        "--set",
-        "extraArgs={--insecure-vault-hosts=127.0.0.1}"};
+    std::vector<std::string> install = {"install",
+                                        release_,
+                                        "charts/sealsync",
+                                        "--namespace",
+                                        op_ns_,
+                                        "--create-namespace",
+                                        "--set",
+                                        "vault.allowedHosts={127.0.0.1}",
+                                        "--set",
+                                        "vault.insecureHosts={127.0.0.1}"};
     HelmResult r = env_->Helm(install);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     std::string why;

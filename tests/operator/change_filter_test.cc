@@ -41,9 +41,7 @@ TEST(ChangeFilter, WhatAReconcileReadsPasses) {
       {"spec (generation)", [](Json& j) { j["metadata"]["generation"] = 2; }},
       {"label", [](Json& j) { j["metadata"]["labels"]["app"] = "api"; }},
       {"annotation",
-       [](Json& j) {
-         j["metadata"]["annotations"]["example.com/note"] = "x";
-       }},
+       [](Json& j) { j["metadata"]["annotations"]["example.com/note"] = "x"; }},
       {"annotation removed",
        [](Json& j) { j["metadata"].erase("annotations"); }},
       {"deletion",

@@ -17,6 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "operator/api_handlers.h"
+#include "operator/key_ring.h"
+
 namespace sealsync::op {
 namespace {
 
@@ -45,6 +48,10 @@ struct Response {
 class Client {
  public:
   Client() : h_(curl_easy_init()) {}
+  // Connects from this loopback address (e.g. "127.0.0.2"): another client
+  // as the server sees it.
+  explicit Client(const std::string& from)
+      : h_(curl_easy_init()), from_("host!" + from) {}
   ~Client() { curl_easy_cleanup(h_); }
 
   Response Do(const std::string& method, const std::string& url,
@@ -55,6 +62,7 @@ class Client {
     curl_easy_setopt(h_, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h_, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h_, CURLOPT_TIMEOUT, 20L);
+    if (!from_.empty()) curl_easy_setopt(h_, CURLOPT_INTERFACE, from_.c_str());
     if (body != nullptr) {
       curl_easy_setopt(h_, CURLOPT_POSTFIELDS, body->data());
       curl_easy_setopt(h_, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -109,6 +117,7 @@ class Client {
   }
 
   CURL* h_;
+  std::string from_;  // CURLOPT_INTERFACE, or empty
 };
 
 // A blocking TCP client for what curl will not do: half-sent requests.
@@ -519,6 +528,66 @@ TEST(RateLimiter, ConcurrentCallersShareTheBurst) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(allowed.load(), 100);
+}
+
+TEST(ClientRateLimiter, EachClientHasItsOwnBucket) {
+  FakeClock clock;
+  ClientRateLimiter limiter(1, 3, 16, clock);
+  int noisy = 0;
+  while (limiter.Allow("10.0.0.9") && noisy < 1000) ++noisy;
+  EXPECT_EQ(noisy, 3);
+  EXPECT_TRUE(limiter.Allow("10.0.0.1"));  // another client is untouched
+  clock.Advance(1s);
+  EXPECT_TRUE(limiter.Allow("10.0.0.9"));  // refilled at its rate
+  EXPECT_FALSE(limiter.Allow("10.0.0.9"));
+}
+
+TEST(ClientRateLimiter, TableIsBoundedAndForgetsIdleClientsFirst) {
+  FakeClock clock;
+  ClientRateLimiter limiter(1, 2, 4, clock);
+  ASSERT_TRUE(limiter.Allow("idle"));
+  clock.Advance(5s);  // "idle" is full again: nothing to remember
+  ASSERT_TRUE(limiter.Allow("busy"));
+  ASSERT_TRUE(limiter.Allow("busy"));
+  ASSERT_FALSE(limiter.Allow("busy"));
+  ASSERT_TRUE(limiter.Allow("x"));
+  ASSERT_TRUE(limiter.Allow("y"));
+  ASSERT_TRUE(limiter.Allow("z"));  // the table was full: "idle" goes
+  EXPECT_EQ(limiter.clients(), 4u);
+  EXPECT_FALSE(limiter.Allow("busy"));  // still remembered as empty
+  for (int i = 0; i < 1000; ++i) (void)limiter.Allow("c" + std::to_string(i));
+  EXPECT_LE(limiter.clients(), 4u);
+}
+
+// Through the real API routes: a client flooding /v1/verify gets 429, while
+// a client from another address is still served.
+TEST(ApiLimits, AFloodingClientIsRefusedAlone) {
+  FakeClock clock;  // frozen: no refill
+  KeyRing ring;
+  HttpServer server("127.0.0.1", 0);
+  RegisterApi(server, ring, SystemRandom(),
+              {.per_second = 1,
+               .burst = 5,
+               .total_per_second = 1,
+               .total_burst = 50,
+               .clock = &clock});
+  auto port = server.Start();
+  ASSERT_TRUE(port.has_value());
+  const std::string url =
+      "http://127.0.0.1:" + std::to_string(*port) + "/v1/verify";
+  const std::string body = "not: [a sealed secret";
+  Client noisy("127.0.0.2"), quiet("127.0.0.1");
+  int served = 0, refused = 0;
+  for (int i = 0; i < 40; ++i) {
+    Response r = noisy.Do("POST", url, &body);
+    ASSERT_EQ(r.code, CURLE_OK) << curl_easy_strerror(r.code);
+    (r.status == 429 ? refused : served)++;
+  }
+  EXPECT_EQ(served, 5);
+  EXPECT_EQ(refused, 35);
+  Response ok = quiet.Do("POST", url, &body);
+  EXPECT_EQ(ok.status, 400) << ok.body;  // served: the body is malformed
+  server.Stop();
 }
 
 }  // namespace

@@ -90,25 +90,12 @@ std::unique_ptr<OperatorProcess> OperatorEnv::Start(
   op->log_path = cp_->dir() + "/operator-" + op_ns_ + "-" +
                  std::to_string(++counter) + ".log";
   std::vector<std::string> argv = {
-      binary_,
-      "--kubeconfig",
-      cp_->kubeconfig(),
-      "--namespace",
-      op_ns_,
-      "--watch-namespaces",
-      ns_ + "," + ns2_,
-      "--health-addr",
-      "127.0.0.1:0",
-      "--api-addr",
-      "127.0.0.1:0",
-      "--lease-duration",
-      "4s",
-      "--renew-deadline",
-      "3s",
-      "--retry-period",
-      "500ms",
-      "--log-level",
-      "debug",
+      binary_, "--kubeconfig", cp_->kubeconfig(), "--namespace", op_ns_,
+      "--watch-namespaces", ns_ + "," + ns2_, "--health-addr", "127.0.0.1:0",
+      "--api-addr", "127.0.0.1:0", "--lease-duration", "4s", "--renew-deadline",
+      "3s", "--retry-period", "500ms", "--log-level", "debug",
+      // the Infisical double listens on loopback over plain http
+      "--vault-allowed-hosts=127.0.0.1", "--vault-insecure-hosts=127.0.0.1",
       "--identity",
       identity.empty() ? "op-" + std::to_string(counter) : identity};
   argv.insert(argv.end(), extra.begin(), extra.end());

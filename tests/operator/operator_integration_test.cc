@@ -314,9 +314,10 @@ TEST(OperatorIntegration, KeyRenewalKeepsOldKeysForDecryption) {
   }));
 }
 
-// The operator remembers what it last wrote, to skip a decrypt when
-// nothing changed; a change of keys must still be seen.
-TEST(OperatorIntegration, DeletedSealingKeyIsReportedAndSecretKept) {
+// A deleted or corrupted key Secret (an admin mistake) must not cost the
+// cluster its key: the running operator writes it back from memory, keeps
+// decrypting, keeps publishing it, and counts the restore.
+TEST(OperatorIntegration, DeletedOrCorruptedKeySecretIsRestored) {
   SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
   OperatorEnv env(cp);
   auto op = env.Start();
@@ -329,17 +330,39 @@ TEST(OperatorIntegration, DeletedSealingKeyIsReportedAndSecretKept) {
       [&] { return ReadyIs(env, "db", "True", "Synced"); }));
   auto keys = env.SealingKeySecrets();
   ASSERT_TRUE(keys.has_value());
-  ASSERT_FALSE(keys->items.empty());
-  for (const auto& k : keys->items) {
-    ASSERT_TRUE(
-        env.client()
-            .Delete(kube::kSecrets,
-                    {env.op_ns(), k["metadata"]["name"].get<std::string>()})
-            .has_value());
-  }
+  ASSERT_EQ(keys->items.size(), 1u);
+  const std::string name = keys->items[0]["metadata"]["name"];
+  const Json data = keys->items[0]["data"];
+  auto restored = [&] {
+    auto s = env.client().Get(kube::kSecrets, {env.op_ns(), name});
+    return s.has_value() && (*s)["data"] == data;
+  };
+  ASSERT_TRUE(
+      env.client().Delete(kube::kSecrets, {env.op_ns(), name}).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually(restored)) << op->Log();
+  ASSERT_TRUE(
+      env.client()
+          .MergePatch(
+              kube::kSecrets, {env.op_ns(), name},
+              {{"data",
+                {{std::string(names::kKeySecretDataKey), "Z2FyYmFnZQ=="}}}})
+          .has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually(restored)) << op->Log();
+  // Still the published recipient, and still decrypting.
+  auto rs = env.Recipients();
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].ToString(), r->ToString());
+  ASSERT_TRUE(env.Apply(env.SealedSecret("db2", {{"password", "pw-2"}}, *r))
+                  .has_value());
   EXPECT_TRUE(OperatorEnv::Eventually(
-      [&] { return ReadyIs(env, "db", "False", "NoMatchingKey"); }));
-  EXPECT_EQ(env.SecretValue("db", "password"), "pw-1");
+      [&] { return env.SecretValue("db2", "password") == "pw-2"; }));
+  EXPECT_TRUE(ReadyIs(env, "db", "True", "Synced"));
+  EXPECT_NE(
+      op->Get("/metrics").find("sealsync_sealing_key_secrets_restored_total 2"),
+      std::string::npos)
+      << op->Get("/metrics");
+  EXPECT_NE(op->Log().find("sealing key Secrets deleted or unreadable"),
+            std::string::npos);
 }
 
 TEST(OperatorIntegration, TwoReplicasOneLeaderAndFailover) {

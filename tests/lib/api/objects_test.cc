@@ -2,12 +2,37 @@
 // never the value; YAML output reads back to the same strings.
 #include <gtest/gtest.h>
 
+#include "lib/api/manifest.h"
 #include "sealsync/api.h"
 
 namespace sealsync::api {
 namespace {
 
 constexpr std::string_view kCanary = "canary-7f3a9c-do-not-log";
+
+// {"a": {"a": ... 1 ...}} nested `levels` deep.
+std::string Nested(int levels) {
+  std::string s;
+  for (int i = 0; i < levels; ++i) s += "{\"a\": ";
+  s += "1";
+  for (int i = 0; i < levels; ++i) s += "}";
+  return s;
+}
+
+// The "billion laughs": each level is a list of nine aliases of the one
+// before, so `levels` levels expand to 9^levels strings from a few hundred
+// bytes.
+std::string AliasBomb(int levels) {
+  std::string s = "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n";
+  s += "l0: &l0 [\"lol\"]\n";
+  for (int i = 1; i <= levels; ++i) {
+    std::string prev = "*l" + std::to_string(i - 1);
+    s += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int k = 0; k < 9; ++k) s += (k ? "," : "") + prev;
+    s += "]\n";
+  }
+  return s;
+}
 
 TEST(ParseSecret, DataAndStringDataMerge) {
   auto s = ParseSecret(R"(apiVersion: v1
@@ -81,6 +106,19 @@ TEST(ParseSecret, ErrorsNameTheFieldNotTheValue) {
        "malformed manifest: unterminated quoted string at line 5"},
       {head + "stringData:\n  pw: a\n  pw: b\n",
        "malformed manifest: duplicate key \"pw\" at line 6"},
+      // JSON keeps the last of two keys silently; a manifest must not.
+      {R"({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "a"},
+           "stringData": {"pw": "a", "pw": ")" +
+           std::string(kCanary) + "\"}}",
+       "malformed manifest: duplicate key \"pw\""},
+      {head + "stringData: {pw: \"\xff" + std::string(kCanary) + "\"}\n",
+       "malformed manifest: not UTF-8 (byte 67)"},
+      {head + "stringData: {pw: \"\xed\xa0\x80\"}\n",  // a UTF-16 surrogate
+       "malformed manifest: not UTF-8 (byte 67)"},
+      {std::string(300, '[') + std::string(300, ']'),
+       "malformed manifest: nested deeper than 256 levels"},
+      {"{\"a\": " + Nested(300) + "}", "malformed manifest: nested deeper"},
+      {AliasBomb(12), "malformed manifest: aliases expand to more than"},
   };
   for (const Case& c : cases) {
     auto s = ParseSecret(c.text);
@@ -90,6 +128,19 @@ TEST(ParseSecret, ErrorsNameTheFieldNotTheValue) {
     EXPECT_EQ(s.error().message().find(kCanary), std::string::npos)
         << s.error().message();
   }
+}
+
+TEST(ParseManifest, ModestAliasesStillParse) {
+  // Anchors are legal YAML and used in real manifests (shared labels).
+  auto doc = ParseManifest(
+      "metadata: {labels: &l {app: web, tier: db}}\nspec: {selector: *l}\n");
+  ASSERT_TRUE(doc.has_value()) << doc.error().message();
+  EXPECT_EQ((*doc)["spec"]["selector"]["tier"], "db");
+  // Three levels of the bomb (729 strings) are within the budget.
+  auto small = ParseManifest(AliasBomb(3));
+  ASSERT_TRUE(small.has_value()) << small.error().message();
+  EXPECT_EQ((*small)["l3"].size(), 9u);
+  EXPECT_EQ((*small)["l3"][8][8][8][0], "lol");
 }
 
 TEST(SealedSecret, YamlRoundTripKeepsAmbiguousStrings) {

@@ -75,6 +75,8 @@ class InfisicalClientTest : public ::testing::Test {
                                           {"secretKey", "CANARY"},
                                           {"secretValue", kCanary}})
                      .is_null());
+    // The double serves plain http on loopback.
+    options_.hosts.insecure_hosts = {"127.0.0.1"};
     client_ = NewInfisicalClient(clock_, options_);
     reader_ = {double_->api_base(), kReaderId, kReaderSecret};
   }
@@ -506,6 +508,55 @@ TEST_F(InfisicalClientTest, BadInputIsInvalidArgumentWithoutRequests) {
   EXPECT_EQ(Err(client_->List(reader_, no_env, seconds(1))).code(),
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(double_->Calls("total"), 0);
+}
+
+}  // namespace
+}  // namespace sealsync::vault
+
+namespace sealsync::vault {
+namespace {
+
+// The operator's admin decides which hosts a store may name; a tenant's
+// hostAPI elsewhere (where the client secret would be POSTed) gets no
+// request at all.
+TEST_F(InfisicalClientTest, HostsOutsideThePolicyGetNoRequest) {
+  const uint64_t before = double_->Calls("total");
+  UniversalAuth plain = reader_;
+  // Same server, but by a name that is not listed as insecure: http refused.
+  plain.host_api = "http://localhost:" +
+                   reader_.host_api.substr(reader_.host_api.rfind(':') + 1);
+  Error e = Err(client_->Verify(plain));
+  EXPECT_EQ(e.code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(e.message().find("must be called over https"), std::string::npos)
+      << e.message();
+  UniversalAuth other = reader_;
+  other.host_api = "ftp://127.0.0.1/api";  // refused before any request
+  EXPECT_EQ(Err(client_->Verify(other)).code(), ErrorCode::kInvalidArgument);
+
+  ClientOptions only_cloud = options_;
+  only_cloud.hosts.allowed_hosts = {"app.infisical.com"};
+  auto strict = NewInfisicalClient(clock_, only_cloud);
+  Error denied = Err(strict->Verify(reader_));
+  EXPECT_EQ(denied.code(), ErrorCode::kPermissionDenied);
+  EXPECT_NE(denied.message().find("vault host 127.0.0.1 is not allowed"),
+            std::string::npos)
+      << denied.message();
+  EXPECT_EQ(denied.message().find(kReaderSecret), std::string::npos);
+  EXPECT_EQ(double_->Calls("total"), before);
+}
+
+// A server that answers more than the cap is cut off while it sends, not
+// buffered whole.
+TEST_F(InfisicalClientTest, OversizedAnswersAreRefused) {
+  ClientOptions small = options_;
+  small.max_response_bytes = 64;
+  auto client = NewInfisicalClient(clock_, small);
+  Error e = Err(client->Verify(reader_));
+  EXPECT_EQ(e.code(), ErrorCode::kResourceExhausted) << e.message();
+  EXPECT_NE(e.message().find("larger than 64 bytes"), std::string::npos)
+      << e.message();
+  // The same call with the default cap works.
+  EXPECT_TRUE(client_->Verify(reader_));
 }
 
 }  // namespace
