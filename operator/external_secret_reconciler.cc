@@ -80,6 +80,13 @@ std::chrono::milliseconds Jitter(std::chrono::milliseconds d) {
   return d + std::chrono::milliseconds(dist(rng));
 }
 
+// "scheme://host:port" of a hostAPI URL: the unit a bulkhead counts.
+std::string HostKey(const std::string& host_api) {
+  size_t start = host_api.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  return host_api.substr(0, host_api.find('/', start));
+}
+
 }  // namespace
 
 Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
@@ -532,12 +539,14 @@ Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
 
 StoreReconciler::StoreReconciler(kube::Client& client,
                                  const kube::Store& stores, std::string kind,
-                                 vault::Client& vault, const Clock& clock)
+                                 vault::Client& vault, const Clock& clock,
+                                 HostBulkhead& hosts)
     : client_(client),
       stores_(stores),
       kind_(std::move(kind)),
       vault_(vault),
-      clock_(clock) {}
+      clock_(clock),
+      hosts_(hosts) {}
 
 Result<Action> StoreReconciler::Reconcile(const std::string& key) {
   kube::ObjectPtr obj = stores_.Get(key);
@@ -556,7 +565,7 @@ Result<Action> StoreReconciler::Reconcile(const std::string& key) {
              e ? e->message() : "logged in to the vault", gen, clock_)})}};
     if (auto s = WriteStatusIfChanged(client_, r, *obj, desired); !s)
       return std::unexpected(s.error());
-    if (e != nullptr) return Action::Degraded(*e, again);
+    if (e != nullptr) return Action::Degraded(e->WithReason(reason), again);
     return Action::RequeueAfter(Jitter(again));
   };
   auto store = ParseStore(*obj);
@@ -569,12 +578,21 @@ Result<Action> StoreReconciler::Reconcile(const std::string& key) {
             kind_ + " " + key + ": " + auth.error().message());
     return finish(&e, names::kReasonInvalidCredentials, 60s);
   }
+  auto slot = hosts_.TryEnter(HostKey(auth->host_api));
+  if (!slot) {
+    SecureWipe(auth->client_secret.data(), auth->client_secret.size());
+    return Action::RequeueAfter(2s);  // that host is busy: wait, not block
+  }
   auto ok = vault_.Verify(*auth);
+  slot.reset();
   SecureWipe(auth->client_secret.data(), auth->client_secret.size());
   if (!ok) {
-    if (ok.error().code() == ErrorCode::kUnavailable)
-      return std::unexpected(ok.error());
     Error e(ok.error().code(), kind_ + " " + key + ": " + ok.error().message());
+    // Transient: shown in status (a user sees why the store is not ready)
+    // and retried soon, not after a whole refresh period.
+    if (ok.error().code() == ErrorCode::kUnavailable ||
+        ok.error().code() == ErrorCode::kResourceExhausted)
+      return finish(&e, names::kReasonVaultUnavailable, 30s);
     return finish(&e, names::kReasonInvalidCredentials, store->refresh);
   }
   return finish(nullptr, names::kReasonStoreValidated, store->refresh);

@@ -17,6 +17,7 @@
 #include "lib/kube/store.h"
 #include "operator/controller.h"
 #include "operator/external_secret_spec.h"
+#include "operator/host_bulkhead.h"
 #include "sealsync/clock.h"
 #include "sealsync/kube.h"
 #include "sealsync/vault.h"
@@ -84,8 +85,11 @@ class ExternalSecretReconciler final : public Reconciler {
 class StoreReconciler final : public Reconciler {
  public:
   // `kind` is SecretStore or ClusterSecretStore.
+  // `hosts` is shared by both kinds' reconcilers: a store whose host has
+  // its calls in flight already is requeued (2 s) without holding a worker.
   StoreReconciler(kube::Client& client, const kube::Store& stores,
-                  std::string kind, vault::Client& vault, const Clock& clock);
+                  std::string kind, vault::Client& vault, const Clock& clock,
+                  HostBulkhead& hosts);
   Result<Action> Reconcile(const std::string& key) override;
 
  private:
@@ -94,6 +98,7 @@ class StoreReconciler final : public Reconciler {
   std::string kind_;
   vault::Client& vault_;
   const Clock& clock_;
+  HostBulkhead& hosts_;
 };
 
 }  // namespace sealsync::op

@@ -61,6 +61,7 @@ int KeyManager::Load() {
   std::vector<SealingKey> keys;
   std::set<std::string> in_store;
   int bad = 0;
+  unreadable_.clear();
   for (const auto& s : key_secrets_.List()) {
     if (auto k = FromSecret(*s)) {
       in_store.insert(k->key_id);
@@ -68,6 +69,8 @@ int KeyManager::Load() {
       keys.push_back(std::move(*k));
     } else {
       ++bad;
+      unreadable_.push_back(
+          (*s)["metadata"].value("name", std::string("(unnamed)")));
     }
   }
   missing_.clear();
@@ -152,7 +155,6 @@ Result<SealingKey> KeyManager::CreateKey() {
 
 Result<std::optional<std::chrono::milliseconds>> KeyManager::Rotate() {
   Load();
-  if (auto r = RestoreMissing(); !r) return std::unexpected(r.error());
   auto newest = ring_.Newest();
   auto now = clock_.WallNow();
   bool renew_on = options_.renewal.count() > 0;

@@ -49,6 +49,8 @@ class KeyManager {
   // Key ids held in memory whose Secret was missing or unreadable at the
   // last Load().
   const std::vector<std::string>& Missing() const { return missing_; }
+  // Names of the key Secrets that could not be parsed at the last Load().
+  const std::vector<std::string>& Unreadable() const { return unreadable_; }
 
   // Leader only. Writes the Secret of every Missing() key back from memory
   // (server-side apply: a corrupted Secret is overwritten), then publishes
@@ -74,6 +76,7 @@ class KeyManager {
   KeyManagerOptions options_;
   std::map<std::string, SealingKey> held_;  // by key id: every key seen
   std::vector<std::string> missing_;
+  std::vector<std::string> unreadable_;
 };
 
 // The recipients file published in the ConfigMap: "# <key id> created <time>"

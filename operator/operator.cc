@@ -186,6 +186,9 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   uint64_t ring_generation = 0;
   std::mutex ring_mu;  // KeyManager is single-threaded: every call holds it
   std::atomic<bool> leading{false};
+  Gauge& keys_unreadable =
+      metrics.AddGauge("sealsync_sealing_key_secrets_unreadable",
+                       "Sealing key Secrets that cannot be parsed (skipped).");
   Counter& keys_restored = metrics.AddCounter(
       "sealsync_sealing_key_secrets_restored_total",
       "Sealing key Secrets written back after they were deleted or "
@@ -193,9 +196,18 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   auto reload_keys = [&] {
     std::lock_guard<std::mutex> lock(ring_mu);
     int bad = keys.Load();
-    if (bad > 0)
-      Log("warn", "skipped unreadable sealing key Secrets",
-          {{"count", std::to_string(bad)}});
+    keys_unreadable.Set(bad);
+    auto key_secret = [&](const std::string& name) {
+      return kube::ObjectReference{"v1", "Secret", opts.ns, name, "", ""};
+    };
+    for (const std::string& name : keys.Unreadable()) {
+      Log("warn", "sealing key Secret unreadable: skipped", {{"name", name}});
+      if (leading)
+        recorder.Record(
+            key_secret(name), kube::EventType::kWarning, "SealingKeyUnreadable",
+            "Load",
+            "sealing key Secret " + name + " cannot be parsed; it is skipped");
+    }
     if (!keys.Missing().empty()) {
       std::string ids;
       for (const auto& id : keys.Missing())
@@ -206,9 +218,21 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
               std::string(leading ? " and writing them back" : ""),
           {{"keyIds", ids}});
       if (leading) {
+        std::vector<std::string> restored = keys.Missing();
         auto r = keys.RestoreMissing();
         if (!r) LogError("restoring sealing key Secrets failed", r.error());
-        if (r) keys_restored.Inc({}, *r);
+        if (r) {
+          keys_restored.Inc({}, *r);
+          for (const std::string& id : restored) {
+            std::string name = std::string(names::kKeySecretPrefix) + id;
+            recorder.Record(key_secret(name), kube::EventType::kWarning,
+                            "SealingKeyRestored", "Restore",
+                            "sealing key Secret " + name +
+                                " was deleted or corrupted; written back "
+                                "from the key held in memory (key id " +
+                                id + ")");
+          }
+        }
       }
     }
     key_count.Set(static_cast<double>(ring.Size()));
@@ -256,14 +280,20 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
     return HttpReply{200, "text/plain; version=0.0.4", metrics.Render(), {}};
   });
   HttpServer api(opts.api_address, opts.api_port);
-  RegisterApi(api, ring, SystemRandom());
+  if (opts.serve_api == ServeApi::kApiPort)
+    RegisterApi(api, ring, SystemRandom());
+  if (opts.serve_api == ServeApi::kHealthPort)
+    RegisterApi(health, ring, SystemRandom());
   auto hp = health.Start();
   if (!hp) return std::unexpected(hp.error().Wrap("health server"));
-  auto ap = api.Start();
-  if (!ap) return std::unexpected(ap.error().Wrap("API server"));
-  Log("info", "serving",
-      {{"health", opts.health_address + ":" + std::to_string(*hp)},
-       {"api", opts.api_address + ":" + std::to_string(*ap)}});
+  const std::string health_at = opts.health_address + ":" + std::to_string(*hp);
+  std::string api_at = opts.serve_api == ServeApi::kOff ? "off" : health_at;
+  if (opts.serve_api == ServeApi::kApiPort) {
+    auto ap = api.Start();
+    if (!ap) return std::unexpected(ap.error().Wrap("API server"));
+    api_at = opts.api_address + ":" + std::to_string(*ap);
+  }
+  Log("info", "serving", {{"health", health_at}, {"api", api_at}});
 
   // The controller and key rotation run only while leading.
   SealedSecretReconciler reconciler(client, sealed_store, secret_store, ring,
@@ -304,9 +334,14 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
                                  external_reconciler, metrics, external_hooks,
                                  opts.workers);
   // Store keys are "Kind|key" so one queue serves both kinds.
-  StoreReconciler ns_stores(client, store_store, "SecretStore", *vault, clock);
+  // Half the store workers at most on one host: a slow host leaves the
+  // others free for everyone else's stores.
+  HostBulkhead store_hosts(kStoreWorkers / 2);
+  StoreReconciler ns_stores(client, store_store, "SecretStore", *vault, clock,
+                            store_hosts);
   StoreReconciler cluster_stores(client, cluster_store_store,
-                                 "ClusterSecretStore", *vault, clock);
+                                 "ClusterSecretStore", *vault, clock,
+                                 store_hosts);
   struct StoreDispatch final : Reconciler {
     Reconciler& ns;
     Reconciler& cluster;

@@ -25,6 +25,9 @@
 
 namespace sealsync::op {
 
+// Where the public API (/v1/...) is served (--serve-api).
+enum class ServeApi { kApiPort, kHealthPort, kOff };
+
 struct OperatorOptions {
   kube::RestConfig rest;
   std::string ns;                             // keys, Lease, ConfigMaps
@@ -37,6 +40,7 @@ struct OperatorOptions {
   uint16_t health_port = 8081;  // /healthz /readyz /metrics
   std::string api_address = "0.0.0.0";
   uint16_t api_port = 8080;  // /v1/...
+  ServeApi serve_api = ServeApi::kApiPort;
   std::optional<X25519Recipient> break_glass;
   std::chrono::seconds lease_duration{15};
   std::chrono::milliseconds renew_deadline{10000};

@@ -99,6 +99,12 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, std::ostream& out,
   app.add_option("--api-addr", api,
                  "host:port of /v1/recipients, /v1/verify, /v1/rewrap")
       ->capture_default_str();
+  std::string serve_api = "api-port";
+  app.add_option("--serve-api", serve_api,
+                 "Serve /v1/... on its own port (api-port), on the health "
+                 "port (health-port) or not at all (off)")
+      ->check(CLI::IsMember({"api-port", "health-port", "off"}))
+      ->capture_default_str();
   app.add_option("--break-glass-recipient", break_glass,
                  "age1... recipient that every new key is also encrypted to");
   std::string vault_allowed =
@@ -139,6 +145,9 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, std::ostream& out,
   p.log_format = log_format == "text" ? LogFormat::kText : LogFormat::kJson;
   p.log_level = log_level;
   o.watch_namespaces = SplitList(watch);
+  o.serve_api = serve_api == "off"           ? ServeApi::kOff
+                : serve_api == "health-port" ? ServeApi::kHealthPort
+                                             : ServeApi::kApiPort;
   o.vault_hosts = {SplitList(vault_allowed), SplitList(vault_insecure)};
   auto d = ParseDuration(renewal);
   if (!d) return Fail(err, "--key-renewal: not a duration (e.g. 720h, 0)");

@@ -69,5 +69,8 @@ inline constexpr std::string_view kReasonInvalidSpec = "InvalidSpec";
 inline constexpr std::string_view kReasonStoreValidated = "Valid";
 inline constexpr std::string_view kReasonInvalidCredentials =
     "InvalidProviderConfig";
+// The vault could not be reached, answered 5xx or 429, or answered too much:
+// retried, and shown in status meanwhile.
+inline constexpr std::string_view kReasonVaultUnavailable = "VaultUnavailable";
 
 }  // namespace sealsync::names

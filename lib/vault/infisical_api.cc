@@ -130,8 +130,10 @@ CallResult<HttpResponse> InfisicalApi::Send(const std::string& base,
 }
 
 CallResult<TokenGrant> InfisicalApi::Login(const UniversalAuth& auth) {
-  const std::string what = "could not log in to Infisical at " + auth.host_api +
-                           " as client id " + auth.client_id;
+  // Neither the client id nor the secret is named: a store may point its
+  // clientId at any Secret key of its namespace, and this text reaches the
+  // store's status.
+  const std::string what = "could not log in to Infisical at " + auth.host_api;
   HttpRequest req;
   req.method = "POST";
   req.url = auth.host_api + "/v1/auth/universal-auth/login";
@@ -142,8 +144,8 @@ CallResult<TokenGrant> InfisicalApi::Login(const UniversalAuth& auth) {
   auto r = Send(auth.host_api, req, what, counters_.logins);
   if (!r) return std::unexpected(r.error());
   if (r->status != 200)
-    return std::unexpected(
-        Failed(*r, Endpoint::kLogin, what, {&auth.client_secret}));
+    return std::unexpected(Failed(*r, Endpoint::kLogin, what,
+                                  {&auth.client_secret, &auth.client_id}));
   auto g = ParseTokenGrant(r->body);
   if (!g) return std::unexpected(CallError{g.error().Wrap(what)});
   return *g;

@@ -93,8 +93,8 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
   EXPECT_EQ(
       ContainerArgs(*deploy),
       (Args{"--namespace=platform", "--health-addr=:8081", "--api-addr=:8080",
-            "--leader-elect=true", "--workers=2", "--key-renewal=720h",
-            "--log-format=json", "--log-level=info",
+            "--serve-api=api-port", "--leader-elect=true", "--workers=2",
+            "--key-renewal=720h", "--log-format=json", "--log-level=info",
             // Infisical's cloud only, https only, unless the platform says
             "--vault-allowed-hosts=app.infisical.com,us.infisical.com,"
             "eu.infisical.com"}));
@@ -207,6 +207,29 @@ TEST_F(ChartRenderTest, OptionalObjectsFollowTheirValues) {
   auto binding = Find(docs, "ClusterRoleBinding", "sealsync");
   ASSERT_TRUE(binding.has_value());
   EXPECT_EQ((*binding)["subjects"][0]["name"], "ops-sa");
+
+  // The API on the health port: the Service's "api" port leads there and
+  // the container opens no API port; off: no "api" port at all.
+  for (const std::string& mode : {"health-port", "off"}) {
+    docs = Template(*helm, {"--set", "service.serveApi=" + mode});
+    auto d = Find(docs, "Deployment", "sealsync", kNs);
+    auto svc = Find(docs, "Service", "sealsync", kNs);
+    ASSERT_TRUE(d.has_value() && svc.has_value());
+    EXPECT_TRUE(Contains(ContainerArgs(*d), "--serve-api=" + mode));
+    const Json& cports =
+        (*d)["spec"]["template"]["spec"]["containers"][0]["ports"];
+    ASSERT_EQ(cports.size(), 1u) << mode;
+    EXPECT_EQ(cports[0]["name"], "health");
+    const Json& sports = (*svc)["spec"]["ports"];
+    if (mode == "off") {
+      ASSERT_EQ(sports.size(), 1u);
+      EXPECT_EQ(sports[0]["name"], "health");
+    } else {
+      ASSERT_EQ(sports.size(), 2u);
+      EXPECT_EQ(sports[0]["name"], "api");
+      EXPECT_EQ(sports[0]["targetPort"], "health");
+    }
+  }
 
   // Another release name gives other object names (and Service name).
   docs = Template(*helm, {}, "vault-sync");

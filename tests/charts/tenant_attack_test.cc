@@ -6,9 +6,15 @@
 // Secrets. Each test replays one attack from docs/security.md's table and
 // asserts what the victim would notice: the Secret byte-identical, the
 // refusal named in status, no value anywhere, the operator still serving.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <csignal>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -18,6 +24,7 @@
 #include "sealsync/sealing.h"
 #include "tests/charts/chart_env.h"
 #include "tests/lib/vault/infisical_double_process.h"
+#include "tests/support/operator_log.h"
 
 namespace sealsync::testing {
 namespace {
@@ -236,6 +243,67 @@ class TenantAttackTest : public ::testing::Test {
               {"data", std::move(data)}}}};
   }
 
+  // A SecretStore on `host_api` whose credentials are keys `id_key` and
+  // `secret_key` of Secret `creds` in team_.
+  Json StoreJson(const std::string& name, const std::string& host_api,
+                 const std::string& creds, const std::string& id_key,
+                 const std::string& secret_key) {
+    return {
+        {"apiVersion", "sealsync.dev/v1alpha1"},
+        {"kind", "SecretStore"},
+        {"metadata", {{"name", name}, {"namespace", team_}}},
+        {"spec",
+         {{"provider",
+           {{"infisical",
+             {{"hostAPI", host_api},
+              {"auth",
+               {{"universalAuthCredentials",
+                 {{"clientId", {{"name", creds}, {"key", id_key}}},
+                  {"clientSecret", {{"name", creds}, {"key", secret_key}}}}}}},
+              {"secretsScope",
+               {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
+  }
+
+  // The whole status of `resource` team_/name as text ("" if none).
+  std::string StatusText(const kube::Resource& resource,
+                         const std::string& name) {
+    auto o = env_->client().Get(resource, {team_, name});
+    return o ? o->value("status", Json::object()).dump() : "";
+  }
+
+  // The operator's peak resident memory (VmHWM) in MiB, -1 if unknown.
+  double PeakRssMiB() {
+    std::ifstream f("/proc/" + std::to_string(op_->proc->pid()) + "/status");
+    for (std::string line; std::getline(f, line);) {
+      if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024;
+    }
+    return -1;
+  }
+
+  // POSTs `body` to the operator's API from local address `from` with the
+  // curl CLI; the HTTP status (0 if none) and the body in *out.
+  int PostApi(const std::string& path, const std::string& body,
+              const std::string& from, std::string* out = nullptr) {
+    auto serving = FindServing(op_->Log());
+    if (!serving) return 0;
+    std::string file = op_->log_path + ".post";
+    std::ofstream(file, std::ios::binary) << body;
+    std::string cmd = "curl -s --max-time 30 --noproxy '*' --interface " +
+                      from + " -w '\\n%{http_code}' --data-binary @" + file +
+                      " http://" + serving->api + path;
+    std::string text;
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+      char buf[4096];
+      size_t n;
+      while ((n = fread(buf, 1, sizeof buf, p)) > 0) text.append(buf, n);
+      pclose(p);
+    }
+    size_t nl = text.rfind('\n');
+    if (nl == std::string::npos) return 0;
+    if (out) *out = text.substr(0, nl);
+    return std::atoi(text.c_str() + nl + 1);
+  }
+
   ControlPlane* cp_ = nullptr;
   std::unique_ptr<HelmRunner> helm_;
   std::unique_ptr<ChartEnv> env_;
@@ -418,6 +486,182 @@ TEST_F(TenantAttackTest,
     EXPECT_EQ(status.find(kVaultValue), std::string::npos);
     EXPECT_EQ(status.find(kVictimValue), std::string::npos);
   }
+}
+
+// H1: a store may name any Secret key of its namespace as its credentials.
+// Sent to a host the platform did not allow: no connection at all. Sent to
+// the allowed vault, which refuses it: the value reaches no status, log or
+// Event (TearDown checks log and Events).
+TEST_F(TenantAttackTest, StoreCredentialsGoNowhereElseAndNeverIntoStatus) {
+  // The tenant's "capture server": a listening socket nobody may reach.
+  int capture = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(capture, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(capture, reinterpret_cast<sockaddr*>(&addr), len), 0);
+  ASSERT_EQ(listen(capture, 16), 0);
+  ASSERT_EQ(getsockname(capture, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string port = std::to_string(ntohs(addr.sin_port));
+  for (const std::string& host :
+       {"http://localhost:" + port + "/api", "https://localhost:" + port,
+        "http://[::1]:" + port}) {
+    std::string name = "exfil-" + std::to_string(host.size());
+    ASSERT_TRUE(tenant_
+                    ->Create(kStores, StoreJson(name, host, "victim",
+                                                "password", "password"))
+                    .has_value());
+    EXPECT_TRUE(ChartEnv::Eventually(
+        [&] {
+          return StatusText(kStores, name)
+                     .find("not allowed by the operator") != std::string::npos;
+        },
+        30s))
+        << name << ": " << StatusText(kStores, name);
+  }
+  // Nobody knocked: no pending connection on the capture socket.
+  pollfd pfd{capture, POLLIN, 0};
+  EXPECT_EQ(poll(&pfd, 1, 0), 0) << "the capture server was contacted";
+  close(capture);
+
+  // The allowed vault with the victim's value as client id and secret.
+  ASSERT_TRUE(tenant_
+                  ->Create(kStores, StoreJson("bait", vault_->api_base(),
+                                              "victim", "password", "password"))
+                  .has_value());
+  EXPECT_TRUE(ChartEnv::Eventually(
+      [&] { return Ready(kStores, "bait") == "False/InvalidProviderConfig"; },
+      30s))
+      << StatusText(kStores, "bait");
+  EXPECT_EQ(StatusText(kStores, "bait").find(kVictimValue), std::string::npos);
+}
+
+// C1: a pattern that made std::regex recurse, against a vault key of
+// 200,000 characters. The key is refused by name (cut), the operator lives
+// and serves the next ExternalSecret.
+TEST_F(TenantAttackTest, HostilePatternAndEndlessKeyNamesAreRefused) {
+  ASSERT_NO_FATAL_FAILURE(MakeStore());
+  ASSERT_FALSE(
+      vault_
+          ->Control("secret", {{"project", "team-a"},
+                               {"environment", "dev"},
+                               {"secretPath", "/"},
+                               {"secretKey", std::string(199999, 'A') + "C"},
+                               {"secretValue", "x"}})
+          .is_null());
+  Json find = External("regexp", "regexp-out", "Owner", Json::array());
+  find["spec"].erase("data");
+  find["spec"]["dataFrom"] = {
+      {{"find", {{"path", "/"}, {"name", {{"regexp", "(A|B)*C"}}}}}}};
+  ASSERT_TRUE(tenant_->Create(kExternal, find).has_value());
+  EXPECT_TRUE(ChartEnv::Eventually(
+      [&] {
+        return StatusText(kExternal, "regexp")
+                   .find("key longer than 253 characters") != std::string::npos;
+      },
+      30s))
+      << StatusText(kExternal, "regexp").substr(0, 400) << op_->Log();
+  EXPECT_LT(StatusText(kExternal, "regexp").size(), 4096u);
+  Json ref = {{"secretKey", "password"},
+              {"remoteRef", {{"key", "db/PASSWORD"}}}};
+  ASSERT_TRUE(tenant_
+                  ->Create(kExternal, External("fine", "fine", "Owner",
+                                               Json::array({ref})))
+                  .has_value());
+  EXPECT_TRUE(ChartEnv::Eventually(
+      [&] {
+        return env_->SecretValue(team_, "fine", "password") == kVaultValue;
+      },
+      30s));
+  EXPECT_EQ(op_->Get("/readyz"), "ok: leader\n");
+}
+
+// M1: a vault answer over the cap is cut off while it arrives; the status
+// names the cap and the operator's memory stays bounded.
+TEST_F(TenantAttackTest, HugeVaultAnswerIsCutOffAndMemoryStaysBounded) {
+  ASSERT_NO_FATAL_FAILURE(MakeStore());
+  ASSERT_FALSE(
+      vault_
+          ->Control("secret", {{"project", "team-a"},
+                               {"environment", "dev"},
+                               {"secretPath", "/huge"},
+                               {"secretKey", "BLOB"},
+                               {"secretValue", std::string(40 << 20, 'z')}})
+          .is_null());
+  Json ref = {{"secretKey", "blob"}, {"remoteRef", {{"key", "huge/BLOB"}}}};
+  ASSERT_TRUE(tenant_
+                  ->Create(kExternal, External("huge", "huge", "Owner",
+                                               Json::array({ref})))
+                  .has_value());
+  EXPECT_TRUE(ChartEnv::Eventually(
+      [&] {
+        return StatusText(kExternal, "huge")
+                   .find("larger than 33554432 bytes") != std::string::npos;
+      },
+      60s))
+      << StatusText(kExternal, "huge");
+  double peak = PeakRssMiB();
+  EXPECT_GT(peak, 0);
+  EXPECT_LT(peak, 256) << "peak RSS MiB";
+  EXPECT_EQ(op_->Get("/readyz"), "ok: leader\n");
+}
+
+// M2: stores on a slow vault host hold at most half the store workers; a
+// store on another host is validated while they still wait.
+TEST_F(TenantAttackTest, SlowVaultHostDelaysOnlyItsOwnStores) {
+  ASSERT_NO_FATAL_FAILURE(MakeStore());
+  InfisicalDouble slow;
+  ASSERT_TRUE(slow.running());
+  ASSERT_FALSE(
+      slow.Control("faults", {{"latency_ms", 12000}, {"endpoints", {"login"}}})
+          .is_null());
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(tenant_
+                    ->Create(kStores, StoreJson("slow-" + std::to_string(i),
+                                                slow.api_base(), "reader-creds",
+                                                "clientId", "clientSecret"))
+                    .has_value());
+  }
+  std::this_thread::sleep_for(1s);  // the slow logins are under way
+  ASSERT_TRUE(tenant_
+                  ->Create(kStores, StoreJson("quick", vault_->api_base(),
+                                              "reader-creds", "clientId",
+                                              "clientSecret"))
+                  .has_value());
+  ASSERT_TRUE(ChartEnv::Eventually(
+      [&] { return Ready(kStores, "quick").starts_with("True/"); }, 60s))
+      << Ready(kStores, "quick");
+  // Ordering, not timing: when "quick" was ready, no slow login had ended.
+  int slow_done = 0;
+  for (int i = 0; i < 4; ++i)
+    if (!Ready(kStores, "slow-" + std::to_string(i)).empty()) ++slow_done;
+  EXPECT_EQ(slow_done, 0);
+}
+
+// H4 and M3: an alias bomb at the API is refused at once; a client flooding
+// the API is limited alone, another client is still served.
+TEST_F(TenantAttackTest, ApiFloodAndAliasBombHurtOnlyTheSender) {
+  std::string bomb =
+      "apiVersion: sealsync.dev/v1alpha1\nkind: SealedSecret\n"
+      "metadata: {name: a, namespace: b}\nl0: &l0 [\"lol\"]\n";
+  for (int i = 1; i <= 12; ++i) {
+    std::string prev = "*l" + std::to_string(i - 1);
+    bomb += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int k = 0; k < 9; ++k) bomb += (k ? "," : "") + prev;
+    bomb += "]\n";
+  }
+  std::string out;
+  EXPECT_EQ(PostApi("/v1/verify", bomb, "127.0.0.2", &out), 400);
+  EXPECT_NE(out.find("aliases expand to more than"), std::string::npos) << out;
+  EXPECT_LT(PeakRssMiB(), 256);
+
+  int limited = 0;
+  for (int i = 0; i < 40; ++i)
+    if (PostApi("/v1/verify", "{}", "127.0.0.2") == 429) ++limited;
+  EXPECT_GE(limited, 10);
+  EXPECT_EQ(PostApi("/v1/verify", "{}", "127.0.0.1"), 400);  // served
+  EXPECT_EQ(op_->Get("/readyz"), "ok: leader\n");
 }
 
 }  // namespace

@@ -51,7 +51,8 @@ class ExternalIntegration : public ::testing::Test {
         env_->client().Apply(kube::kSecrets, s, {"test", true}).has_value());
   }
   Result<Json> Store(const std::string& name, const std::string& creds,
-                     const std::string& creds_ns = "") {
+                     const std::string& creds_ns = "",
+                     const std::string& host_api = "") {
     Json ref = {{"name", creds}, {"key", "clientId"}};
     Json sref = {{"name", creds}, {"key", "clientSecret"}};
     if (!creds_ns.empty()) ref["namespace"] = sref["namespace"] = creds_ns;
@@ -62,7 +63,7 @@ class ExternalIntegration : public ::testing::Test {
         {"spec",
          {{"provider",
            {{"infisical",
-             {{"hostAPI", vault_->api_base()},
+             {{"hostAPI", host_api.empty() ? vault_->api_base() : host_api},
               {"auth",
                {{"universalAuthCredentials",
                  {{"clientId", ref}, {"clientSecret", sref}}}}},
@@ -71,13 +72,17 @@ class ExternalIntegration : public ::testing::Test {
     return env_->client().Apply(kStores, store, {"test", true});
   }
   std::string StoreReady(const std::string& name) {
+    Json c = StoreCondition(name);
+    return c.is_object() ? c.value("status", "") : "";
+  }
+  Json StoreCondition(const std::string& name) {
     auto s = env_->client().Get(kStores, {env_->ns(), name});
-    if (!s) return "";
+    if (!s) return nullptr;
     for (const auto& c : s->value("status", Json::object())
                              .value("conditions", Json::array())) {
-      if (c["type"] == "Ready") return c["status"];
+      if (c["type"] == "Ready") return c;
     }
-    return "";
+    return nullptr;
   }
   Json External(const std::string& name, Json data,
                 const std::string& store = "vault") {
@@ -213,6 +218,29 @@ TEST_F(ExternalIntegration, ProblemsAreExplainedAndTheSecretIsKept) {
   ASSERT_TRUE(Store("sneaky", "reader-creds", env_->ns2()).has_value());
   EXPECT_TRUE(
       OperatorEnv::Eventually([&] { return StoreReady("sneaky") == "False"; }));
+
+  // A vault that cannot be reached: status says so (and it is retried).
+  ASSERT_TRUE(
+      Store("down", "reader-creds", "", "http://127.0.0.1:1/api").has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    Json c = StoreCondition("down");
+    return c.is_object() && c["reason"] == "VaultUnavailable";
+  })) << StoreCondition("down").dump();
+  // A host the operator does not allow gets no request at all.
+  const std::string api = vault_->api_base();
+  const long long logins = vault_->Calls("login");
+  ASSERT_TRUE(Store("elsewhere", "reader-creds", "",
+                    "http://localhost" + api.substr(api.rfind(':')))
+                  .has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    Json c = StoreCondition("elsewhere");
+    return c.is_object() &&
+           c.value("message", "")
+                   .find(
+                       "vault host localhost is not allowed by the operator") !=
+               std::string::npos;
+  })) << StoreCondition("elsewhere").dump();
+  EXPECT_EQ(vault_->Calls("login"), logins);
 
   // A synced Secret survives a vault that fails and then rate-limits.
   ASSERT_TRUE(Apply(External("kept", Json::array({Ref("pw", "/db/PASSWORD")})))

@@ -363,6 +363,57 @@ TEST(OperatorIntegration, DeletedOrCorruptedKeySecretIsRestored) {
       << op->Get("/metrics");
   EXPECT_NE(op->Log().find("sealing key Secrets deleted or unreadable"),
             std::string::npos);
+  // The platform team sees it where they look: a Warning Event on the key
+  // Secret, naming it.
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    std::string events = env.EventsText(env.op_ns());
+    return events.find("SealingKeyRestored") != std::string::npos &&
+           events.find(name) != std::string::npos;
+  })) << env.EventsText(env.op_ns());
+  // A key Secret the operator never held and cannot parse is named too.
+  Json junk = {{"apiVersion", "v1"},
+               {"kind", "Secret"},
+               {"metadata",
+                {{"name", "sealsync-key-junk"},
+                 {"namespace", env.op_ns()},
+                 {"labels", {{std::string(names::kSealingKeyLabel), "true"}}}}},
+               {"data", {{std::string(names::kKeySecretDataKey), "eA=="}}}};
+  ASSERT_TRUE(env.client().Create(kube::kSecrets, junk).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return env.EventsText(env.op_ns()).find("SealingKeyUnreadable") !=
+               std::string::npos &&
+           op->Get("/metrics")
+                   .find("sealsync_sealing_key_secrets_unreadable 1") !=
+               std::string::npos;
+  })) << env.EventsText(env.op_ns());
+  EXPECT_EQ(env.Recipients().size(), 1u);  // nothing published for it
+}
+
+// The platform team may serve the API on the health port only (one port to
+// guard) or not at all.
+TEST(OperatorIntegration, ApiCanMoveToTheHealthPortOrBeOff) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  OperatorEnv env(cp);
+  auto one = env.Start({"--serve-api", "health-port"});
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->api, one->health);
+  long code = 0;
+  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+    std::string body = one->Get("/v1/recipients", &code);
+    return code == 200 && body.find("age1") != std::string::npos;
+  }));
+  one->proc->Signal(SIGTERM);
+  ASSERT_TRUE(one->proc->Wait(20s).has_value());
+
+  auto off = env.Start({"--serve-api", "off"});
+  ASSERT_TRUE(off);
+  EXPECT_EQ(off->api, "off");
+  OperatorProcess probe;  // the health port, asked for the API
+  probe.health = probe.api = off->health;
+  (void)probe.Get("/v1/recipients", &code);
+  EXPECT_EQ(code, 404);
+  (void)probe.Get("/healthz", &code);
+  EXPECT_EQ(code, 200);
 }
 
 TEST(OperatorIntegration, TwoReplicasOneLeaderAndFailover) {

@@ -545,6 +545,20 @@ TEST_F(InfisicalClientTest, HostsOutsideThePolicyGetNoRequest) {
   EXPECT_EQ(double_->Calls("total"), before);
 }
 
+// A store may point clientId at any Secret key of its namespace: a failed
+// login must not carry that value (nor the secret) into the error, which
+// becomes the store's status.
+TEST_F(InfisicalClientTest, LoginErrorsNameNoCredential) {
+  UniversalAuth bait{double_->api_base(), std::string(kCanary),
+                     "some-other-teams-secret-value"};
+  Error e = Err(client_->Verify(bait));
+  EXPECT_EQ(e.code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(e.message().find(kCanary), std::string::npos) << e.message();
+  EXPECT_EQ(e.message().find("some-other-teams-secret-value"),
+            std::string::npos)
+      << e.message();
+}
+
 // A server that answers more than the cap is cut off while it sends, not
 // buffered whole.
 TEST_F(InfisicalClientTest, OversizedAnswersAreRefused) {
