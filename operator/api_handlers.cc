@@ -76,18 +76,19 @@ void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
     return JsonReply(200, {{"recipients", list}});
   });
 
-  server.Handle("POST", "/v1/verify",
-                [&keys, limiter](const HttpRequestView& req) {
-                  if (!limiter(req)) return TooMany();
-                  auto obj = api::ParseSealedSecret(req.body);
-                  if (!obj) {
-                    return JsonReply(400, {{"ok", false},
-                                           {"reason", "Malformed"},
-                                           {"message", obj.error().message()}});
-                  }
-                  std::vector<X25519Identity> ids = keys.Identities();
-                  return JsonReply(200, Verdict(sealed::Unseal(*obj, ids)));
-                });
+  server.Handle(
+      "POST", "/v1/verify", [&keys, limiter](const HttpRequestView& req) {
+        if (!limiter(req)) return TooMany();
+        auto obj = api::ParseSealedSecret(req.body);
+        if (!obj) {
+          return JsonReply(400, {{"ok", false},
+                                 {"reason", "Malformed"},
+                                 {"message", obj.error().message()}});
+        }
+        std::vector<X25519Identity> ids = keys.Identities();
+        return JsonReply(
+            200, Verdict(sealed::Unseal(*obj, ids, keys.BitnamiKeys())));
+      });
 
   server.Handle(
       "POST", "/v1/rewrap",
@@ -107,7 +108,7 @@ void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
         }
         std::vector<X25519Identity> ids = keys.Identities();
         std::vector<X25519Recipient> to = {newest->identity.recipient()};
-        auto out = sealed::Rewrap(*obj, ids, to, random);
+        auto out = sealed::Rewrap(*obj, ids, to, random, keys.BitnamiKeys());
         if (!out) {
           return JsonReply(
               422, {{"ok", false},

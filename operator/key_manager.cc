@@ -35,6 +35,27 @@ std::optional<SealingKey> FromSecret(const kube::Json& s) {
   return key;
 }
 
+bool IsBitnamiKey(const kube::Json& s) {
+  const kube::Json& labels =
+      s["metadata"].value("labels", kube::Json::object());
+  auto it = labels.find(std::string(names::kSealingKeyLabel));
+  return it != labels.end() && it->is_string() &&
+         it->get<std::string>() == names::kBitnamiKeyLabelValue;
+}
+
+// An imported Bitnami key from its Secret; nullopt if it does not parse.
+std::optional<bitnami::PrivateKey> BitnamiFromSecret(const kube::Json& s) {
+  const kube::Json& data = s.value("data", kube::Json::object());
+  auto it = data.find(std::string(names::kBitnamiKeyDataKey));
+  if (it == data.end() || !it->is_string()) return std::nullopt;
+  auto pem = Base64Decode(it->get<std::string>());
+  if (!pem) return std::nullopt;
+  auto k = bitnami::PrivateKey::FromPem(AsString(*pem));
+  SecureWipe(pem->data(), pem->size());
+  if (!k) return std::nullopt;
+  return *k;
+}
+
 }  // namespace
 
 std::string FormatRecipients(const std::vector<SealingKey>& keys) {
@@ -62,7 +83,18 @@ int KeyManager::Load() {
   std::set<std::string> in_store;
   int bad = 0;
   unreadable_.clear();
+  std::vector<bitnami::PrivateKey> imported;
   for (const auto& s : key_secrets_.List()) {
+    if (IsBitnamiKey(*s)) {
+      if (auto k = BitnamiFromSecret(*s)) {
+        imported.push_back(std::move(*k));
+      } else {
+        ++bad;
+        unreadable_.push_back(
+            (*s)["metadata"].value("name", std::string("(unnamed)")));
+      }
+      continue;
+    }
     if (auto k = FromSecret(*s)) {
       in_store.insert(k->key_id);
       held_.insert_or_assign(k->key_id, *k);
@@ -80,6 +112,7 @@ int KeyManager::Load() {
     keys.push_back(key);
   }
   ring_.Set(std::move(keys));
+  ring_.SetBitnami(std::move(imported));
   return bad;
 }
 

@@ -54,6 +54,28 @@ size_t KeyRing::Size() const {
   return keys_.size();
 }
 
+void KeyRing::SetBitnami(std::vector<bitnami::PrivateKey> keys) {
+  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+    return a.key_id() < b.key_id();
+  });
+  keys.erase(std::unique(keys.begin(), keys.end(),
+                         [](const auto& a, const auto& b) {
+                           return a.key_id() == b.key_id();
+                         }),
+             keys.end());
+  std::lock_guard<std::mutex> lock(mu_);
+  auto same = std::equal(
+      keys.begin(), keys.end(), bitnami_.begin(), bitnami_.end(),
+      [](const auto& a, const auto& b) { return a.key_id() == b.key_id(); });
+  if (!same) ++generation_;
+  bitnami_ = std::move(keys);
+}
+
+std::vector<bitnami::PrivateKey> KeyRing::BitnamiKeys() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bitnami_;
+}
+
 uint64_t KeyRing::generation() const {
   std::lock_guard<std::mutex> lock(mu_);
   return generation_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sealsync/age.h"
+#include "sealsync/bitnami.h"
 
 namespace sealsync::op {
 
@@ -28,12 +29,18 @@ class KeyRing {
   std::vector<X25519Identity> Identities() const;
   std::optional<SealingKey> Newest() const;
   size_t Size() const;
-  // Bumped by every Set() that changes the set of key ids.
+  // Bumped by every Set() or SetBitnami() that changes the set of key ids.
   uint64_t generation() const;
+
+  // Keys imported from Bitnami sealed-secrets: decryption only, never
+  // published or sealed to. Duplicates (same key id) are dropped.
+  void SetBitnami(std::vector<bitnami::PrivateKey> keys);
+  std::vector<bitnami::PrivateKey> BitnamiKeys() const;
 
  private:
   mutable std::mutex mu_;
   std::vector<SealingKey> keys_;
+  std::vector<bitnami::PrivateKey> bitnami_;
   uint64_t generation_ = 0;
 };
 

@@ -245,7 +245,7 @@ Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
   }
   uint64_t ring = keys_.generation();  // read first: a later change re-runs
   std::vector<X25519Identity> keys = keys_.Identities();
-  auto unsealed = sealed::Unseal(*parsed, keys);
+  auto unsealed = sealed::Unseal(*parsed, keys, keys_.BitnamiKeys());
   if (!unsealed) {
     Error e = unsealed.error().WithReason(sealed::ReasonFor(unsealed.error()));
     if (auto s = UpdateStatus(*obj, &e, e.reason(), {}); !s) {

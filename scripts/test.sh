@@ -15,5 +15,6 @@ bash scripts/build.sh
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash scripts/fuzz.sh
 bash scripts/controlplane.sh build
 bash scripts/helm.sh build   # the real helm CLI for the chart tests
+bash scripts/kubeseal.sh build   # the real kubeseal for the Bitnami interop tests
 # --no-tests=error: a run that finds no test fails instead of passing.
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure --no-tests=error -j2

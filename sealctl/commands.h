@@ -24,6 +24,14 @@ struct ClusterOptions {
   std::string controller_url;  // --controller-url: the operator API, directly
 };
 
+// sealctl keys import-bitnami (sealctl/bitnami_cmd.cc).
+struct ImportBitnamiOptions {
+  std::vector<std::string> files;  // -f: Secret / List YAML or PEM; "-" stdin
+  std::string output;              // -o: a new 0600 manifest, not the cluster
+  ClusterOptions cluster;          // where the operator's namespace is
+};
+int ImportBitnami(const ImportBitnamiOptions& opts, Streams io);
+
 struct KeygenOptions {
   std::string output;  // empty: stdout
 };

@@ -169,6 +169,28 @@ int Run(const std::vector<std::string>& args, std::istream& in,
   AddReseal(app, reseal);
   BootstrapOptions bootstrap;
   AddBootstrap(app, bootstrap);
+  ImportBitnamiOptions import_bitnami;
+  auto* keys = app.add_subcommand("keys", "Manage keys");
+  keys->require_subcommand(1);
+  auto* ib = keys->add_subcommand(
+      "import-bitnami",
+      "Import Bitnami sealed-secrets keys as decryption-only keys");
+  ib->add_option("-f,--file", import_bitnami.files,
+                 "Secret or List YAML (kubectl get secret -l "
+                 "sealedsecrets.bitnami.com/sealed-secrets-key -o yaml) or "
+                 "PEM key file; repeatable; - for stdin")
+      ->required();
+  ib->add_option("-o,--output", import_bitnami.output,
+                 "Write the key Secrets to a new FILE (mode 0600) instead of "
+                 "the cluster");
+  ib->add_option("--controller-namespace",
+                 import_bitnami.cluster.controller_namespace,
+                 "The operator's namespace")
+      ->capture_default_str();
+  ib->add_option("--kubeconfig", import_bitnami.cluster.kubeconfig,
+                 "Kubeconfig file (default $KUBECONFIG, else ~/.kube/config)");
+  ib->add_option("--context", import_bitnami.cluster.context,
+                 "Kubeconfig context (default: the current context)");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!args.empty() && !args[0].starts_with("-")) {
@@ -205,6 +227,7 @@ int Run(const std::vector<std::string>& args, std::istream& in,
   if (app.get_subcommand("reseal")->parsed()) return Reseal(reseal, io);
   if (app.get_subcommand("bootstrap")->parsed())
     return Bootstrap(bootstrap, io);
+  if (ib->parsed()) return ImportBitnami(import_bitnami, io);
   return Fail(err, "no command");
 }
 

@@ -42,6 +42,13 @@ inline constexpr std::string_view kKeyCreatedAnnotation =
 inline constexpr std::string_view kKeyIdAnnotation = "sealsync.dev/key-id";
 inline constexpr std::string_view kKeySecretPrefix = "sealsync-key-";
 inline constexpr std::string_view kKeySecretDataKey = "identity.txt";
+// Keys imported from Bitnami sealed-secrets (sealctl keys import-bitnami):
+// Secrets "sealsync-bitnami-<hex16>" in the operator's namespace, labelled
+// kSealingKeyLabel = kBitnamiKeyLabelValue, the RSA private key (PEM) under
+// kBitnamiKeyDataKey. Decryption only.
+inline constexpr std::string_view kBitnamiKeySecretPrefix = "sealsync-bitnami-";
+inline constexpr std::string_view kBitnamiKeyLabelValue = "bitnami";
+inline constexpr std::string_view kBitnamiKeyDataKey = "tls.key";
 
 // Public recipients, newest first (readable by every authenticated user).
 inline constexpr std::string_view kRecipientsConfigMap = "sealsync-recipients";

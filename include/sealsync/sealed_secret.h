@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sealsync/api.h"
+#include "sealsync/bitnami.h"
 #include "sealsync/sealing.h"
 
 namespace sealsync::sealed {
@@ -33,16 +34,21 @@ struct Unsealed {
 
 // Unseals every value. The first failure is returned, its message naming the
 // object and field ("SealedSecret team-a/db: spec.encryptedData.password:
-// scope mismatch: ..."); no partial result.
+// scope mismatch: ..."); no partial result. Bitnami-format values
+// (sealsync/bitnami.h) are opened with `bitnami_keys`, bound to the same
+// scope (a Bitnami SealedSecret's scope annotations set spec.scope when it is
+// parsed).
 Result<Unsealed> Unseal(const api::SealedSecret& obj,
-                        std::span<const X25519Identity> keys);
+                        std::span<const X25519Identity> keys,
+                        std::span<const bitnami::PrivateKey> bitnami_keys = {});
 
 // Re-seals every value for `recipients` with the same binding and format (a
 // sodium value stays sodium when there is one recipient), leaving everything
-// else unchanged.
-Result<api::SealedSecret> Rewrap(const api::SealedSecret& obj,
-                                 std::span<const X25519Identity> keys,
-                                 std::span<const X25519Recipient> recipients,
-                                 Random& random);
+// else unchanged. A Bitnami-format value becomes an age value with the
+// object's binding: the migration path to sealsync's own format.
+Result<api::SealedSecret> Rewrap(
+    const api::SealedSecret& obj, std::span<const X25519Identity> keys,
+    std::span<const X25519Recipient> recipients, Random& random,
+    std::span<const bitnami::PrivateKey> bitnami_keys = {});
 
 }  // namespace sealsync::sealed

@@ -147,11 +147,33 @@ Result<SealedSecret> SealedSecretFrom(const J& doc) {
       return FieldError("spec.scope", "must be a string");
     s.scope = spec["scope"];
   }
+  // A Bitnami SealedSecret (only its apiVersion changed) carries its scope in
+  // annotations, as kubeseal wrote them: they decide, as in Bitnami.
+  const auto& ann = s.metadata.annotations;
+  auto is_true = [&](const char* key) {
+    auto it = ann.find(key);
+    return it != ann.end() && it->second == "true";
+  };
+  if (is_true("sealedsecrets.bitnami.com/cluster-wide")) {
+    s.scope = "Cluster";
+  } else if (is_true("sealedsecrets.bitnami.com/namespace-wide")) {
+    s.scope = "Namespace";
+  }
   auto enc = StringMap(spec, "encryptedData", "spec.encryptedData");
   if (!enc) return std::unexpected(enc.error());
   s.encrypted_data = std::move(*enc);
+  // Bitnami fields sealsync does not implement: refused by name, never
+  // dropped (the Secret would silently differ from what the file says).
+  if (spec.contains("data") && !spec["data"].is_null())
+    return FieldError("spec.data",
+                      "Bitnami's deprecated whole-Secret blob is not "
+                      "supported; re-seal the values into spec.encryptedData");
   if (spec.contains("template") && spec["template"].is_object()) {
     const J& t = spec["template"];
+    if (t.contains("data") && t["data"].is_object() && !t["data"].empty())
+      return FieldError("spec.template.data",
+                        "Bitnami value templates are not supported; seal the "
+                        "final values into spec.encryptedData");
     if (t.contains("type") && t["type"].is_string())
       s.template_.type = t["type"];
     if (t.contains("immutable") && t["immutable"].is_boolean()) {

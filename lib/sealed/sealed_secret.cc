@@ -10,6 +10,20 @@ std::string Id(const api::SealedSecret& obj) {
   return "SealedSecret " + (m.ns.empty() ? "" : m.ns + "/") + m.name;
 }
 
+// Opens one value of `obj`: Bitnami's format with the Bitnami keys, anything
+// else as sealsync's (age or sodium).
+Result<UnsealedValue> OpenValue(std::string_view value,
+                                std::span<const X25519Identity> keys,
+                                std::span<const bitnami::PrivateKey> bitnami,
+                                const ScopeBinding& expect) {
+  if (bitnami::LooksLikeBitnami(value)) {
+    auto o = bitnami::Open(value, bitnami, expect);
+    if (!o) return std::unexpected(o.error());
+    return UnsealedValue{std::move(o->plaintext), expect, o->key_id};
+  }
+  return UnsealValue(value, keys, expect);
+}
+
 }  // namespace
 
 std::string_view ReasonFor(const Error& error) {
@@ -51,7 +65,8 @@ Result<ScopeBinding> ExpectedBinding(const api::SealedSecret& obj) {
 }
 
 Result<Unsealed> Unseal(const api::SealedSecret& obj,
-                        std::span<const X25519Identity> keys) {
+                        std::span<const X25519Identity> keys,
+                        std::span<const bitnami::PrivateKey> bitnami_keys) {
   auto expect = ExpectedBinding(obj);
   if (!expect) return std::unexpected(expect.error());
   Unsealed out;
@@ -62,7 +77,7 @@ Result<Unsealed> Unseal(const api::SealedSecret& obj,
   out.secret.type = obj.template_.type;
   out.secret.immutable = obj.template_.immutable;
   for (const auto& [key, value] : obj.encrypted_data) {
-    auto v = UnsealValue(value, keys, *expect);
+    auto v = OpenValue(value, keys, bitnami_keys, *expect);
     if (!v) {
       return std::unexpected(
           v.error().Wrap(Id(obj) + ": spec.encryptedData." + key));
@@ -76,16 +91,16 @@ Result<Unsealed> Unseal(const api::SealedSecret& obj,
   return out;
 }
 
-Result<api::SealedSecret> Rewrap(const api::SealedSecret& obj,
-                                 std::span<const X25519Identity> keys,
-                                 std::span<const X25519Recipient> recipients,
-                                 Random& random) {
+Result<api::SealedSecret> Rewrap(
+    const api::SealedSecret& obj, std::span<const X25519Identity> keys,
+    std::span<const X25519Recipient> recipients, Random& random,
+    std::span<const bitnami::PrivateKey> bitnami_keys) {
   auto expect = ExpectedBinding(obj);
   if (!expect) return std::unexpected(expect.error());
   api::SealedSecret out = obj;
   for (auto& [key, value] : out.encrypted_data) {
     std::string field = Id(obj) + ": spec.encryptedData." + key;
-    auto v = UnsealValue(value, keys, *expect);
+    auto v = OpenValue(value, keys, bitnami_keys, *expect);
     if (!v) return std::unexpected(v.error().Wrap(field));
     SealFormat format = value.starts_with("sodium:") && recipients.size() == 1
                             ? SealFormat::kSodium
