@@ -142,10 +142,8 @@ void AddBootstrap(CLI::App& app, BootstrapOptions& o) {
                 "Kubeconfig context (default: the current context)");
 }
 
-}  // namespace
-
-int Run(const std::vector<std::string>& args, std::istream& in,
-        std::ostream& out, std::ostream& err) {
+int RunCommand(const std::vector<std::string>& args, std::istream& in,
+               std::ostream& out, std::ostream& err) {
   CLI::App app{"sealctl: seal Kubernetes Secrets for sealsync, manage keys"};
   app.name("sealctl");
   app.require_subcommand(1);
@@ -206,6 +204,18 @@ int Run(const std::vector<std::string>& args, std::istream& in,
   if (app.get_subcommand("bootstrap")->parsed())
     return Bootstrap(bootstrap, io);
   return Fail(err, "no command");
+}
+
+}  // namespace
+
+int Run(const std::vector<std::string>& args, std::istream& in,
+        std::ostream& out, std::ostream& err) {
+  int code = RunCommand(args, in, out, err);
+  // Every command's output is only written once it reaches its destination:
+  // a full disk or a closed pipe is a failure, not a silent truncation.
+  if (auto ok = FlushOutput(out); !ok && code == 0)
+    return Fail(err, ok.error());
+  return code;
 }
 
 }  // namespace sealsync::sealctl

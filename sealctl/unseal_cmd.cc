@@ -118,7 +118,6 @@ int UnsealRaw(const UnsealOptions& opts, Streams io) {
   if (!plain) return Fail(io.err, plain.error());
   io.out.write(reinterpret_cast<const char*>(plain->data()),
                static_cast<std::streamsize>(plain->size()));
-  io.out.flush();
   return 0;
 }
 
