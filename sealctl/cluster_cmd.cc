@@ -9,6 +9,7 @@
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
 #include "sealctl/key_files.h"
+#include "sealctl/secret_checks.h"
 #include "sealsync/api.h"
 #include "sealsync/random.h"
 #include "sealsync/sealed_secret.h"
@@ -160,6 +161,7 @@ int ResealOffline(const ResealOptions& opts, const api::SealedSecret& obj,
     return FailWithHints(io.err, out.error().Wrap(reason),
                          {ReasonHint(reason)});
   }
+  if (auto ok = CheckUtf8(*out); !ok) return Fail(io.err, ok.error());
   io.out << api::FormatSealedSecret(*out, format);
   return 0;
 }
@@ -209,6 +211,7 @@ int Reseal(const ResealOptions& opts, Streams io) {
                 "SealedSecret (is --controller-url the sealsync operator's "
                 "API?)");
   }
+  if (auto ok = CheckUtf8(*resealed); !ok) return Fail(io.err, ok.error());
   io.out << api::FormatSealedSecret(*resealed, format);
   return 0;
 }

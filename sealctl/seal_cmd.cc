@@ -9,6 +9,7 @@
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
 #include "sealctl/key_files.h"
+#include "sealctl/secret_checks.h"
 #include "sealsync/api.h"
 #include "sealsync/sealing.h"
 
@@ -147,6 +148,9 @@ int Seal(const SealOptions& opts, Streams io) {
   auto secret = api::ParseSecret(*text);
   SecureWipe(text->data(), text->size());
   if (!secret) return Fail(io.err, secret.error().Wrap("reading the Secret"));
+  // Before anything is sealed: what the cluster would refuse later.
+  if (auto ok = CheckSecretToSeal(*secret); !ok)
+    return Fail(io.err, ok.error().Wrap("cannot seal the Secret"));
   api::ObjectMeta& meta = secret->metadata;
   if (!opts.ns.empty() && !meta.ns.empty() && opts.ns != meta.ns) {
     return Fail(io.err, "--namespace " + opts.ns +

@@ -7,6 +7,7 @@
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
 #include "sealctl/key_files.h"
+#include "sealctl/secret_checks.h"
 #include "sealsync/api.h"
 #include "sealsync/sealed_secret.h"
 #include "sealsync/sealing.h"
@@ -139,6 +140,7 @@ int Unseal(const UnsealOptions& opts, Streams io) {
   auto unsealed = sealed::Unseal(*sealed, *keys);
   if (!unsealed) return Fail(io.err, unsealed.error());
   const api::Secret& secret = unsealed->secret;
+  if (auto ok = CheckUtf8(secret); !ok) return Fail(io.err, ok.error());
   io.out << api::FormatSecret(secret, opts.output_format == "json"
                                           ? api::OutputFormat::kJson
                                           : api::OutputFormat::kYaml);
