@@ -134,7 +134,9 @@ bool SameObject(const api::SealedSecret& a, const api::SealedSecret& b) {
 
 int ResealOffline(const ResealOptions& opts, const api::SealedSecret& obj,
                   api::OutputFormat format, Streams io) {
-  auto keys = IdentitiesFromFiles(opts.identity_files, io.in);
+  auto passphrases = PassphrasesFromFiles(opts.passphrase_files, io.in);
+  if (!passphrases) return Fail(io.err, passphrases.error());
+  auto keys = IdentitiesFromFiles(opts.identity_files, *passphrases, io.in);
   if (!keys) return Fail(io.err, keys.error());
   std::vector<X25519Recipient> recipients;
   if (!opts.recipients.empty() || !opts.recipients_files.empty()) {

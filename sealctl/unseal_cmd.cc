@@ -43,21 +43,11 @@ Result<std::optional<ScopeBinding>> ExpectedFromFlags(
 // passphrase identities.
 Result<SecureBytes> UnsealRawAge(ByteView file,
                                  const std::vector<X25519Identity>& keys,
-                                 const UnsealOptions& opts,
-                                 const std::optional<ScopeBinding>& expect,
-                                 std::istream& in) {
-  std::vector<std::unique_ptr<ScryptIdentity>> pass;
-  for (const auto& path : opts.passphrase_files) {
-    auto text = ReadInput(path, in);
-    if (!text) return std::unexpected(text.error());
-    std::string p = *text;
-    while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
-    SecureWipe(text->data(), text->size());
-    pass.push_back(std::make_unique<ScryptIdentity>(std::move(p)));
-  }
+                                 const Passphrases& passphrases,
+                                 const std::optional<ScopeBinding>& expect) {
   std::vector<const AgeIdentity*> ids;
   for (const auto& k : keys) ids.push_back(&k);
-  for (const auto& p : pass) ids.push_back(p.get());
+  for (const auto& p : passphrases) ids.push_back(p.get());
   auto dec = AgeDecrypt(file, ids);
   if (!dec) return std::unexpected(dec.error());
   auto binding = ScopeOfStanzas(dec->stanzas);
@@ -77,7 +67,9 @@ int UnsealRaw(const UnsealOptions& opts, Streams io) {
   }
   auto expect = ExpectedFromFlags(opts);
   if (!expect) return Fail(io.err, expect.error());
-  auto keys = IdentitiesFromFiles(opts.identity_files, io.in);
+  auto passphrases = PassphrasesFromFiles(opts.passphrase_files, io.in);
+  if (!passphrases) return Fail(io.err, passphrases.error());
+  auto keys = IdentitiesFromFiles(opts.identity_files, *passphrases, io.in);
   if (!keys) return Fail(io.err, keys.error());
   auto input = InputBytes::Open(opts.file, io.in);
   if (!input) return Fail(io.err, input.error());
@@ -101,7 +93,7 @@ int UnsealRaw(const UnsealOptions& opts, Streams io) {
   } else if (text.starts_with("age-encryption.org/") ||
              text.find("-----BEGIN AGE ENCRYPTED FILE-----") !=
                  std::string_view::npos) {
-    plain = UnsealRawAge(AsBytes(text), *keys, opts, *expect, io.in);
+    plain = UnsealRawAge(AsBytes(text), *keys, *passphrases, *expect);
   } else {
     std::string trimmed(text);
     while (!trimmed.empty() &&
@@ -114,7 +106,7 @@ int UnsealRaw(const UnsealOptions& opts, Streams io) {
                   "input is not an age file (binary or armored), base64 of "
                   "one, nor a sodium: value");
     }
-    plain = UnsealRawAge(*bytes, *keys, opts, *expect, io.in);
+    plain = UnsealRawAge(*bytes, *keys, *passphrases, *expect);
   }
   if (!plain) return Fail(io.err, plain.error());
   io.out.write(reinterpret_cast<const char*>(plain->data()),
@@ -129,7 +121,9 @@ int Unseal(const UnsealOptions& opts, Streams io) {
   if (opts.identity_files.empty()) {
     return Fail(io.err, "no identities: pass -i IDENTITY_FILE");
   }
-  auto keys = IdentitiesFromFiles(opts.identity_files, io.in);
+  auto passphrases = PassphrasesFromFiles(opts.passphrase_files, io.in);
+  if (!passphrases) return Fail(io.err, passphrases.error());
+  auto keys = IdentitiesFromFiles(opts.identity_files, *passphrases, io.in);
   if (!keys) return Fail(io.err, keys.error());
   auto text = ReadInput(opts.file, io.in);
   if (!text) return Fail(io.err, text.error());
