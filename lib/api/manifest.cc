@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -113,6 +114,21 @@ void CheckYamlTerminates(const std::string& text) {
   EventLimit limit(text.size());
   while (parser.HandleNextDocument(limit)) {
   }
+}
+
+// Index of the first control character YAML does not allow in a stream
+// (outside its printable set: C0 except tab, LF and CR, and DEL), or npos.
+// yaml-cpp 0.7 does not refuse them: it reads a NUL and the byte after it as
+// one UTF-16 unit and produces bytes that are not UTF-8 ("\0N" becomes 0x85;
+// found by tests/fuzz/manifest_fuzz). A control character belongs in a
+// double-quoted escape ("\x01") or in base64 `data`.
+size_t ControlCharAt(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+      return i;
+  }
+  return std::string_view::npos;
 }
 
 // As deep as the API client reads (kube::kMaxJsonDepth), for JSON and YAML
@@ -286,6 +302,15 @@ Result<Json> ParseManifest(std::string_view text, Scalars scalars) {
     if (first != std::string_view::npos &&
         (text[first] == '{' || text[first] == '[')) {
       return ParseJsonStrict(text);
+    }
+    if (size_t bad = ControlCharAt(text); bad != std::string_view::npos) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x",
+                    static_cast<unsigned char>(text[bad]));
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "malformed manifest: control character " +
+                           std::string(hex) + " (byte " +
+                           std::to_string(bad + 1) + ")");
     }
     std::string yaml(text);
     CheckYamlTerminates(yaml);

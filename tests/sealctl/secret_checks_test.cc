@@ -140,5 +140,36 @@ TEST(SecretChecks, SealRefusesManifestsThatAreNotUtf8) {
   }
 }
 
+// yaml-cpp reads a NUL and the byte after it as one UTF-16 unit ("\0N"
+// became the lone byte 0x85 in metadata.name, and -o json then threw): raw
+// control characters are refused up front, naming the byte.
+TEST(SecretChecks, SealRefusesRawControlCharacters) {
+  CommandResult k = RunInProcess({"keygen"}, "");
+  ASSERT_EQ(k.exit_code, 0);
+  std::string recipient = k.err.substr(k.err.find("age1"));
+  recipient.pop_back();
+  const std::string head = "apiVersion: v1\nkind: Secret\n";
+  for (char c : {'\0', '\x01', '\x1b', '\x7f'}) {
+    std::string manifest =
+        head + "metadata: {name: \"d" + std::string(1, c) +
+        "N\", namespace: a}\nstringData: {k: " + std::string(kCanary) + "}\n";
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(c));
+    for (const char* format : {"yaml", "json"}) {
+      ExpectOneLineError(
+          RunInProcess({"seal", "-r", recipient, "-o", format}, manifest),
+          "reading the Secret: malformed manifest: control character " +
+              std::string(hex) + " (byte " + std::to_string(head.size() + 20) +
+              ")");
+    }
+  }
+  // Tabs, CR LF line ends and escapes are fine.
+  CommandResult ok = RunInProcess(
+      {"seal", "-r", recipient, "-o", "json"},
+      "apiVersion: v1\r\nkind: Secret\r\nmetadata: {name: db,\tnamespace: "
+      "a, labels: {x: \"\\x01\\0\"}}\r\nstringData: {k: v}\r\n");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
 }  // namespace
 }  // namespace sealsync::testing
