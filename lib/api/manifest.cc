@@ -204,6 +204,17 @@ std::optional<Json> CoreNumber(const std::string& s) {
   return std::nullopt;
 }
 
+// yaml-cpp 0.7 decodes the escapes \N (U+0085) and \_ (U+00A0) to single
+// raw bytes, not UTF-8 (found by tests/fuzz/manifest_fuzz): a scalar that
+// is not UTF-8 after decoding is refused here, before the JSON writer would
+// throw on it.
+void CheckDecodedUtf8(const std::string& s, const YAML::Mark& mark) {
+  if (InvalidUtf8At(s) == std::string_view::npos) return;
+  throw ManifestError{"the string at line " + std::to_string(mark.line + 1) +
+                      " is not UTF-8 once decoded (the escapes \\N and \\_ "
+                      "are not supported: write the character itself)"};
+}
+
 Json FromYaml(const YAML::Node& node, std::string_view text, Scalars scalars,
               Budget& budget, int depth = 0) {
   budget.Spend(1);
@@ -217,6 +228,7 @@ Json FromYaml(const YAML::Node& node, std::string_view text, Scalars scalars,
     case YAML::NodeType::Scalar: {
       const std::string& s = node.Scalar();
       budget.Spend(s.size());
+      CheckDecodedUtf8(s, node.Mark());
       if (node.Tag() == "!") {  // quoted: always a string
         CheckQuoteClosed(text, node.Mark());
         return s;
@@ -240,6 +252,7 @@ Json FromYaml(const YAML::Node& node, std::string_view text, Scalars scalars,
       for (const auto& kv : node) {
         std::string key = kv.first.as<std::string>();
         budget.Spend(key.size());
+        CheckDecodedUtf8(key, kv.first.Mark());
         if (obj.contains(key)) {
           throw ManifestError{"duplicate key \"" + PrintableKey(key) +
                               "\" at line " +
