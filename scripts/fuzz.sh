@@ -16,7 +16,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${FUZZ_SECONDS:-30}"
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(header_fuzz armor_fuzz json_fuzz); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(header_fuzz armor_fuzz json_fuzz manifest_fuzz); fi
 
 pick_cxx() {
   if [ -n "${FUZZ_CXX:-}" ]; then echo "$FUZZ_CXX"; return; fi

@@ -9,6 +9,7 @@
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
 #include "sealctl/key_files.h"
+#include "sealctl/secret_checks.h"
 #include "sealsync/api.h"
 #include "sealsync/random.h"
 #include "sealsync/sealed_secret.h"
@@ -133,7 +134,9 @@ bool SameObject(const api::SealedSecret& a, const api::SealedSecret& b) {
 
 int ResealOffline(const ResealOptions& opts, const api::SealedSecret& obj,
                   api::OutputFormat format, Streams io) {
-  auto keys = IdentitiesFromFiles(opts.identity_files, io.in);
+  auto passphrases = PassphrasesFromFiles(opts.passphrase_files, io.in);
+  if (!passphrases) return Fail(io.err, passphrases.error());
+  auto keys = IdentitiesFromFiles(opts.identity_files, *passphrases, io.in);
   if (!keys) return Fail(io.err, keys.error());
   std::vector<X25519Recipient> recipients;
   if (!opts.recipients.empty() || !opts.recipients_files.empty()) {
@@ -160,6 +163,7 @@ int ResealOffline(const ResealOptions& opts, const api::SealedSecret& obj,
     return FailWithHints(io.err, out.error().Wrap(reason),
                          {ReasonHint(reason)});
   }
+  if (auto ok = CheckUtf8(*out); !ok) return Fail(io.err, ok.error());
   io.out << api::FormatSealedSecret(*out, format);
   return 0;
 }
@@ -209,6 +213,7 @@ int Reseal(const ResealOptions& opts, Streams io) {
                 "SealedSecret (is --controller-url the sealsync operator's "
                 "API?)");
   }
+  if (auto ok = CheckUtf8(*resealed); !ok) return Fail(io.err, ok.error());
   io.out << api::FormatSealedSecret(*resealed, format);
   return 0;
 }

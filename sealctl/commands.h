@@ -64,6 +64,8 @@ int Seal(const SealOptions& opts, Streams io);
 struct UnsealOptions {
   std::string file;  // -f; empty: stdin
   std::vector<std::string> identity_files;
+  // For --raw input encrypted with a passphrase, and for passphrase-encrypted
+  // identity files.
   std::vector<std::string> passphrase_files;
   std::string output_format = "yaml";
   bool raw = false;
@@ -86,7 +88,9 @@ struct ResealOptions {
   std::string file;           // -f; empty: stdin
   std::string output_format;  // yaml | json; empty: the input's format
   std::vector<std::string> identity_files;  // non-empty: offline
-  std::vector<std::string> recipients;      // offline; else the cluster's
+  // Passphrases of passphrase-encrypted identity files.
+  std::vector<std::string> passphrase_files;
+  std::vector<std::string> recipients;  // offline; else the cluster's
   std::vector<std::string> recipients_files;
   ClusterOptions cluster;
 };

@@ -7,16 +7,16 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 
 namespace sealsync::sealctl {
 
 namespace {
 
+constexpr size_t kBlock = 1 << 20;
+
 // Appends everything `in` yields to `out`, 1 MiB at a time.
 void ReadAll(std::istream& in, std::string& out) {
-  constexpr size_t kBlock = 1 << 20;
   while (in) {
     size_t at = out.size();
     out.resize(at + kBlock);
@@ -25,60 +25,125 @@ void ReadAll(std::istream& in, std::string& out) {
   }
 }
 
+Error ErrnoError(int e, std::string_view what, const std::string& path) {
+  ErrorCode code = e == ENOENT                 ? ErrorCode::kNotFound
+                   : e == EACCES || e == EPERM ? ErrorCode::kPermissionDenied
+                   : e == EEXIST               ? ErrorCode::kAlreadyExists
+                   : e == EISDIR               ? ErrorCode::kInvalidArgument
+                                               : ErrorCode::kUnavailable;
+  const char* why = e == EISDIR ? "is a directory" : std::strerror(e);
+  return Error(code, std::string(what) + " " + path + ": " + why);
+}
+
+// Reads `fd` to its end into `out`; the errno of a failed read, else 0.
+int ReadFd(int fd, std::string& out) {
+  while (true) {
+    size_t at = out.size();
+    out.resize(at + kBlock);
+    ssize_t n = ::read(fd, out.data() + at, kBlock);
+    if (n < 0 && errno == EINTR) {
+      out.resize(at);
+      continue;
+    }
+    out.resize(at + static_cast<size_t>(n < 0 ? 0 : n));
+    if (n < 0) return errno;
+    if (n == 0) return 0;
+  }
+}
+
+bool WriteFd(int fd, const char* data, size_t size, int* error) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *error = errno;
+      return false;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
 }  // namespace
+
+Result<int> OpenForReading(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(ErrnoError(errno, "cannot open", path));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return std::unexpected(ErrnoError(e, "cannot read", path));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return std::unexpected(ErrnoError(EISDIR, "cannot read", path));
+  }
+  return fd;
+}
 
 Result<std::string> ReadInput(const std::string& path, std::istream& in) {
   std::string data;
   if (path.empty() || path == "-") {
     ReadAll(in, data);
+    if (in.bad()) {
+      SecureWipe(data.data(), data.size());
+      return MakeError(ErrorCode::kUnavailable, "cannot read stdin");
+    }
     return data;
   }
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) {
-    return MakeError(ErrorCode::kNotFound,
-                     "cannot open " + path + ": " + std::strerror(errno));
+  auto fd = OpenForReading(path);
+  if (!fd) return std::unexpected(fd.error());
+  int e = ReadFd(*fd, data);
+  ::close(*fd);
+  if (e != 0) {
+    SecureWipe(data.data(), data.size());
+    return std::unexpected(ErrnoError(e, "cannot read", path));
   }
-  std::streamoff size = f.tellg();
-  f.seekg(0);
-  if (size > 0) data.reserve(static_cast<size_t>(size) + 1);
-  ReadAll(f, data);
   return data;
 }
 
 Result<InputBytes> InputBytes::Open(const std::string& path, std::istream& in) {
   InputBytes out;
   if (path.empty() || path == "-") {
-    ReadAll(in, out.owned_);
-    out.view_ = AsBytes(out.owned_);
-    return out;
-  }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return MakeError(ErrorCode::kNotFound,
-                     "cannot open " + path + ": " + std::strerror(errno));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    // Not a regular file (a pipe, say): read it instead.
-    ::close(fd);
     auto data = ReadInput(path, in);
     if (!data) return std::unexpected(data.error());
     out.owned_ = std::move(*data);
     out.view_ = AsBytes(out.owned_);
     return out;
   }
+  auto fd = OpenForReading(path);
+  if (!fd) return std::unexpected(fd.error());
+  struct stat st {};
+  if (::fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    // Not a regular file (a pipe, say): read it instead.
+    int e = ReadFd(*fd, out.owned_);
+    ::close(*fd);
+    if (e != 0) return std::unexpected(ErrnoError(e, "cannot read", path));
+    out.view_ = AsBytes(out.owned_);
+    return out;
+  }
   if (st.st_size > 0) {
     void* m = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ,
-                     MAP_PRIVATE, fd, 0);
+                     MAP_PRIVATE, *fd, 0);
     if (m == MAP_FAILED) {
-      ::close(fd);
-      return MakeError(ErrorCode::kUnavailable, "cannot map " + path);
+      int e = errno;
+      ::close(*fd);
+      return std::unexpected(ErrnoError(e, "cannot map", path));
     }
     out.map_ = m;
     out.map_size_ = static_cast<size_t>(st.st_size);
     out.view_ = ByteView(static_cast<const uint8_t*>(m), out.map_size_);
   }
-  ::close(fd);
+  ::close(*fd);
   return out;
 }
 
@@ -97,28 +162,107 @@ InputBytes::~InputBytes() {
   SecureWipe(owned_.data(), owned_.size());
 }
 
-Result<bool> WriteNewPrivateFile(const std::string& path,
-                                 std::string_view data) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    ErrorCode code = errno == EEXIST ? ErrorCode::kAlreadyExists
-                                     : ErrorCode::kPermissionDenied;
-    return MakeError(code,
-                     "cannot create " + path + ": " + std::strerror(errno));
+Result<void> WriteFileAtomically(const std::string& path, std::string_view data,
+                                 mode_t mode, bool replace) {
+  std::string dir = DirName(path);
+  std::string tmp = path + ".tmp-XXXXXX";
+  // mkstemp: O_EXCL, mode 0600 from the start, so a private key is never
+  // readable by others, not even for a moment.
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) return std::unexpected(ErrnoError(errno, "cannot create", path));
+  int e = 0;
+  bool ok = (mode == 0600 || ::fchmod(fd, mode) == 0 || (e = errno, false)) &&
+            WriteFd(fd, data.data(), data.size(), &e) &&
+            (::fsync(fd) == 0 || (e = errno, false));
+  if (::close(fd) != 0 && ok) {
+    e = errno;
+    ok = false;
   }
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return MakeError(ErrorCode::kUnavailable, "cannot write " + path);
+  if (ok) {
+    if (replace) {
+      if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        e = errno;
+        ok = false;
+      }
+    } else if (::link(tmp.c_str(), path.c_str()) != 0) {
+      // link() fails with EEXIST if `path` exists: never overwrites.
+      e = errno;
+      ok = false;
     }
-    done += static_cast<size_t>(n);
   }
-  if (::close(fd) != 0)
-    return MakeError(ErrorCode::kUnavailable, "cannot write " + path);
-  return true;
+  if (!ok || !replace) ::unlink(tmp.c_str());
+  if (!ok) {
+    return std::unexpected(
+        ErrnoError(e, e == EEXIST ? "cannot create" : "cannot write", path));
+  }
+  // The new name is durable once the directory is.
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
+Result<void> WriteNewPrivateFile(const std::string& path,
+                                 std::string_view data) {
+  return WriteFileAtomically(path, data, 0600, /*replace=*/false);
+}
+
+FdOutBuf::FdOutBuf(int fd) : fd_(fd) {
+  setp(buffer_, buffer_ + sizeof buffer_);
+}
+
+FdOutBuf::~FdOutBuf() { Drain(); }
+
+bool FdOutBuf::Drain() {
+  size_t n = static_cast<size_t>(pptr() - pbase());
+  setp(buffer_, buffer_ + sizeof buffer_);
+  if (error_ != 0) return false;
+  return WriteAll(buffer_, n);
+}
+
+bool FdOutBuf::WriteAll(const char* data, size_t size) {
+  if (error_ != 0) return false;
+  return WriteFd(fd_, data, size, &error_);
+}
+
+FdOutBuf::int_type FdOutBuf::overflow(int_type ch) {
+  if (!Drain()) return traits_type::eof();
+  if (traits_type::eq_int_type(ch, traits_type::eof()))
+    return traits_type::not_eof(ch);
+  *pptr() = traits_type::to_char_type(ch);
+  pbump(1);
+  return ch;
+}
+
+std::streamsize FdOutBuf::xsputn(const char* s, std::streamsize n) {
+  if (error_ != 0) return 0;
+  auto size = static_cast<size_t>(n);
+  if (size <= static_cast<size_t>(epptr() - pptr())) {
+    std::memcpy(pptr(), s, size);
+    pbump(static_cast<int>(size));
+    return n;
+  }
+  if (!Drain() || !WriteAll(s, size)) return 0;
+  return n;
+}
+
+int FdOutBuf::sync() { return Drain() ? 0 : -1; }
+
+Result<void> FlushOutput(std::ostream& out) {
+  out.flush();
+  if (out) return {};
+  return std::unexpected(OutputError(out));
+}
+
+Error OutputError(std::ostream& out) {
+  std::string why = "write error";
+  if (auto* fd_buf = dynamic_cast<FdOutBuf*>(out.rdbuf());
+      fd_buf != nullptr && fd_buf->error() != 0) {
+    why = std::strerror(fd_buf->error());
+  }
+  return Error(ErrorCode::kUnavailable, "cannot write to stdout: " + why);
 }
 
 int Fail(std::ostream& err, const Error& error) {

@@ -1,7 +1,11 @@
-// File and stream helpers for sealctl commands.
+// File and stream helpers for sealctl commands: every read and every write
+// is checked, and errors name the path (never the data).
 #pragma once
 
+#include <sys/types.h>
+
 #include <iosfwd>
+#include <streambuf>
 #include <string>
 
 #include "sealsync/error.h"
@@ -9,8 +13,15 @@
 
 namespace sealsync::sealctl {
 
-// Reads all of `path`, or of `in` when path is empty or "-".
+// Reads all of `path`, or of `in` when path is empty or "-". Errors name the
+// path: kNotFound "cannot open PATH: No such file or directory",
+// kPermissionDenied "cannot open PATH: Permission denied", kInvalidArgument
+// "cannot read PATH: is a directory", kUnavailable for a read error.
 Result<std::string> ReadInput(const std::string& path, std::istream& in);
+
+// Opens `path` for reading: a file descriptor, or the same errors as
+// ReadInput (a directory is refused).
+Result<int> OpenForReading(const std::string& path);
 
 // A read-only view of a whole input: a file is memory-mapped (no copy),
 // stdin ("-" or empty path) is read into memory. Not copyable.
@@ -31,10 +42,53 @@ class InputBytes {
   ByteView view_;
 };
 
-// Writes `data` to a new file `path` with mode 0600; kAlreadyExists if the
-// file exists (never overwrites a key).
-Result<bool> WriteNewPrivateFile(const std::string& path,
+// Writes `data` to `path` so that it appears whole or not at all: into a
+// temporary file in the same directory (mode `mode`), fsync'ed, then given
+// the name `path` (and the directory fsync'ed). With `replace` it is renamed
+// over an existing `path`; without, kAlreadyExists if `path` exists (never
+// overwrites). On any failure the temporary file is removed and `path` is
+// untouched. Errors name `path` and the cause (ENOSPC, EACCES, ...).
+Result<void> WriteFileAtomically(const std::string& path, std::string_view data,
+                                 mode_t mode, bool replace);
+
+// Writes `data` to a new file `path` with mode 0600, atomically; kAlreadyExists
+// if the file exists (never overwrites a key).
+Result<void> WriteNewPrivateFile(const std::string& path,
                                  std::string_view data);
+
+// An output stream buffer over a file descriptor (sealctl's stdout): write(2)
+// with EINTR and short writes handled, and the first error's errno kept so
+// that it can be reported (ENOSPC for /dev/full, EPIPE for a closed pipe when
+// SIGPIPE is ignored). After an error every further write fails. Not
+// thread-safe.
+class FdOutBuf : public std::streambuf {
+ public:
+  explicit FdOutBuf(int fd);
+  ~FdOutBuf() override;
+  FdOutBuf(const FdOutBuf&) = delete;
+  FdOutBuf& operator=(const FdOutBuf&) = delete;
+  // errno of the first failed write, 0 if none.
+  int error() const { return error_; }
+
+ protected:
+  int_type overflow(int_type ch) override;
+  std::streamsize xsputn(const char* s, std::streamsize n) override;
+  int sync() override;
+
+ private:
+  bool WriteAll(const char* data, size_t size);
+  bool Drain();
+  int fd_;
+  int error_ = 0;
+  char buffer_[1 << 16];
+};
+
+// Flushes `out` (sealctl's stdout) and checks that everything written to it
+// so far reached its destination: kUnavailable "cannot write to stdout:
+// REASON" otherwise (REASON from FdOutBuf when that is the stream's buffer).
+Result<void> FlushOutput(std::ostream& out);
+// The error FlushOutput reports, for a stream already known to have failed.
+Error OutputError(std::ostream& out);
 
 // Prints "sealctl: error: <message>" and returns 1.
 int Fail(std::ostream& err, const Error& error);

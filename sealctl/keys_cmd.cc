@@ -16,14 +16,16 @@ int Keygen(const KeygenOptions& opts, Streams io) {
   char created[32];
   std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
   std::string file = FormatIdentityFile(id, created);
+  Result<void> ok;
   if (opts.output.empty() || opts.output == "-") {
     io.out << file;
+    // The key must be out before "Public key:" claims there is one.
+    ok = FlushOutput(io.out);
   } else {
-    auto ok = WriteNewPrivateFile(opts.output, file);
-    SecureWipe(file.data(), file.size());
-    if (!ok) return Fail(io.err, ok.error());
+    ok = WriteNewPrivateFile(opts.output, file);
   }
   SecureWipe(file.data(), file.size());
+  if (!ok) return Fail(io.err, ok.error());
   io.err << "Public key: " << id.recipient().ToString() << "\n";
   return 0;
 }

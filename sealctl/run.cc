@@ -71,7 +71,9 @@ void AddUnseal(CLI::App& app, UnsealOptions& o) {
   c->add_option("-i,--identity", o.identity_files,
                 "Identity file (repeatable)");
   c->add_option("--passphrase-file", o.passphrase_files,
-                "With --raw: file holding a passphrase (repeatable)");
+                "File holding a passphrase (repeatable): opens an identity "
+                "file encrypted with `age -p`, and with --raw, input "
+                "encrypted with a passphrase");
   c->add_option("-o,--output", o.output_format, "Output format")
       ->check(CLI::IsMember({"yaml", "json"}));
   c->add_flag("--raw", o.raw, "Decrypt one value or age file to stdout");
@@ -103,6 +105,10 @@ void AddReseal(CLI::App& app, ResealOptions& o) {
   auto* id = c->add_option(
       "-i,--identity", o.identity_files,
       "Offline: identity file that opens it (repeatable); no operator needed");
+  c->add_option("--passphrase-file", o.passphrase_files,
+                "Offline: file holding the passphrase of an identity file "
+                "encrypted with `age -p` (repeatable)")
+      ->needs(id);
   c->add_option("-r,--recipient", o.recipients,
                 "Offline: age1... recipient to seal to (repeatable; default: "
                 "the cluster's newest)")
@@ -142,10 +148,8 @@ void AddBootstrap(CLI::App& app, BootstrapOptions& o) {
                 "Kubeconfig context (default: the current context)");
 }
 
-}  // namespace
-
-int Run(const std::vector<std::string>& args, std::istream& in,
-        std::ostream& out, std::ostream& err) {
+int RunCommand(const std::vector<std::string>& args, std::istream& in,
+               std::ostream& out, std::ostream& err) {
   CLI::App app{"sealctl: seal Kubernetes Secrets for sealsync, manage keys"};
   app.name("sealctl");
   app.require_subcommand(1);
@@ -229,6 +233,18 @@ int Run(const std::vector<std::string>& args, std::istream& in,
     return Bootstrap(bootstrap, io);
   if (ib->parsed()) return ImportBitnami(import_bitnami, io);
   return Fail(err, "no command");
+}
+
+}  // namespace
+
+int Run(const std::vector<std::string>& args, std::istream& in,
+        std::ostream& out, std::ostream& err) {
+  int code = RunCommand(args, in, out, err);
+  // Every command's output is only written once it reaches its destination:
+  // a full disk or a closed pipe is a failure, not a silent truncation.
+  if (auto ok = FlushOutput(out); !ok && code == 0)
+    return Fail(err, ok.error());
+  return code;
 }
 
 }  // namespace sealsync::sealctl

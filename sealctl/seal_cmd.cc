@@ -1,11 +1,15 @@
 // sealctl seal: a Secret manifest (or one raw value) -> sealed form.
-#include <fstream>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "sealctl/cluster.h"
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
 #include "sealctl/key_files.h"
+#include "sealctl/secret_checks.h"
 #include "sealsync/api.h"
 #include "sealsync/sealing.h"
 
@@ -68,30 +72,39 @@ int SealRawBinary(const SealOptions& opts, const ScopeBinding& binding,
                   SealFormat format, Streams io) {
   if (format != SealFormat::kAge)
     return Fail(io.err, "--binary needs --format age");
-  std::ifstream file;
-  std::istream* in = &io.in;
+  int fd = -1;
   if (!opts.from_file.empty() && opts.from_file != "-") {
-    file.open(opts.from_file, std::ios::binary);
-    if (!file) return Fail(io.err, "cannot open " + opts.from_file);
-    in = &file;
+    auto opened = OpenForReading(opts.from_file);
+    if (!opened) return Fail(io.err, opened.error());
+    fd = *opened;
   }
   auto read = [&](std::span<uint8_t> buf) -> Result<size_t> {
-    in->read(reinterpret_cast<char*>(buf.data()),
-             static_cast<std::streamsize>(buf.size()));
-    if (in->bad())
-      return MakeError(ErrorCode::kUnavailable, "read error on input");
-    return static_cast<size_t>(in->gcount());
+    if (fd >= 0) {
+      while (true) {
+        ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n >= 0) return static_cast<size_t>(n);
+        if (errno != EINTR) {
+          return MakeError(
+              ErrorCode::kUnavailable,
+              "cannot read " + opts.from_file + ": " + std::strerror(errno));
+        }
+      }
+    }
+    io.in.read(reinterpret_cast<char*>(buf.data()),
+               static_cast<std::streamsize>(buf.size()));
+    if (io.in.bad())
+      return MakeError(ErrorCode::kUnavailable, "cannot read stdin");
+    return static_cast<size_t>(io.in.gcount());
   };
   auto write = [&](ByteView b) -> Result<bool> {
     io.out.write(reinterpret_cast<const char*>(b.data()),
                  static_cast<std::streamsize>(b.size()));
-    if (!io.out)
-      return MakeError(ErrorCode::kUnavailable, "write error on output");
+    if (!io.out) return std::unexpected(OutputError(io.out));
     return true;
   };
   auto ok = SealAgeStream(read, write, recipients, binding, SystemRandom());
+  if (fd >= 0) ::close(fd);
   if (!ok) return Fail(io.err, ok.error());
-  io.out.flush();
   return 0;
 }
 
@@ -135,6 +148,9 @@ int Seal(const SealOptions& opts, Streams io) {
   auto secret = api::ParseSecret(*text);
   SecureWipe(text->data(), text->size());
   if (!secret) return Fail(io.err, secret.error().Wrap("reading the Secret"));
+  // Before anything is sealed: what the cluster would refuse later.
+  if (auto ok = CheckSecretToSeal(*secret); !ok)
+    return Fail(io.err, ok.error().Wrap("cannot seal the Secret"));
   api::ObjectMeta& meta = secret->metadata;
   if (!opts.ns.empty() && !meta.ns.empty() && opts.ns != meta.ns) {
     return Fail(io.err, "--namespace " + opts.ns +

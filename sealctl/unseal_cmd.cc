@@ -7,6 +7,7 @@
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
 #include "sealctl/key_files.h"
+#include "sealctl/secret_checks.h"
 #include "sealsync/api.h"
 #include "sealsync/sealed_secret.h"
 #include "sealsync/sealing.h"
@@ -42,21 +43,11 @@ Result<std::optional<ScopeBinding>> ExpectedFromFlags(
 // passphrase identities.
 Result<SecureBytes> UnsealRawAge(ByteView file,
                                  const std::vector<X25519Identity>& keys,
-                                 const UnsealOptions& opts,
-                                 const std::optional<ScopeBinding>& expect,
-                                 std::istream& in) {
-  std::vector<std::unique_ptr<ScryptIdentity>> pass;
-  for (const auto& path : opts.passphrase_files) {
-    auto text = ReadInput(path, in);
-    if (!text) return std::unexpected(text.error());
-    std::string p = *text;
-    while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
-    SecureWipe(text->data(), text->size());
-    pass.push_back(std::make_unique<ScryptIdentity>(std::move(p)));
-  }
+                                 const Passphrases& passphrases,
+                                 const std::optional<ScopeBinding>& expect) {
   std::vector<const AgeIdentity*> ids;
   for (const auto& k : keys) ids.push_back(&k);
-  for (const auto& p : pass) ids.push_back(p.get());
+  for (const auto& p : passphrases) ids.push_back(p.get());
   auto dec = AgeDecrypt(file, ids);
   if (!dec) return std::unexpected(dec.error());
   auto binding = ScopeOfStanzas(dec->stanzas);
@@ -76,7 +67,9 @@ int UnsealRaw(const UnsealOptions& opts, Streams io) {
   }
   auto expect = ExpectedFromFlags(opts);
   if (!expect) return Fail(io.err, expect.error());
-  auto keys = IdentitiesFromFiles(opts.identity_files, io.in);
+  auto passphrases = PassphrasesFromFiles(opts.passphrase_files, io.in);
+  if (!passphrases) return Fail(io.err, passphrases.error());
+  auto keys = IdentitiesFromFiles(opts.identity_files, *passphrases, io.in);
   if (!keys) return Fail(io.err, keys.error());
   auto input = InputBytes::Open(opts.file, io.in);
   if (!input) return Fail(io.err, input.error());
@@ -100,7 +93,7 @@ int UnsealRaw(const UnsealOptions& opts, Streams io) {
   } else if (text.starts_with("age-encryption.org/") ||
              text.find("-----BEGIN AGE ENCRYPTED FILE-----") !=
                  std::string_view::npos) {
-    plain = UnsealRawAge(AsBytes(text), *keys, opts, *expect, io.in);
+    plain = UnsealRawAge(AsBytes(text), *keys, *passphrases, *expect);
   } else {
     std::string trimmed(text);
     while (!trimmed.empty() &&
@@ -113,12 +106,11 @@ int UnsealRaw(const UnsealOptions& opts, Streams io) {
                   "input is not an age file (binary or armored), base64 of "
                   "one, nor a sodium: value");
     }
-    plain = UnsealRawAge(*bytes, *keys, opts, *expect, io.in);
+    plain = UnsealRawAge(*bytes, *keys, *passphrases, *expect);
   }
   if (!plain) return Fail(io.err, plain.error());
   io.out.write(reinterpret_cast<const char*>(plain->data()),
                static_cast<std::streamsize>(plain->size()));
-  io.out.flush();
   return 0;
 }
 
@@ -129,7 +121,9 @@ int Unseal(const UnsealOptions& opts, Streams io) {
   if (opts.identity_files.empty()) {
     return Fail(io.err, "no identities: pass -i IDENTITY_FILE");
   }
-  auto keys = IdentitiesFromFiles(opts.identity_files, io.in);
+  auto passphrases = PassphrasesFromFiles(opts.passphrase_files, io.in);
+  if (!passphrases) return Fail(io.err, passphrases.error());
+  auto keys = IdentitiesFromFiles(opts.identity_files, *passphrases, io.in);
   if (!keys) return Fail(io.err, keys.error());
   auto text = ReadInput(opts.file, io.in);
   if (!text) return Fail(io.err, text.error());
@@ -140,6 +134,7 @@ int Unseal(const UnsealOptions& opts, Streams io) {
   auto unsealed = sealed::Unseal(*sealed, *keys);
   if (!unsealed) return Fail(io.err, unsealed.error());
   const api::Secret& secret = unsealed->secret;
+  if (auto ok = CheckUtf8(secret); !ok) return Fail(io.err, ok.error());
   io.out << api::FormatSecret(secret, opts.output_format == "json"
                                           ? api::OutputFormat::kJson
                                           : api::OutputFormat::kYaml);

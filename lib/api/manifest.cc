@@ -1,11 +1,16 @@
 #include "lib/api/manifest.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <vector>
+
+#include "sealsync/api.h"
 
 namespace sealsync::api {
 namespace {
@@ -66,8 +71,70 @@ size_t InvalidUtf8At(std::string_view s) {
   return std::string_view::npos;
 }
 
-// As deep as the API client reads (kube::kMaxJsonDepth); yaml-cpp has its
-// own guard (DeepRecursion) for YAML.
+// yaml-cpp 0.7 can loop forever on some malformed input: `,a: &"` yields
+// empty documents without end, each allocating nodes, until memory runs out
+// (found by tests/fuzz/manifest_fuzz). This counts the parser's events first
+// and refuses the input past a limit linear in its size (a real document
+// has at most a few events per byte), so that YAML::LoadAll below sees only
+// input on which it terminates.
+class EventLimit : public YAML::EventHandler {
+ public:
+  explicit EventLimit(size_t text_size) : left_(8 * text_size + 64) {}
+  void OnDocumentStart(const YAML::Mark&) override { Count(); }
+  void OnDocumentEnd() override { Count(); }
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override { Count(); }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { Count(); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Count();
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Count();
+  }
+  void OnSequenceEnd() override { Count(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Count();
+  }
+  void OnMapEnd() override { Count(); }
+
+ private:
+  void Count() {
+    if (left_ == 0)
+      throw ManifestError{"the YAML parser does not terminate on this input"};
+    --left_;
+  }
+  size_t left_;
+};
+
+void CheckYamlTerminates(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  EventLimit limit(text.size());
+  while (parser.HandleNextDocument(limit)) {
+  }
+}
+
+// Index of the first control character YAML does not allow in a stream
+// (outside its printable set: C0 except tab, LF and CR, and DEL), or npos.
+// yaml-cpp 0.7 does not refuse them: it reads a NUL and the byte after it as
+// one UTF-16 unit and produces bytes that are not UTF-8 ("\0N" becomes 0x85;
+// found by tests/fuzz/manifest_fuzz). A control character belongs in a
+// double-quoted escape ("\x01") or in base64 `data`.
+size_t ControlCharAt(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+      return i;
+  }
+  return std::string_view::npos;
+}
+
+// As deep as the API client reads (kube::kMaxJsonDepth), for JSON and YAML
+// alike. For YAML it also stops an alias that refers to a node containing
+// it (`a: &a [*a]`): yaml-cpp builds a cycle, which would otherwise be
+// walked until the stack overflows.
 constexpr int kMaxDepth = 256;
 
 // Parses JSON, refusing duplicate keys (nlohmann would keep the last one
@@ -90,7 +157,7 @@ Json ParseJsonStrict(std::string_view text) {
         const auto& key = parsed.get_ref<const std::string&>();
         auto& seen = open.back();
         if (std::find(seen.begin(), seen.end(), key) != seen.end())
-          throw ManifestError{"duplicate key \"" + key + "\""};
+          throw ManifestError{"duplicate key \"" + PrintableKey(key) + "\""};
         seen.push_back(key);
         break;
       }
@@ -137,15 +204,31 @@ std::optional<Json> CoreNumber(const std::string& s) {
   return std::nullopt;
 }
 
+// yaml-cpp 0.7 decodes the escapes \N (U+0085) and \_ (U+00A0) to single
+// raw bytes, not UTF-8 (found by tests/fuzz/manifest_fuzz): a scalar that
+// is not UTF-8 after decoding is refused here, before the JSON writer would
+// throw on it.
+void CheckDecodedUtf8(const std::string& s, const YAML::Mark& mark) {
+  if (InvalidUtf8At(s) == std::string_view::npos) return;
+  throw ManifestError{"the string at line " + std::to_string(mark.line + 1) +
+                      " is not UTF-8 once decoded (the escapes \\N and \\_ "
+                      "are not supported: write the character itself)"};
+}
+
 Json FromYaml(const YAML::Node& node, std::string_view text, Scalars scalars,
-              Budget& budget) {
+              Budget& budget, int depth = 0) {
   budget.Spend(1);
+  if (depth > kMaxDepth) {
+    throw ManifestError{"nested deeper than " + std::to_string(kMaxDepth) +
+                        " levels (or an alias inside itself)"};
+  }
   switch (node.Type()) {
     case YAML::NodeType::Null:
       return nullptr;
     case YAML::NodeType::Scalar: {
       const std::string& s = node.Scalar();
       budget.Spend(s.size());
+      CheckDecodedUtf8(s, node.Mark());
       if (node.Tag() == "!") {  // quoted: always a string
         CheckQuoteClosed(text, node.Mark());
         return s;
@@ -161,7 +244,7 @@ Json FromYaml(const YAML::Node& node, std::string_view text, Scalars scalars,
     case YAML::NodeType::Sequence: {
       Json arr = Json::array();
       for (const auto& item : node)
-        arr.push_back(FromYaml(item, text, scalars, budget));
+        arr.push_back(FromYaml(item, text, scalars, budget, depth + 1));
       return arr;
     }
     case YAML::NodeType::Map: {
@@ -169,11 +252,13 @@ Json FromYaml(const YAML::Node& node, std::string_view text, Scalars scalars,
       for (const auto& kv : node) {
         std::string key = kv.first.as<std::string>();
         budget.Spend(key.size());
+        CheckDecodedUtf8(key, kv.first.Mark());
         if (obj.contains(key)) {
-          throw ManifestError{"duplicate key \"" + key + "\" at line " +
+          throw ManifestError{"duplicate key \"" + PrintableKey(key) +
+                              "\" at line " +
                               std::to_string(kv.first.Mark().line + 1)};
         }
-        obj[key] = FromYaml(kv.second, text, scalars, budget);
+        obj[key] = FromYaml(kv.second, text, scalars, budget, depth + 1);
       }
       return obj;
     }
@@ -231,7 +316,18 @@ Result<Json> ParseManifest(std::string_view text, Scalars scalars) {
         (text[first] == '{' || text[first] == '[')) {
       return ParseJsonStrict(text);
     }
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+    if (size_t bad = ControlCharAt(text); bad != std::string_view::npos) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x",
+                    static_cast<unsigned char>(text[bad]));
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "malformed manifest: control character " +
+                           std::string(hex) + " (byte " +
+                           std::to_string(bad + 1) + ")");
+    }
+    std::string yaml(text);
+    CheckYamlTerminates(yaml);
+    std::vector<YAML::Node> docs = YAML::LoadAll(yaml);
     std::erase_if(docs, [](const YAML::Node& n) { return n.IsNull(); });
     if (docs.size() != 1) {
       return MakeError(
