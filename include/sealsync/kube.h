@@ -70,6 +70,9 @@ struct DeleteOptions {
 struct ApplyOptions {
   std::string field_manager;
   bool force = false;
+  // fieldValidation=Strict (what kubectl sends): unknown or duplicate fields
+  // are errors instead of being dropped with a warning.
+  bool strict = false;
 };
 
 enum class WatchEventType { kAdded, kModified, kDeleted, kBookmark };

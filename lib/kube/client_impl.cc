@@ -219,6 +219,7 @@ Result<Json> ClientImpl::Apply(const Resource& r, const Json& obj,
   std::string q;
   AddParam(q, "fieldManager", opts.field_manager);
   if (opts.force) AddParam(q, "force", "true");
+  if (opts.strict) AddParam(q, "fieldValidation", "Strict");
   // JSON is valid YAML, so the apply patch can be sent as JSON text.
   return Call("PATCH",
               ResourcePath(r, NamespaceOf(obj), NameOf(obj), status) + q,

@@ -1,0 +1,156 @@
+// Migrating from Bitnami sealed-secrets on the real control plane: the
+// controller's key imported with `sealctl keys import-bitnami`, then the
+// very file kubeseal wrote, with only its apiVersion changed, applied with
+// strict field validation (as kubectl does) becomes its Secret; a copy under
+// another name is refused (NoMatchingKey), the value never leaks.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "lib/api/manifest.h"
+#include "tests/operator/operator_env.h"
+
+namespace sealsync::testing {
+namespace {
+
+using kube::Json;
+using namespace std::chrono_literals;
+
+const kube::Resource kSealed{"sealsync.dev", "v1alpha1", "sealedsecrets", true};
+constexpr std::string_view kLegacyValue = "bitnami-canary-5a1e-never-log";
+
+struct Ran {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// Runs `argv` (no shell quoting needed: paths and flags only) with `in` on
+// stdin, through files in `dir`.
+Ran RunProcess(const std::vector<std::string>& argv, const std::string& in = "",
+               const std::string& dir = "/tmp") {
+  static int n = 0;
+  std::string base =
+      dir + "/run-" + std::to_string(getpid()) + "-" + std::to_string(++n);
+  std::ofstream(base + ".in", std::ios::binary) << in;
+  std::string cmd;
+  for (const auto& a : argv) cmd += "'" + a + "' ";
+  cmd += "< " + base + ".in > " + base + ".out 2> " + base + ".err";
+  int rc = std::system(cmd.c_str());
+  Ran r{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ReadAll(base + ".out"),
+        ReadAll(base + ".err")};
+  for (const char* ext : {".in", ".out", ".err"})
+    std::filesystem::remove(base + ext);
+  return r;
+}
+
+std::string Kubeseal() {
+  Ran r = RunProcess({"bash",
+                      std::string(SEALSYNC_SOURCE_DIR) + "/scripts/kubeseal.sh",
+                      "path"});
+  return r.exit_code == 0 ? r.out.substr(0, r.out.find('\n')) : "";
+}
+
+TEST(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  const std::string kubeseal = Kubeseal();
+  if (kubeseal.empty() || RunProcess({"openssl", "version"}).exit_code != 0) {
+    const char* ci = getenv("CI");
+    if (ci != nullptr && std::string(ci) == "true")
+      FAIL() << "kubeseal or openssl missing and CI=true";
+    GTEST_SKIP() << "kubeseal not built (bash scripts/kubeseal.sh build)";
+  }
+  char tmpl[] = "/tmp/sealsync-bitnami-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string key = dir + "/tls.key", cert = dir + "/tls.crt";
+  ASSERT_EQ(RunProcess({"openssl", "genrsa", "-out", key, "4096"}).exit_code,
+            0);
+  ASSERT_EQ(RunProcess({"openssl", "req", "-x509", "-new", "-key", key, "-subj",
+                        "/CN=sealed-secret/O=sealed-secret", "-days", "3650",
+                        "-out", cert})
+                .exit_code,
+            0);
+
+  OperatorEnv env(cp);
+  auto op = env.Start();
+  ASSERT_TRUE(op);
+  Ran imported = RunProcess({SEALCTL_BINARY, "keys", "import-bitnami", "-f",
+                             key, "--controller-namespace", env.op_ns(),
+                             "--kubeconfig", cp->kubeconfig()});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+
+  // What a Bitnami user has in git: kubeseal's output, strict and
+  // namespace-wide.
+  auto seal = [&](const std::string& name, const std::string& scope) {
+    std::string secret =
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name +
+        "\n  namespace: " + env.ns() +
+        "\ntype: kubernetes.io/basic-auth\nstringData:\n"
+        "  password: " +
+        std::string(kLegacyValue) + "\n";
+    Ran r = RunProcess({"env", "KUBECONFIG=/nonexistent", kubeseal, "--cert",
+                        cert, "--scope", scope, "-o", "yaml"},
+                       secret);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string text = r.out;
+    size_t at = text.find("bitnami.com/v1alpha1");
+    EXPECT_NE(at, std::string::npos);
+    text.replace(at, std::string("bitnami.com/v1alpha1").size(),
+                 "sealsync.dev/v1alpha1");
+    auto doc = api::ParseManifest(text, api::Scalars::kTyped);
+    EXPECT_TRUE(doc.has_value());
+    return doc ? Json::parse(doc->dump()) : Json();
+  };
+  Json strict = seal("legacy", "strict");
+  Json wide = seal("legacy-wide", "namespace-wide");
+  // kubeseal writes spec.template.metadata {name, namespace,
+  // creationTimestamp: null}: all accepted under strict validation.
+  ASSERT_TRUE(strict["spec"]["template"]["metadata"].contains("name"));
+  for (const Json& obj : {strict, wide}) {
+    auto applied = env.client().Apply(kSealed, obj, {"kubectl", true, true});
+    ASSERT_TRUE(applied.has_value()) << applied.error().message();
+  }
+  for (const char* name : {"legacy", "legacy-wide"}) {
+    EXPECT_TRUE(OperatorEnv::Eventually([&] {
+      return env.SecretValue(name, "password") == std::string(kLegacyValue);
+    })) << name
+        << ": " << (env.Ready(name) ? env.Ready(name)->dump() : "")
+        << op->Log();
+  }
+  auto s = env.client().Get(kube::kSecrets, {env.ns(), "legacy"});
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ((*s)["type"], "kubernetes.io/basic-auth");
+  auto obj = env.client().Get(kSealed, {env.ns(), "legacy"});
+  ASSERT_TRUE(obj.has_value());
+  EXPECT_TRUE(
+      (*obj)["status"]["keyIds"][0].get<std::string>().starts_with("bitnami:"));
+
+  // The strict value copied under another name: refused, precisely.
+  Json copy = strict;
+  copy["metadata"]["name"] = "legacy-copy";
+  ASSERT_TRUE(env.client().Apply(kSealed, copy, {"kubectl", true, true}));
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    auto c = env.Ready("legacy-copy");
+    return c && (*c)["reason"] == "NoMatchingKey" &&
+           (*c)["message"].get<std::string>().find(
+               "Bitnami-format value: no imported Bitnami key matches") !=
+               std::string::npos;
+  })) << (env.Ready("legacy-copy") ? env.Ready("legacy-copy")->dump() : "");
+  EXPECT_FALSE(env.SecretValue("legacy-copy", "password").has_value());
+
+  EXPECT_EQ(op->Log().find(kLegacyValue), std::string::npos);
+  EXPECT_EQ(env.EventsText().find(kLegacyValue), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace sealsync::testing
