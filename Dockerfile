@@ -16,11 +16,12 @@ RUN apt-get update -qq && \
       build-essential cmake ninja-build pkg-config ca-certificates binutils \
       libssl-dev libsodium-dev libyaml-cpp-dev nlohmann-json3-dev \
       libcurl4-openssl-dev libboost-dev libboost-system-dev libspdlog-dev libfmt-dev \
-      libcli11-dev libre2-dev libgtest-dev libgmock-dev && \
+      libcli11-dev libre2-dev && \
     rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo && \
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DSEALSYNC_BUILD_TESTS=OFF -DSEALSYNC_BUILD_BENCH=OFF && \
     ninja -C /build operator/sealsync-operator sealctl/sealctl && \
     bash scripts/image.sh rootfs /build/operator/sealsync-operator /rootfs/operator && \
     bash scripts/image.sh rootfs /build/sealctl/sealctl /rootfs/sealctl
