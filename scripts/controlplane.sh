@@ -15,6 +15,7 @@
 #   SEALSYNC_CACHE                     cache root (default ${XDG_CACHE_HOME:-~/.cache}/sealsync)
 #   KUBEBUILDER_ASSETS                 use etcd/kube-apiserver[/kube-controller-manager] from here
 #   SEALSYNC_APISERVER_EXTRA_FLAGS     extra kube-apiserver flags (word-split)
+#   SEALSYNC_APISERVER_IP              one more IP address in the serving certificate
 #   SEALSYNC_CONTROLLERS               kube-controller-manager --controllers (default garbagecollector,namespace)
 #   SEALSYNC_CONTROLLER_MANAGER_EXTRA_FLAGS  extra kube-controller-manager flags (word-split)
 #   SEALSYNC_READY_TIMEOUT             seconds to wait for /readyz (default 60)
@@ -223,7 +224,7 @@ gen_pki() { # DIR
       openssl x509 -req -CA ca.crt -CAkey ca.key -CAcreateserial -sha256 -days 365 -out apiserver.crt \
         -extfile <(printf '%s\n' "basicConstraints=CA:FALSE" \
           "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" \
-          "subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local") 2>/dev/null
+          "subjectAltName=IP:127.0.0.1,${SEALSYNC_APISERVER_IP:+IP:$SEALSYNC_APISERVER_IP,}DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local") 2>/dev/null
     # admin client certificate (group system:masters), an alternative to the token
     openssl ecparam -name prime256v1 -genkey -noout -out admin.key 2>/dev/null
     openssl req -new -key admin.key -subj "/O=system:masters/CN=sealsync-admin" 2>/dev/null |
@@ -381,7 +382,10 @@ cmd_restart_apiserver() {
   log "kube-apiserver restarted in $((SECONDS - t0))s"
 }
 
-usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+# scripts/node.sh sources this file for its functions; run only when executed.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 
 case "${1:-}" in
   build) cmd_build "${2:-}" ;;
