@@ -19,7 +19,8 @@
 #   image.sh ref operator|sealctl|pause   print an image's name
 #
 # Environment:
-#   BUILD_DIR       where the binaries are (default build): operator/sealsync-operator, sealctl/sealctl
+#   BUILD_DIR       where the binaries are (default build, relative to the repository):
+#                   operator/sealsync-operator, sealctl/sealctl
 #   SEALSYNC_IMAGE_TAG   tag of the operator and sealctl images (default dev)
 #
 # Only the summary goes to stdout (build); progress goes to stderr.
@@ -135,7 +136,9 @@ pack() {
 }
 
 cmd_build() { # [OUT]
-  local out=${1:-$ROOT/${BUILD_DIR:-build}/images} bdir=$ROOT/${BUILD_DIR:-build}
+  local bdir=${BUILD_DIR:-build}
+  [[ $bdir = /* ]] || bdir=$ROOT/$bdir
+  local out=${1:-$bdir/images}
   mkdir -p "$out"; out=$(cd "$out" && pwd)
   local op=$bdir/operator/sealsync-operator ctl=$bdir/sealctl/sealctl
   [ -x "$op" ] || die "$op is missing; build it first (bash scripts/build.sh)"
@@ -172,5 +175,5 @@ case "${1:-}" in
   build) cmd_build "${2:-}" ;;
   rootfs) [ $# -eq 3 ] || die "usage: image.sh rootfs BIN DIR"; cmd_rootfs "$2" "$3" ;;
   ref) image_ref "${2:-}" ;;
-  *) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
