@@ -2,7 +2,8 @@
 # The operator as users run it: `helm install` of charts/sealsync with the
 # image of scripts/image.sh on a real node (scripts/node.sh), in a namespace
 # that enforces Pod Security "restricted". Checks, each with a deadline:
-#   1. both replicas Ready, admitted by Pod Security restricted
+#   1. both replicas Ready, admitted by Pod Security restricted; the
+#      PodDisruptionBudget counts them
 #   2. each operator process runs as uid/gid 65532, no capabilities, no new
 #      privileges, seccomp filter, read-only root filesystem
 #   3. in-cluster config: KUBERNETES_SERVICE_HOST=10.0.0.1 (the kubernetes
@@ -109,12 +110,17 @@ t=$SECONDS
 X "$HELM" install sealsync "$ROOT/charts/sealsync" --kubeconfig "$KC" -n "$NS" \
   --set image.tag=dev --set image.pullPolicy=Never --set logFormat=json \
   --wait --timeout 120s >/dev/null || fail "helm install"
-say "1. helm install --wait: both replicas Ready in $((SECONDS - t))s"
+say "1. helm install --wait: both replicas Ready in $((SECONDS - t))s (Pod Security restricted admitted them)"
 ready=$(pods | jq '[.items[] | select(.status.phase == "Running") |
   select(all(.status.containerStatuses[]; .ready))] | length')
 [ "$ready" = 2 ] || fail "want 2 Ready operator Pods, have $ready"
 restarts=$(pods | jq '[.items[].status.containerStatuses[].restartCount] | add')
 [ "$restarts" = 0 ] || fail "operator containers restarted $restarts times"
+pdb_allows_one() {
+  api "/apis/policy/v1/namespaces/$NS/poddisruptionbudgets/sealsync" |
+    jq -e '.status.currentHealthy == 2 and .status.disruptionsAllowed == 1'
+}
+eventually 30 "PodDisruptionBudget sealsync: 2 healthy, 1 disruption allowed" pdb_allows_one
 
 # ------------------------------------------------- what the processes run as ---
 cg=$(cat "$STATE/cgroup")
