@@ -237,11 +237,10 @@ TEST_F(ChartRenderTest, OptionalObjectsFollowTheirValues) {
 
   docs = Template(*helm, {"--set", "rbac.create=false"});
   EXPECT_EQ(KindCounts(docs),
-            (std::map<std::string, int>{
-                {"ServiceAccount", 1},
-            {"Deployment", 1},
-            {"Service", 1},
-            {"PodDisruptionBudget", 1}}));
+            (std::map<std::string, int>{{"ServiceAccount", 1},
+                                        {"Deployment", 1},
+                                        {"Service", 1},
+                                        {"PodDisruptionBudget", 1}}));
 
   docs = Template(*helm, {"--set", "serviceAccount.create=false", "--set",
                           "serviceAccount.name=ops-sa"});
