@@ -10,8 +10,8 @@ PACKAGES=(
   libcli11-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libre2-dev age clang-16 libclang-rt-16-dev clang-format iproute2
   # a real node for the node tests (scripts/node.sh): container runtime, CNI,
-  # kube-proxy's iptables; binutils strips the operator for its image
-  containerd runc containernetworking-plugins iptables binutils
+  # kube-proxy's iptables; binutils strips the operator for its image; jq
+  containerd runc containernetworking-plugins iptables binutils jq
 )
 
 missing=()
