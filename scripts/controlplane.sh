@@ -3,7 +3,8 @@
 # kube-controller-manager (garbage collector and namespace controllers only),
 # built from Go modules pinned in tests/controlplane/go.mod.
 #
-#   controlplane.sh build                  build (or reuse) the binaries
+#   controlplane.sh build [--node]         build (or reuse) the binaries (--node: also
+#                                          kube-scheduler, kubelet, kube-proxy)
 #   controlplane.sh start [DIR]            start a control plane, print kubeconfig path
 #   controlplane.sh stop DIR               stop it and remove DIR
 #   controlplane.sh restart-apiserver DIR  restart kube-apiserver only (same port/flags)
@@ -14,6 +15,7 @@
 #   SEALSYNC_CACHE                     cache root (default ${XDG_CACHE_HOME:-~/.cache}/sealsync)
 #   KUBEBUILDER_ASSETS                 use etcd/kube-apiserver[/kube-controller-manager] from here
 #   SEALSYNC_APISERVER_EXTRA_FLAGS     extra kube-apiserver flags (word-split)
+#   SEALSYNC_APISERVER_IP              one more IP address in the serving certificate
 #   SEALSYNC_CONTROLLERS               kube-controller-manager --controllers (default garbagecollector,namespace)
 #   SEALSYNC_CONTROLLER_MANAGER_EXTRA_FLAGS  extra kube-controller-manager flags (word-split)
 #   SEALSYNC_READY_TIMEOUT             seconds to wait for /readyz (default 60)
@@ -45,26 +47,48 @@ CACHE_BIN=$CACHE_ROOT/controlplane/$K8S_VERSION/bin
 # shellcheck source=go_tool.sh
 source "$SCRIPT_DIR/go_tool.sh"
 
-have_cached() {
-  local b
-  for b in etcd kube-apiserver kube-controller-manager; do [ -x "$CACHE_BIN/$b" ] || return 1; done
-  [ "$(cat "$CACHE_BIN/.stamp" 2>/dev/null)" = "$(build_stamp)" ]
+# The control plane's binaries; `build --node` adds a node's (scripts/node.sh).
+CP_BINS=(etcd kube-apiserver kube-controller-manager)
+NODE_BINS=(kube-scheduler kubelet kube-proxy)
+
+go_package() { # NAME -> Go package that builds it
+  case $1 in
+    etcd) echo go.etcd.io/etcd/server/v3 ;;
+    *) echo "k8s.io/kubernetes/cmd/$1" ;;
+  esac
 }
 
-cmd_build() {
+# Each binary has its own stamp (.stamp.NAME), so building a node's binaries
+# never rebuilds the control plane's and the reverse.
+is_cached() { # NAME
+  [ -x "$CACHE_BIN/$1" ] && [ "$(cat "$CACHE_BIN/.stamp.$1" 2>/dev/null)" = "$(build_stamp)" ]
+}
+
+have_cached() { # [NAMES...] (default: the control plane's)
+  local b
+  [ $# -gt 0 ] || set -- "${CP_BINS[@]}"
+  for b in "$@"; do is_cached "$b" || return 1; done
+}
+
+cmd_build() { # [--node]
+  local want=("${CP_BINS[@]}")
+  [ "${1:-}" = --node ] && want+=("${NODE_BINS[@]}")
   if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
     [ -x "$KUBEBUILDER_ASSETS/etcd" ] && [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] ||
       die "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks etcd or kube-apiserver"
     [ -x "$KUBEBUILDER_ASSETS/kube-controller-manager" ] ||
       log "warning: no kube-controller-manager in KUBEBUILDER_ASSETS; garbage collection will not run"
     log "using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS ($("$KUBEBUILDER_ASSETS/kube-apiserver" --version 2>&1))"
-    return 0
+    [ "${1:-}" = --node ] || return 0
+    want=("${NODE_BINS[@]}")   # a node's binaries still come from the wrapper module
   fi
   mkdir -p "$CACHE_BIN"
   exec 9>"$CACHE_BIN/.lock"
   flock 9   # another build of the same version may be running
-  if have_cached; then
-    log "cached: $("$CACHE_BIN/kube-apiserver" --version 2>&1), etcd $ETCD_VERSION in $CACHE_BIN"
+  local todo=() b
+  for b in "${want[@]}"; do is_cached "$b" || todo+=("$b"); done
+  if [ ${#todo[@]} -eq 0 ]; then
+    log "cached: ${want[*]} ($K8S_VERSION, etcd $ETCD_VERSION) in $CACHE_BIN"
     return 0
   fi
   local go; go=$(find_go)
@@ -79,24 +103,22 @@ cmd_build() {
   # shellcheck disable=SC2064
   trap "rm -rf '$tmp'" EXIT
   export GOFLAGS="${GOFLAGS:+$GOFLAGS }-trimpath -mod=readonly" CGO_ENABLED=0
-  log "building Kubernetes $K8S_VERSION and etcd $ETCD_VERSION with $("$go" version) into $CACHE_BIN"
-  log "(a cold build takes about 10 minutes on 2 cores; Go's build cache makes rebuilds fast)"
-  local name pkg flags t0
-  for spec in "etcd go.etcd.io/etcd/server/v3" \
-              "kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver" \
-              "kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager"; do
-    name=${spec%% *}; pkg=${spec#* }
+  log "building ${todo[*]} (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION) with $("$go" version) into $CACHE_BIN"
+  log "(a cold build takes about 10 minutes on 2 cores, kubelet about 3 more; Go's build cache makes rebuilds fast)"
+  local name pkg flags t0 stamp; stamp=$(build_stamp)
+  for name in "${todo[@]}"; do
+    pkg=$(go_package "$name")
     flags=$kflags; [ "$name" = etcd ] && flags="-s -w"
     t0=$SECONDS
     log "go build $pkg ..."
     (cd "$MOD_DIR" && "$go" build -p 2 -ldflags "$flags" -o "$tmp/$name" "$pkg") ||
       die "building $name failed"
+    mv -f "$tmp/$name" "$CACHE_BIN/$name"
+    echo "$stamp" > "$CACHE_BIN/.stamp.$name"
     log "built $name in $((SECONDS - t0))s"
   done
-  mv -f "$tmp"/etcd "$tmp"/kube-apiserver "$tmp"/kube-controller-manager "$CACHE_BIN/"
-  build_stamp > "$CACHE_BIN/.stamp"
   rm -rf "$tmp"; trap - EXIT
-  log "done: $("$CACHE_BIN/kube-apiserver" --version 2>&1), $("$CACHE_BIN/etcd" --version 2>&1 | head -1)"
+  log "done: $("$CACHE_BIN/${todo[0]}" --version 2>&1 | head -1) in $CACHE_BIN"
 }
 
 bin_dir() {
@@ -202,7 +224,7 @@ gen_pki() { # DIR
       openssl x509 -req -CA ca.crt -CAkey ca.key -CAcreateserial -sha256 -days 365 -out apiserver.crt \
         -extfile <(printf '%s\n' "basicConstraints=CA:FALSE" \
           "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" \
-          "subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local") 2>/dev/null
+          "subjectAltName=IP:127.0.0.1,${SEALSYNC_APISERVER_IP:+IP:$SEALSYNC_APISERVER_IP,}DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local") 2>/dev/null
     # admin client certificate (group system:masters), an alternative to the token
     openssl ecparam -name prime256v1 -genkey -noout -out admin.key 2>/dev/null
     openssl req -new -key admin.key -subj "/O=system:masters/CN=sealsync-admin" 2>/dev/null |
@@ -360,10 +382,13 @@ cmd_restart_apiserver() {
   log "kube-apiserver restarted in $((SECONDS - t0))s"
 }
 
-usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+# scripts/node.sh sources this file for its functions; run only when executed.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 
 case "${1:-}" in
-  build) cmd_build ;;
+  build) cmd_build "${2:-}" ;;
   start) cmd_start "${2:-}" ;;
   stop) cmd_stop "${2:-}" ;;
   restart-apiserver) cmd_restart_apiserver "${2:-}" ;;

@@ -3,7 +3,10 @@
 # a short fuzz run, then unit, interop and integration tests (CTest; the
 # integration tests run against a real kube-apiserver + etcd built from Go
 # modules by scripts/controlplane.sh, about 10 minutes the first time; the
-# chart tests use helm built from Go modules by scripts/helm.sh).
+# chart tests use helm built from Go modules by scripts/helm.sh; the node
+# test runs the operator as Pods on a real node, scripts/node.sh, with
+# kubelet, kube-proxy and kube-scheduler from the same Go modules and the
+# image of scripts/image.sh).
 # In CI (CI=true) a missing prerequisite is a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +16,7 @@ bash scripts/check_format.sh
 bash scripts/sync_chart.sh --check
 bash scripts/build.sh
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash scripts/fuzz.sh
-bash scripts/controlplane.sh build
+bash scripts/controlplane.sh build --node   # --node: kubelet, kube-proxy, kube-scheduler too
 bash scripts/helm.sh build   # the real helm CLI for the chart tests
 bash scripts/kubeseal.sh build   # the real kubeseal for the Bitnami interop tests
 # --no-tests=error: a run that finds no test fails instead of passing.

@@ -73,7 +73,8 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
                     // the recipients reader
       {"RoleBinding", 2},
       {"Deployment", 1},
-      {"Service", 1}};
+      {"Service", 1},
+      {"PodDisruptionBudget", 1}};  // replicas > 1
   EXPECT_EQ(KindCounts(docs), want);
   for (const auto& d : docs) {
     if (d["kind"] == "ClusterRole" || d["kind"] == "ClusterRoleBinding")
@@ -98,6 +99,23 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
             // Infisical's cloud only, https only, unless the platform says
             "--vault-allowed-hosts=app.infisical.com,us.infisical.com,"
             "eu.infisical.com"}));
+
+  // Requests so the scheduler reserves room, a memory limit, a soft spread
+  // of the replicas over nodes, and a budget that keeps one through drains.
+  const Json& res = pod["containers"][0]["resources"];
+  EXPECT_EQ(res["requests"]["memory"], "64Mi");
+  EXPECT_EQ(res["limits"]["memory"], "256Mi");
+  const Json& spread = pod["affinity"]["podAntiAffinity"]
+                          ["preferredDuringSchedulingIgnoredDuringExecution"];
+  ASSERT_EQ(spread.size(), 1u) << pod.dump();
+  EXPECT_EQ(spread[0]["podAffinityTerm"]["topologyKey"],
+            "kubernetes.io/hostname");
+  EXPECT_FALSE(pod.contains("priorityClassName"));
+  auto pdb = Find(docs, "PodDisruptionBudget", "sealsync", kNs);
+  ASSERT_TRUE(pdb.has_value());
+  EXPECT_EQ((*pdb)["spec"]["minAvailable"], 1);
+  EXPECT_EQ((*pdb)["spec"]["selector"]["matchLabels"],
+            (*deploy)["spec"]["selector"]["matchLabels"]);
 
   auto svc = Find(docs, "Service", "sealsync", kNs);
   ASSERT_TRUE(svc.has_value());
@@ -185,6 +203,31 @@ TEST_F(ChartRenderTest, ValuesBecomeOperatorFlags) {
             "sealsync/operator:0.2.0-rc1");
 }
 
+TEST_F(ChartRenderTest, AvailabilityAndMonitoringFollowTheirValues) {
+  SEALSYNC_REQUIRE_HELM(helm);
+  // One replica: no budget (it would block every drain), nothing to spread.
+  auto docs = Template(*helm, {"--set", "replicas=1"});
+  EXPECT_FALSE(Find(docs, "PodDisruptionBudget", "sealsync", kNs).has_value());
+  auto deploy = Find(docs, "Deployment", "sealsync", kNs);
+  ASSERT_TRUE(deploy.has_value());
+  EXPECT_FALSE((*deploy)["spec"]["template"]["spec"].contains("affinity"));
+
+  docs = Template(*helm, {"--set", "podDisruptionBudget.enabled=false", "--set",
+                          "priorityClassName=platform-critical", "--set",
+                          "serviceMonitor.enabled=true", "--set",
+                          "serviceMonitor.labels.release=prom"});
+  EXPECT_FALSE(Find(docs, "PodDisruptionBudget", "sealsync", kNs).has_value());
+  deploy = Find(docs, "Deployment", "sealsync", kNs);
+  ASSERT_TRUE(deploy.has_value());
+  EXPECT_EQ((*deploy)["spec"]["template"]["spec"]["priorityClassName"],
+            "platform-critical");
+  auto sm = Find(docs, "ServiceMonitor", "sealsync", kNs);
+  ASSERT_TRUE(sm.has_value());
+  EXPECT_EQ((*sm)["metadata"]["labels"]["release"], "prom");
+  EXPECT_EQ((*sm)["spec"]["endpoints"][0]["port"], "health");
+  EXPECT_EQ((*sm)["spec"]["endpoints"][0]["path"], "/metrics");
+}
+
 TEST_F(ChartRenderTest, OptionalObjectsFollowTheirValues) {
   SEALSYNC_REQUIRE_HELM(helm);
   auto docs =
@@ -194,8 +237,10 @@ TEST_F(ChartRenderTest, OptionalObjectsFollowTheirValues) {
 
   docs = Template(*helm, {"--set", "rbac.create=false"});
   EXPECT_EQ(KindCounts(docs),
-            (std::map<std::string, int>{
-                {"ServiceAccount", 1}, {"Deployment", 1}, {"Service", 1}}));
+            (std::map<std::string, int>{{"ServiceAccount", 1},
+                                        {"Deployment", 1},
+                                        {"Service", 1},
+                                        {"PodDisruptionBudget", 1}}));
 
   docs = Template(*helm, {"--set", "serviceAccount.create=false", "--set",
                           "serviceAccount.name=ops-sa"});
