@@ -87,7 +87,9 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   kube::WorkQueue store_queue(
       clock, {std::chrono::seconds(1), std::chrono::minutes(5)});
   constexpr int kStoreWorkers = 4;
-  auto vault = vault::NewInfisicalClient(clock, {.hosts = opts.vault_hosts});
+  auto vault = vault::NewInfisicalClient(
+      clock, {.hosts = opts.vault_hosts,
+              .max_response_bytes = opts.vault_max_response_bytes});
   KeyManager keys(client, key_store, ring, clock, SystemRandom(),
                   {opts.ns, opts.key_renewal, opts.break_glass});
 

@@ -47,6 +47,7 @@ struct OperatorOptions {
   std::chrono::milliseconds retry_period{2000};
   // Vault hosts the SecretStores may name (--vault-allowed-hosts,
   // --vault-insecure-hosts): Infisical's cloud by default, https only.
+  size_t vault_max_response_bytes = size_t{32} << 20;  // per vault answer
   vault::HostPolicy vault_hosts = {
       {"app.infisical.com", "us.infisical.com", "eu.infisical.com"}, {}};
 };

@@ -117,6 +117,11 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, std::ostream& out,
   app.add_option("--vault-insecure-hosts", vault_insecure,
                  "Comma-separated vault hosts that may be called over plain "
                  "http (default: none; https only)");
+  int vault_max_mib = 32;
+  app.add_option("--vault-max-response-mib", vault_max_mib,
+                 "Refuse vault answers larger than this (MiB)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   app.add_option("--log-format", log_format)
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
@@ -149,6 +154,7 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, std::ostream& out,
                 : serve_api == "health-port" ? ServeApi::kHealthPort
                                              : ServeApi::kApiPort;
   o.vault_hosts = {SplitList(vault_allowed), SplitList(vault_insecure)};
+  o.vault_max_response_bytes = static_cast<size_t>(vault_max_mib) << 20;
   auto d = ParseDuration(renewal);
   if (!d) return Fail(err, "--key-renewal: not a duration (e.g. 720h, 0)");
   o.key_renewal = *d;

@@ -98,7 +98,8 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
             "--key-renewal=720h", "--log-format=json", "--log-level=info",
             // Infisical's cloud only, https only, unless the platform says
             "--vault-allowed-hosts=app.infisical.com,us.infisical.com,"
-            "eu.infisical.com"}));
+            "eu.infisical.com",
+            "--vault-max-response-mib=32"}));
 
   // Requests so the scheduler reserves room, a memory limit, a soft spread
   // of the replicas over nodes, and a budget that keeps one through drains.
@@ -185,7 +186,8 @@ TEST_F(ChartRenderTest, ValuesBecomeOperatorFlags) {
        "--set", "keyRenewal=0", "--set", "breakGlassRecipient=" + recipient,
        "--set", "extraArgs={--lease-duration=30s}", "--set",
        "vault.allowedHosts={vault.example.com,vault.example.com}", "--set",
-       "vault.insecureHosts={127.0.0.1}", "--set", "image.tag=0.2.0-rc1"});
+       "vault.insecureHosts={127.0.0.1}", "--set", "vault.maxResponseMiB=8",
+       "--set", "image.tag=0.2.0-rc1"});
   auto deploy = Find(docs, "Deployment", "sealsync", kNs);
   ASSERT_TRUE(deploy.has_value());
   Args args = ContainerArgs(*deploy);
@@ -195,7 +197,8 @@ TEST_F(ChartRenderTest, ValuesBecomeOperatorFlags) {
         "--break-glass-recipient=" + recipient,
         std::string("--lease-duration=30s"),
         std::string("--vault-allowed-hosts=vault.example.com"),
-        std::string("--vault-insecure-hosts=127.0.0.1")}) {
+        std::string("--vault-insecure-hosts=127.0.0.1"),
+        std::string("--vault-max-response-mib=8")}) {
     EXPECT_TRUE(Contains(args, want)) << want;
   }
   EXPECT_EQ((*deploy)["spec"]["replicas"], 1);
