@@ -9,6 +9,7 @@
 
 #include "lib/api/manifest.h"
 #include "lib/base/base64.h"
+#include "sealctl/bitnami_keys.h"
 #include "sealctl/cluster.h"
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
@@ -21,10 +22,7 @@ namespace {
 
 using Json = api::Json;
 
-struct Imported {
-  bitnami::PrivateKey key;
-  std::string from;  // "kube-system/sealed-secrets-keyabcde" or a file name
-};
+using Imported = BitnamiKeyInput;
 
 Error Bad(const std::string& where, const std::string& what) {
   return Error(ErrorCode::kInvalidArgument, where + ": " + what);
@@ -98,14 +96,28 @@ Json KeySecret(const Imported& k, const std::string& ns) {
 
 }  // namespace
 
+Result<std::vector<BitnamiKeyInput>> ReadBitnamiKeyFile(const std::string& path,
+                                                        std::istream& in) {
+  auto text = ReadInput(path, in);
+  if (!text) return std::unexpected(text.error());
+  return KeysIn(path == "-" ? "stdin" : path, std::move(*text));
+}
+
+Result<std::vector<bitnami::PrivateKey>> ReadBitnamiKeys(
+    const std::string& path, std::istream& in) {
+  auto read = ReadBitnamiKeyFile(path, in);
+  if (!read) return std::unexpected(read.error());
+  std::vector<bitnami::PrivateKey> out;
+  for (auto& k : *read) out.push_back(std::move(k.key));
+  return out;
+}
+
 int ImportBitnami(const ImportBitnamiOptions& opts, Streams io) {
   if (opts.files.empty())
     return Fail(io.err, "no input: pass -f FILE (a Secret, a List, or PEM)");
   std::vector<Imported> keys;
   for (const std::string& f : opts.files) {
-    auto text = ReadInput(f, io.in);
-    if (!text) return Fail(io.err, text.error());
-    auto in = KeysIn(f == "-" ? "stdin" : f, std::move(*text));
+    auto in = ReadBitnamiKeyFile(f, io.in);
     if (!in) return Fail(io.err, in.error());
     keys.insert(keys.end(), in->begin(), in->end());
   }

@@ -67,6 +67,9 @@ struct UnsealOptions {
   // For --raw input encrypted with a passphrase, and for passphrase-encrypted
   // identity files.
   std::vector<std::string> passphrase_files;
+  // Bitnami controller keys (PEM, or the exported key Secrets): open
+  // kubeseal's values too (kubeseal --recovery-unseal).
+  std::vector<std::string> bitnami_key_files;
   std::string output_format = "yaml";
   bool raw = false;
   std::string ns;

@@ -76,6 +76,9 @@ void AddUnseal(CLI::App& app, UnsealOptions& o) {
                 "encrypted with a passphrase");
   c->add_option("-o,--output", o.output_format, "Output format")
       ->check(CLI::IsMember({"yaml", "json"}));
+  c->add_option("--bitnami-key", o.bitnami_key_files,
+                "Bitnami sealed-secrets key (PEM, or its exported Secret / "
+                "List): open kubeseal's values too; repeatable");
   c->add_flag("--raw", o.raw, "Decrypt one value or age file to stdout");
   c->add_option("-n,--namespace", o.ns, "With --raw: enforce this namespace");
   c->add_option("--name", o.name, "With --raw: enforce this name");

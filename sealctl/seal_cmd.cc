@@ -4,7 +4,9 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <optional>
 
+#include "lib/api/manifest.h"
 #include "sealctl/cluster.h"
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
@@ -130,6 +132,70 @@ int SealRaw(const SealOptions& opts, Scope scope,
   return 0;
 }
 
+// Seals one Secret (JSON text of one document). On failure prints the
+// error, naming `where`, and returns nullopt.
+std::optional<api::SealedSecret> SealOne(
+    const SealOptions& opts, Scope scope, SealFormat format,
+    const std::vector<X25519Recipient>& recipients, const std::string& text,
+    const std::string& where, Streams io) {
+  auto secret = api::ParseSecret(text);
+  if (!secret) {
+    Fail(io.err, secret.error().Wrap("reading " + where));
+    return std::nullopt;
+  }
+  // Before anything is sealed: what the cluster would refuse later.
+  if (auto ok = CheckSecretToSeal(*secret); !ok) {
+    Fail(io.err, ok.error().Wrap("cannot seal " + where));
+    return std::nullopt;
+  }
+  api::ObjectMeta& meta = secret->metadata;
+  if (!opts.ns.empty() && !meta.ns.empty() && opts.ns != meta.ns) {
+    Fail(io.err, where + ": --namespace " + opts.ns +
+                     " differs from metadata.namespace " + meta.ns);
+    return std::nullopt;
+  }
+  if (meta.ns.empty()) meta.ns = opts.ns;
+  if (meta.ns.empty() && scope != Scope::kCluster) {
+    io.err << "sealctl: error: " << where << " has no metadata.namespace\n"
+           << "sealctl: hint: add one or pass --namespace NS\n";
+    return std::nullopt;
+  }
+  if (!opts.name.empty() && opts.name != meta.name) {
+    Fail(io.err, where + ": --name " + opts.name +
+                     " differs from metadata.name " + meta.name);
+    return std::nullopt;
+  }
+  api::SealedSecret sealed;
+  sealed.metadata.name = meta.name;
+  sealed.metadata.ns = meta.ns;
+  sealed.scope = ScopeName(scope);
+  sealed.template_.type = secret->type;
+  sealed.template_.labels = meta.labels;
+  sealed.template_.annotations = meta.annotations;
+  sealed.template_.immutable = secret->immutable;
+  ScopeBinding binding = Binding(scope, meta.ns, meta.name);
+  for (const auto& [key, value] : secret->data) {
+    auto v = SealValue(ByteView(value.data(), value.size()), recipients,
+                       binding, format, SystemRandom());
+    if (!v) {
+      Fail(io.err, v.error().Wrap(where + ": data." + key));
+      return std::nullopt;
+    }
+    sealed.encrypted_data[key] = std::move(*v);
+  }
+  return sealed;
+}
+
+// Wipes every string in a parsed document before it is freed.
+void SecureWipeJson(api::Json& j) {
+  if (j.is_string()) {
+    auto& str = j.get_ref<std::string&>();
+    SecureWipe(str.data(), str.size());
+  } else if (j.is_structured()) {
+    for (auto& v : j) SecureWipeJson(v);
+  }
+}
+
 }  // namespace
 
 int Seal(const SealOptions& opts, Streams io) {
@@ -145,45 +211,50 @@ int Seal(const SealOptions& opts, Streams io) {
 
   auto text = ReadInput(opts.file, io.in);
   if (!text) return Fail(io.err, text.error());
-  auto secret = api::ParseSecret(*text);
+  // A YAML stream, a List, or one Secret: each becomes one SealedSecret,
+  // all sealed with the recipients fetched once above.
+  auto docs = api::ParseManifests(*text);
   SecureWipe(text->data(), text->size());
-  if (!secret) return Fail(io.err, secret.error().Wrap("reading the Secret"));
-  // Before anything is sealed: what the cluster would refuse later.
-  if (auto ok = CheckSecretToSeal(*secret); !ok)
-    return Fail(io.err, ok.error().Wrap("cannot seal the Secret"));
-  api::ObjectMeta& meta = secret->metadata;
-  if (!opts.ns.empty() && !meta.ns.empty() && opts.ns != meta.ns) {
-    return Fail(io.err, "--namespace " + opts.ns +
-                            " differs from metadata.namespace " + meta.ns);
+  if (!docs) return Fail(io.err, docs.error().Wrap("reading the Secret"));
+  std::vector<api::Json> secrets;
+  bool listed = docs->size() != 1;
+  for (auto& doc : *docs) {
+    if (doc.is_object() && doc.value("kind", "") == "List") {
+      listed = true;
+      for (auto& item : doc.value("items", api::Json::array()))
+        secrets.push_back(std::move(item));
+    } else {
+      secrets.push_back(std::move(doc));
+    }
   }
-  if (meta.ns.empty()) meta.ns = opts.ns;
-  if (meta.ns.empty() && *scope != Scope::kCluster) {
-    io.err << "sealctl: error: the Secret has no metadata.namespace\n"
-           << "sealctl: hint: add one or pass --namespace NS\n";
-    return 1;
+  if (secrets.empty()) return Fail(io.err, "no Secret in the input");
+  const api::OutputFormat out_format = opts.output_format == "json"
+                                           ? api::OutputFormat::kJson
+                                           : api::OutputFormat::kYaml;
+  std::vector<api::SealedSecret> sealed;
+  for (size_t i = 0; i < secrets.size(); ++i) {
+    std::string where = listed ? "Secret " + std::to_string(i + 1) + " of " +
+                                     std::to_string(secrets.size())
+                               : std::string("the Secret");
+    std::string one = secrets[i].dump();
+    SecureWipeJson(secrets[i]);
+    auto s = SealOne(opts, *scope, format, *recipients, one, where, io);
+    SecureWipe(one.data(), one.size());
+    if (!s) return 1;  // SealOne printed the error
+    sealed.push_back(std::move(*s));
   }
-  if (!opts.name.empty() && opts.name != meta.name) {
-    return Fail(io.err, "--name " + opts.name + " differs from metadata.name " +
-                            meta.name);
+  if (!listed) {
+    io.out << api::FormatSealedSecret(sealed[0], out_format);
+    return 0;
   }
-  api::SealedSecret sealed;
-  sealed.metadata.name = meta.name;
-  sealed.metadata.ns = meta.ns;
-  sealed.scope = ScopeName(*scope);
-  sealed.template_.type = secret->type;
-  sealed.template_.labels = meta.labels;
-  sealed.template_.annotations = meta.annotations;
-  sealed.template_.immutable = secret->immutable;
-  ScopeBinding binding = Binding(*scope, meta.ns, meta.name);
-  for (const auto& [key, value] : secret->data) {
-    auto v = SealValue(ByteView(value.data(), value.size()), *recipients,
-                       binding, format, SystemRandom());
-    if (!v) return Fail(io.err, v.error().Wrap("data." + key));
-    sealed.encrypted_data[key] = std::move(*v);
+  if (out_format == api::OutputFormat::kJson) {
+    io.out << api::FormatSealedSecretList(sealed);
+    return 0;
   }
-  io.out << api::FormatSealedSecret(sealed, opts.output_format == "json"
-                                                ? api::OutputFormat::kJson
-                                                : api::OutputFormat::kYaml);
+  for (size_t i = 0; i < sealed.size(); ++i) {
+    if (i > 0) io.out << "---\n";
+    io.out << api::FormatSealedSecret(sealed[i], out_format);
+  }
   return 0;
 }
 

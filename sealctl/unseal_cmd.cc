@@ -3,7 +3,9 @@
 #include <iostream>
 #include <memory>
 
+#include "lib/api/manifest.h"
 #include "lib/base/base64.h"
+#include "sealctl/bitnami_keys.h"
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
 #include "sealctl/key_files.h"
@@ -118,26 +120,65 @@ int UnsealRaw(const UnsealOptions& opts, Streams io) {
 
 int Unseal(const UnsealOptions& opts, Streams io) {
   if (opts.raw) return UnsealRaw(opts, io);
-  if (opts.identity_files.empty()) {
+  if (opts.identity_files.empty() && opts.bitnami_key_files.empty()) {
     return Fail(io.err, "no identities: pass -i IDENTITY_FILE");
   }
   auto passphrases = PassphrasesFromFiles(opts.passphrase_files, io.in);
   if (!passphrases) return Fail(io.err, passphrases.error());
   auto keys = IdentitiesFromFiles(opts.identity_files, *passphrases, io.in);
   if (!keys) return Fail(io.err, keys.error());
+  std::vector<bitnami::PrivateKey> bitnami_keys;
+  for (const std::string& f : opts.bitnami_key_files) {
+    auto k = ReadBitnamiKeys(f, io.in);
+    if (!k) return Fail(io.err, k.error());
+    bitnami_keys.insert(bitnami_keys.end(), k->begin(), k->end());
+  }
   auto text = ReadInput(opts.file, io.in);
   if (!text) return Fail(io.err, text.error());
-  auto sealed = api::ParseSealedSecret(*text);
-  if (!sealed) {
-    return Fail(io.err, sealed.error().Wrap("reading the SealedSecret"));
+  // One SealedSecret, a YAML stream of them, or a List: one Secret each.
+  auto docs = api::ParseManifests(*text);
+  if (!docs) {
+    return Fail(io.err, docs.error().Wrap("reading the SealedSecret"));
   }
-  auto unsealed = sealed::Unseal(*sealed, *keys);
-  if (!unsealed) return Fail(io.err, unsealed.error());
-  const api::Secret& secret = unsealed->secret;
-  if (auto ok = CheckUtf8(secret); !ok) return Fail(io.err, ok.error());
-  io.out << api::FormatSecret(secret, opts.output_format == "json"
-                                          ? api::OutputFormat::kJson
-                                          : api::OutputFormat::kYaml);
+  std::vector<api::Json> objects;
+  bool listed = docs->size() != 1;
+  for (auto& doc : *docs) {
+    if (doc.is_object() && doc.value("kind", "") == "List") {
+      listed = true;
+      for (auto& item : doc.value("items", api::Json::array()))
+        objects.push_back(std::move(item));
+    } else {
+      objects.push_back(std::move(doc));
+    }
+  }
+  if (objects.empty()) return Fail(io.err, "no SealedSecret in the input");
+  const bool json = opts.output_format == "json";
+  std::vector<std::string> out;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    std::string where = listed ? "SealedSecret " + std::to_string(i + 1) +
+                                     " of " + std::to_string(objects.size())
+                               : std::string("the SealedSecret");
+    auto sealed = api::ParseSealedSecret(objects[i].dump());
+    if (!sealed) return Fail(io.err, sealed.error().Wrap("reading " + where));
+    auto unsealed = sealed::Unseal(*sealed, *keys, bitnami_keys);
+    if (!unsealed) return Fail(io.err, unsealed.error());
+    const api::Secret& secret = unsealed->secret;
+    if (auto ok = CheckUtf8(secret); !ok) return Fail(io.err, ok.error());
+    out.push_back(api::FormatSecret(
+        secret, json ? api::OutputFormat::kJson : api::OutputFormat::kYaml));
+  }
+  if (!listed) {
+    io.out << out[0];
+  } else if (json) {
+    api::Json list = {
+        {"apiVersion", "v1"}, {"kind", "List"}, {"items", api::Json::array()}};
+    for (const auto& o : out) list["items"].push_back(api::Json::parse(o));
+    io.out << api::EmitJson(list);
+  } else {
+    for (size_t i = 0; i < out.size(); ++i)
+      io.out << (i > 0 ? "---\n" : "") << out[i];
+  }
+  for (auto& o : out) SecureWipe(o.data(), o.size());
   return 0;
 }
 

@@ -304,7 +304,8 @@ void Emit(YAML::Emitter& out, const Json& v) {
 
 }  // namespace
 
-Result<Json> ParseManifest(std::string_view text, Scalars scalars) {
+Result<std::vector<Json>> ParseManifests(std::string_view text,
+                                         Scalars scalars) {
   if (size_t bad = InvalidUtf8At(text); bad != std::string_view::npos) {
     return MakeError(
         ErrorCode::kInvalidArgument,
@@ -314,7 +315,7 @@ Result<Json> ParseManifest(std::string_view text, Scalars scalars) {
   try {
     if (first != std::string_view::npos &&
         (text[first] == '{' || text[first] == '[')) {
-      return ParseJsonStrict(text);
+      return std::vector<Json>{ParseJsonStrict(text)};
     }
     if (size_t bad = ControlCharAt(text); bad != std::string_view::npos) {
       char hex[8];
@@ -329,18 +330,21 @@ Result<Json> ParseManifest(std::string_view text, Scalars scalars) {
     CheckYamlTerminates(yaml);
     std::vector<YAML::Node> docs = YAML::LoadAll(yaml);
     std::erase_if(docs, [](const YAML::Node& n) { return n.IsNull(); });
-    if (docs.size() != 1) {
-      return MakeError(
-          ErrorCode::kInvalidArgument,
-          "malformed manifest: expected exactly one document, found " +
-              std::to_string(docs.size()));
-    }
-    if (!docs[0].IsMap()) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "malformed manifest: the document is not a mapping");
-    }
+    // One budget for the whole stream: many documents share it.
     Budget budget(text.size());
-    return FromYaml(docs[0], text, scalars, budget);
+    std::vector<Json> out;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      if (!docs[i].IsMap()) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         docs.size() == 1
+                             ? std::string("malformed manifest: the document "
+                                           "is not a mapping")
+                             : "malformed manifest: document " +
+                                   std::to_string(i + 1) + " is not a mapping");
+      }
+      out.push_back(FromYaml(docs[i], text, scalars, budget));
+    }
+    return out;
   } catch (const ManifestError& e) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "malformed manifest: " + e.message);
@@ -354,6 +358,22 @@ Result<Json> ParseManifest(std::string_view text, Scalars scalars) {
                      std::string("malformed manifest: JSON error: ") +
                          (e.id == 101 ? "syntax error" : "invalid document"));
   }
+}
+
+Result<Json> ParseManifest(std::string_view text, Scalars scalars) {
+  auto docs = ParseManifests(text, scalars);
+  if (!docs) return std::unexpected(docs.error());
+  if (docs->size() != 1) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "malformed manifest: expected exactly one document, found " +
+            std::to_string(docs->size()));
+  }
+  if (!(*docs)[0].is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "malformed manifest: the document is not a mapping");
+  }
+  return std::move((*docs)[0]);
 }
 
 std::string EmitYaml(const Json& doc) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "sealsync/error.h"
 
@@ -26,6 +27,12 @@ enum class Scalars {
 // document.
 Result<Json> ParseManifest(std::string_view text,
                            Scalars scalars = Scalars::kKeepText);
+
+// Parses a YAML stream ("---"-separated documents; empty ones skipped) or
+// one JSON document, with the same checks and one alias budget for the
+// whole input. Every YAML document must be a mapping.
+Result<std::vector<Json>> ParseManifests(std::string_view text,
+                                         Scalars scalars = Scalars::kKeepText);
 
 // Emits YAML (block style; strings that would read back as another type are
 // quoted) or pretty JSON, each ending with a newline.

@@ -130,7 +130,13 @@ Result<Secret> ParseSecret(std::string_view text) {
 
 template <typename J>
 Result<SealedSecret> SealedSecretFrom(const J& doc) {
-  if (auto ok = CheckKind(doc, kSealedSecretApiVersion, kSealedSecretKind);
+  // Bitnami's own apiVersion reads too (sealctl unseal --bitnami-key,
+  // verify): same kind, same fields. The operator only watches sealsync's.
+  const bool bitnami =
+      doc.contains("apiVersion") && doc["apiVersion"] == "bitnami.com/v1alpha1";
+  if (auto ok = CheckKind(
+          doc, bitnami ? "bitnami.com/v1alpha1" : kSealedSecretApiVersion,
+          kSealedSecretKind);
       !ok) {
     return std::unexpected(ok.error());
   }
@@ -222,8 +228,9 @@ std::string FormatSecret(const Secret& secret, OutputFormat format) {
   return Format(doc, format);
 }
 
-std::string FormatSealedSecret(const SealedSecret& sealed,
-                               OutputFormat format) {
+namespace {
+
+Json SealedSecretJson(const SealedSecret& sealed) {
   Json doc = Json::object();
   doc["apiVersion"] = kSealedSecretApiVersion;
   doc["kind"] = kSealedSecretKind;
@@ -244,7 +251,21 @@ std::string FormatSealedSecret(const SealedSecret& sealed,
   if (!tmeta.empty()) tmpl["metadata"] = tmeta;
   if (!tmpl.empty()) spec["template"] = tmpl;
   doc["spec"] = spec;
-  return Format(doc, format);
+  return doc;
+}
+
+}  // namespace
+
+std::string FormatSealedSecret(const SealedSecret& sealed,
+                               OutputFormat format) {
+  return Format(SealedSecretJson(sealed), format);
+}
+
+std::string FormatSealedSecretList(const std::vector<SealedSecret>& sealed) {
+  Json list = {
+      {"apiVersion", "v1"}, {"kind", "List"}, {"items", Json::array()}};
+  for (const auto& s : sealed) list["items"].push_back(SealedSecretJson(s));
+  return EmitJson(list);
 }
 
 }  // namespace sealsync::api

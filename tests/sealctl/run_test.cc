@@ -297,7 +297,7 @@ TEST_F(SealctlTest, BadManifestsAreNamedNeverEchoed) {
        "stringData: {password: [" +
            std::string(kCanary) + "]}\n",
        "stringData.password"},
-      {"", "document"},
+      {"", "no Secret in the input"},
       {std::string(kCanary) + "\n", "mapping"},
   };
   for (const auto& c : cases) {

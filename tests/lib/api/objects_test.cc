@@ -143,6 +143,27 @@ TEST(ParseManifest, ModestAliasesStillParse) {
   EXPECT_EQ((*small)["l3"][8][8][8][0], "lol");
 }
 
+// kubeseal's own apiVersion reads too (sealctl unseal --bitnami-key, verify),
+// with its scope annotations deciding the scope.
+TEST(SealedSecret, ReadsBitnamisApiVersionAndScopeAnnotations) {
+  auto s = ParseSealedSecret(
+      "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n"
+      "  name: a\n  namespace: n\n  annotations:\n"
+      "    sealedsecrets.bitnami.com/namespace-wide: \"true\"\n"
+      "spec:\n  encryptedData: {k: AAAA}\n"
+      "  template: {metadata: {name: a, namespace: n, creationTimestamp: "
+      "null}}\n");
+  ASSERT_TRUE(s.has_value()) << s.error().message();
+  EXPECT_EQ(s->scope, "Namespace");
+  auto templated = ParseSealedSecret(
+      "apiVersion: sealsync.dev/v1alpha1\nkind: SealedSecret\nmetadata: "
+      "{name: a}\nspec:\n  encryptedData: {k: AAAA}\n"
+      "  template: {data: {k: '{{ index . \"k\" }}'}}\n");
+  ASSERT_FALSE(templated.has_value());
+  EXPECT_TRUE(templated.error().message().starts_with("spec.template.data"))
+      << templated.error().message();
+}
+
 TEST(SealedSecret, YamlRoundTripKeepsAmbiguousStrings) {
   SealedSecret in;
   in.metadata = {"db", "team-a", {{"n", "123"}, {"b", "true"}}, {{"e", ""}}};
@@ -164,7 +185,7 @@ TEST(SealedSecret, YamlRoundTripKeepsAmbiguousStrings) {
 
 TEST(SealedSecret, RejectsWrongApiVersion) {
   auto s = ParseSealedSecret(
-      "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: "
+      "apiVersion: example.com/v1\nkind: SealedSecret\nmetadata: {name: "
       "a}\nspec: {}\n");
   ASSERT_FALSE(s.has_value());
   EXPECT_TRUE(s.error().message().starts_with(
