@@ -20,6 +20,9 @@ if [ "$what" = all ] || [ "$what" = sealing ]; then
   echo
   echo "### sealctl vs age CLI"
   RUNS=${RUNS:-5} bash bench/age_cli.sh build-bench
+  echo
+  echo "### 1,000 Secrets: sealctl vs kubeseal"
+  RUNS=${RUNS:-5} bash bench/seal_many.sh build-bench
 fi
 if [ "$what" = all ] || [ "$what" = operator ]; then
   echo
