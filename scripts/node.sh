@@ -423,7 +423,8 @@ cmd_exec() { # DIR CMD...
   check_node_dir "${1:-}"
   local dir=$1; shift
   [ $# -gt 0 ] || die "usage: node.sh exec DIR CMD..."
-  in_node "$dir" "$@"
+  # exec: a backgrounded `node.sh exec DIR CMD &` has CMD's PID in $!
+  exec nsenter --target "$(holder_pid "$dir")" --net --mount --wd="$PWD" -- "$@"
 }
 
 cmd_status() {
