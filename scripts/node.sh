@@ -237,7 +237,7 @@ cgroupRoot: /$cg
 failCgroupV1: false
 failSwapOn: false
 containerRuntimeEndpoint: unix://$dir/containerd/containerd.sock
-podLogsDirectory: $dir/pod-logs
+podLogsDir: $dir/pod-logs
 resolvConf: ""
 # imported images cannot be pulled again: never garbage-collect them
 imageGCHighThresholdPercent: 100
@@ -355,6 +355,10 @@ cmd_start() {
     [ $SECONDS -lt $deadline ] || die "node not Ready after ${SEALSYNC_NODE_TIMEOUT:-120}s"
     sleep 0.5
   done
+  # A misspelt config field is only logged (lenient decoding), then ignored.
+  if grep -h 'strict decoding error' "$dir/logs/kubelet.log" "$dir/logs/kube-proxy.log" >&2; then
+    die "kubelet or kube-proxy ignored part of its config (above)"
+  fi
   START_OK=1
   log "node $NODE_NAME Ready in $((SECONDS - t0))s (state in $dir, network namespace $ns)"
   log "use it with: bash scripts/node.sh exec $dir helm|curl ... --kubeconfig $dir/cp/kubeconfig"
