@@ -118,7 +118,9 @@ EOF
   X "$HELM" install sealsync charts/sealsync --kubeconfig "$KC" -n sealsync-system \
     --set image.tag=dev --set image.pullPolicy=Never \
     --set "vault.allowedHosts={$NODE_IP}" --set "vault.insecureHosts={$NODE_IP}" \
-    --wait --timeout 180s | sed '/^NOTES:/,$d'   # the notes: kubectl/sealctl hints
+    --wait --timeout 180s > "$work/helm.out" ||
+    { cat "$work/helm.out"; bash scripts/node.sh status "$STATE"; echo "helm install failed"; exit 1; }
+  sed '/^NOTES:/,$d' "$work/helm.out"   # the notes are kubectl/sealctl hints
   bash scripts/node.sh status "$STATE"
   X curl -sS --max-time 5 --cacert "$STATE/cp/pki/ca.crt" \
     -H "Authorization: Bearer $(cat "$STATE/cp/admin.token")" \
