@@ -66,7 +66,7 @@ fi
 if [ "$MODE" = pods ]; then
   step "platform engineer: the images, built without Docker (scripts/image.sh; the Dockerfile does the same with Docker)"
   BUILD_DIR=$B bash scripts/image.sh build "$B/images"
-  step "a real node: control plane, kube-scheduler, containerd, kubelet, kube-proxy, CNI in a network namespace (first run builds them from Go modules: ~15 min)"
+  step "a real node: control plane, kube-scheduler, containerd, kubelet, kube-proxy, CNI in a network namespace (the first run builds them from Go modules: ~10 min on 2 cores)"
   bash scripts/controlplane.sh build --node
   bash scripts/helm.sh build
   HELM=$(bash scripts/helm.sh path)
