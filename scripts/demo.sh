@@ -115,18 +115,29 @@ EOF
   echo "helm install sealsync charts/sealsync -n sealsync-system \\"
   echo "  --set image.tag=dev --set image.pullPolicy=Never \\"
   echo "  --set vault.allowedHosts={$NODE_IP} --set vault.insecureHosts={$NODE_IP} --wait"
-  X "$HELM" install sealsync charts/sealsync --kubeconfig "$KC" -n sealsync-system \
-    --set image.tag=dev --set image.pullPolicy=Never \
-    --set "vault.allowedHosts={$NODE_IP}" --set "vault.insecureHosts={$NODE_IP}" \
-    --wait --timeout 180s > "$work/helm.out" ||
-    { cat "$work/helm.out"; bash scripts/node.sh status "$STATE"; echo "helm install failed"; exit 1; }
-  sed '/^NOTES:/,$d' "$work/helm.out"   # the notes are kubectl/sealctl hints
-  bash scripts/node.sh status "$STATE"
-  X curl -sS --max-time 5 --cacert "$STATE/cp/pki/ca.crt" \
-    -H "Authorization: Bearer $(cat "$STATE/cp/admin.token")" \
-    "https://127.0.0.1:$(cat "$STATE/cp/apiserver.port")/apis/coordination.k8s.io/v1/namespaces/sealsync-system/leases/sealsync-leader" |
-    jq -r '"leader (Lease sealsync-leader): \(.spec.holderIdentity)"'
-else
+  if X "$HELM" install sealsync charts/sealsync --kubeconfig "$KC" -n sealsync-system \
+      --set image.tag=dev --set image.pullPolicy=Never \
+      --set "vault.allowedHosts={$NODE_IP}" --set "vault.insecureHosts={$NODE_IP}" \
+      --wait --timeout 180s > "$work/helm.out" 2>&1; then
+    sed '/^NOTES:/,$d' "$work/helm.out"   # the notes are kubectl/sealctl hints
+    bash scripts/node.sh status "$STATE"
+    X curl -sS --max-time 5 --cacert "$STATE/cp/pki/ca.crt" \
+      -H "Authorization: Bearer $(cat "$STATE/cp/admin.token")" \
+      "https://127.0.0.1:$(cat "$STATE/cp/apiserver.port")/apis/coordination.k8s.io/v1/namespaces/sealsync-system/leases/sealsync-leader" |
+      jq -r '"leader (Lease sealsync-leader): \(.spec.holderIdentity)"'
+  else
+    # The node came up but cannot run the operator's Pods here: say why, remove it.
+    sed 's/^/  | /' "$work/helm.out"
+    bash scripts/node.sh status "$STATE" | sed 's/^/  | /' || true
+    kill -TERM "$VAULT_PID" 2>/dev/null && wait "$VAULT_PID" 2>/dev/null || true
+    VAULT_PID=
+    bash scripts/node.sh stop "$STATE" >/dev/null 2>&1 || true
+    STATE=
+    fallback "helm install on the node failed (above): the operator Pods did not become Ready."
+  fi
+fi
+
+if [ "$MODE" = local ]; then
   X() { "$@"; }
   step "starting a local control plane (first run builds it from Go modules: ~10 min)"
   KC=$(bash scripts/controlplane.sh start)

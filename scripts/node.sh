@@ -436,7 +436,8 @@ cmd_status() {
   api "$1" "/api/v1/nodes" | jq -r '.items[] | "node \(.metadata.name) " +
     ([.status.conditions[] | select(.type == "Ready") | "Ready=\(.status)"] | join(""))'
   api "$1" "/api/v1/pods" | jq -r '.items[] | "pod \(.metadata.namespace)/\(.metadata.name) \(.status.phase) ip=\(.status.podIP // "-") ready=" +
-    ([.status.containerStatuses[]? | .ready | tostring] | join(","))'
+    ([.status.containerStatuses[]? | .ready | tostring] | join(",")) +
+    ([.status.containerStatuses[]? | .state.waiting.reason // empty] | if length > 0 then " waiting=" + join(",") else "" end)'
 }
 
 case "${1:-}" in
