@@ -193,7 +193,8 @@ pid_of_pod() { # POD: the operator process of that Pod (its HOSTNAME)
     tr '\0' '\n' < "/proc/$p/environ" | grep -qx "HOSTNAME=$1" && { echo "$p"; return; }
   done
 }
-eventually 30 "a leader holds Lease sealsync-leader" test -n "$(holder)"
+leader_exists() { test -n "$(holder)"; }
+eventually 30 "a leader holds Lease sealsync-leader" leader_exists
 say "3. in-cluster config through 10.0.0.1 with the ServiceAccount token; leader $(holder)"
 
 # ------------------------------------------------- SealedSecret -> Secret ---
@@ -419,6 +420,7 @@ t=$SECONDS
 X "$HELM" uninstall sealsync --kubeconfig "$KC" -n "$NS" --wait --timeout 120s >/dev/null || fail "helm uninstall"
 no_pods() { pods | jq -e '.items | length == 0'; }
 eventually 60 "the operator Pods gone after helm uninstall" no_pods
+gone=$((SECONDS - t))
 api "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sealedsecrets.sealsync.dev" >/dev/null ||
   fail "CRD sealedsecrets.sealsync.dev removed by helm uninstall"
 n=$(api "/apis/sealsync.dev/v1alpha1/namespaces/$CHURN/sealedsecrets" | jq '.items | length')
@@ -429,13 +431,14 @@ api "/api/v1/namespaces/$CHURN/secrets/churn-200" -X DELETE >/dev/null || fail "
 X "$HELM" install sealsync "$ROOT/charts/sealsync" --kubeconfig "$KC" -n "$NS" \
   --set image.tag=dev2 --set image.pullPolicy=Never --set logFormat=json \
   --wait --timeout 120s >/dev/null || fail "helm install again"
-eventually 30 "a leader after the reinstall" test -n "$(holder)"
+ready_again=$((SECONDS - t))
+eventually 30 "a leader after the reinstall" leader_exists
 [ "$(recipients)" = "$recipients_before" ] || fail "recipients changed by the reinstall"
 [ "$(keys)" = "$keys_before" ] || fail "sealing keys after the reinstall: $(keys), want $keys_before"
 eventually 60 "the Secret deleted while uninstalled is written again" churn_correct
 k apply "$work/later.sealed.yaml" >/dev/null
 eventually 30 "a value sealed before the uninstall opens after the reinstall" secret_is later "later-$CANARY"
-say "10. helm uninstall kept the CRDs, $N SealedSecrets, $(tr ',' '\n' <<<"$keys_before" | wc -l) keys and the Secrets; reinstall: same recipients, no new key, deleted Secret rewritten, an earlier sealed value opened ($((SECONDS - t))s)"
+say "10. helm uninstall kept the CRDs, $N SealedSecrets, $(tr ',' '\n' <<<"$keys_before" | wc -l) keys and the Secrets; reinstall: same recipients, no new key, deleted Secret rewritten, an earlier sealed value opened (Pods gone ${gone}s after the uninstall began, Ready again at ${ready_again}s, all checked at $((SECONDS - t))s)"
 
 # ----------------------------------------------------------------- canary ---
 check_logs_for_canary
