@@ -71,10 +71,11 @@ if [ "$MODE" = pods ]; then
   bash scripts/helm.sh build
   HELM=$(bash scripts/helm.sh path)
   STATE=$(mktemp -d "${TMPDIR:-/tmp}/sealsync-demo-node.XXXXXX")
-  NODE_LOG=${TMPDIR:-/tmp}/sealsync-demo-node-start.log
-  if KC=$(SEALSYNC_IMAGES=$B/images bash scripts/node.sh start "$STATE" 2>"$NODE_LOG"); then
-    grep -E 'imported|Ready in' "$NODE_LOG" | sed 's/^node: //'
+  if KC=$(SEALSYNC_IMAGES=$B/images bash scripts/node.sh start "$STATE" 2>"$work/node-start.log"); then
+    grep -E 'imported|Ready in' "$work/node-start.log" | sed 's/^node: //'
   else
+    NODE_LOG=${TMPDIR:-/tmp}/sealsync-demo-node-start.log   # kept for a look
+    cp "$work/node-start.log" "$NODE_LOG"
     grep -E '^node: error:' "$NODE_LOG" | sed 's/^/  /' || true
     STATE=
     fallback "no node could be made on this machine (the start's log, with the node's logs: $NODE_LOG)."
