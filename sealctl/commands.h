@@ -32,6 +32,17 @@ struct ImportBitnamiOptions {
 };
 int ImportBitnami(const ImportBitnamiOptions& opts, Streams io);
 
+// sealctl migrate bitnami (sealctl/migrate_cmd.cc).
+struct MigrateOptions {
+  std::vector<std::string> files;  // -f, repeatable
+  bool in_place = false;           // replace each file instead of stdout
+  std::vector<std::string> bitnami_key_files;  // offline; else the operator
+  std::vector<std::string> recipients;         // offline; else the cluster's
+  std::vector<std::string> recipients_files;
+  ClusterOptions cluster;
+};
+int MigrateBitnami(const MigrateOptions& opts, Streams io);
+
 struct KeygenOptions {
   std::string output;  // empty: stdout
 };

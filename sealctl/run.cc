@@ -176,6 +176,32 @@ int RunCommand(const std::vector<std::string>& args, std::istream& in,
   AddReseal(app, reseal);
   BootstrapOptions bootstrap;
   AddBootstrap(app, bootstrap);
+  MigrateOptions migrate;
+  auto* mig = app.add_subcommand("migrate", "Migrate from a peer");
+  mig->require_subcommand(1);
+  auto* mb = mig->add_subcommand(
+      "bitnami",
+      "Rewrite Bitnami SealedSecret files as sealsync ones (values re-sealed "
+      "to sealsync's recipients, same scope and template)");
+  mb->add_option("-f,--file", migrate.files, "SealedSecret file(s)")
+      ->required();
+  mb->add_flag("--in-place", migrate.in_place,
+               "Replace each file (whole or not at all) instead of stdout");
+  mb->add_option("--bitnami-key", migrate.bitnami_key_files,
+                 "Offline: the Bitnami controller's key (PEM or exported "
+                 "Secret); else through the operator's imported keys");
+  mb->add_option("-r,--recipient", migrate.recipients,
+                 "Offline: seal to this age1... recipient");
+  mb->add_option("-R,--recipients-file", migrate.recipients_files,
+                 "Offline: seal to the recipients in FILE");
+  mb->add_option("--controller-namespace", migrate.cluster.controller_namespace)
+      ->capture_default_str();
+  mb->add_option("--controller-name", migrate.cluster.controller_name)
+      ->capture_default_str();
+  mb->add_option("--controller-url", migrate.cluster.controller_url,
+                 "The operator's API directly");
+  mb->add_option("--kubeconfig", migrate.cluster.kubeconfig);
+  mb->add_option("--context", migrate.cluster.context);
   ImportBitnamiOptions import_bitnami;
   auto* keys = app.add_subcommand("keys", "Manage keys");
   keys->require_subcommand(1);
@@ -235,6 +261,7 @@ int RunCommand(const std::vector<std::string>& args, std::istream& in,
   if (app.get_subcommand("bootstrap")->parsed())
     return Bootstrap(bootstrap, io);
   if (ib->parsed()) return ImportBitnami(import_bitnami, io);
+  if (mb->parsed()) return MigrateBitnami(migrate, io);
   return Fail(err, "no command");
 }
 

@@ -147,6 +147,35 @@ TEST(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
   })) << (env.Ready("legacy-copy") ? env.Ready("legacy-copy")->dump() : "");
   EXPECT_FALSE(env.SecretValue("legacy-copy", "password").has_value());
 
+  // sealctl migrate bitnami through the operator (its imported key): the
+  // file becomes sealsync's own format; applied, the Secret stays the same.
+  Json before = *env.client().Get(kube::kSecrets, {env.ns(), "legacy"});
+  Json bitnami_file = strict;
+  bitnami_file["apiVersion"] = "bitnami.com/v1alpha1";
+  std::ofstream(dir + "/legacy.json") << bitnami_file.dump();
+  Ran migrated = RunProcess({SEALCTL_BINARY, "migrate", "bitnami", "-f",
+                             dir + "/legacy.json", "--controller-url",
+                             "http://" + op->api});
+  ASSERT_EQ(migrated.exit_code, 0) << migrated.err;
+  EXPECT_EQ(migrated.out.find(kLegacyValue), std::string::npos);
+  auto doc = api::ParseManifest(migrated.out, api::Scalars::kTyped);
+  ASSERT_TRUE(doc.has_value()) << doc.error().message();
+  Json now = Json::parse(doc->dump());
+  EXPECT_EQ(now["apiVersion"], "sealsync.dev/v1alpha1");
+  ASSERT_TRUE(env.client().Apply(kSealed, now, {"kubectl", true, true}));
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    auto o = env.client().Get(kSealed, {env.ns(), "legacy"});
+    return o &&
+           o->value("status", Json::object())
+                   .value("keyIds", Json::array())
+                   .dump()
+                   .find("bitnami:") == std::string::npos &&
+           o->value("status", Json::object()).contains("keyIds");
+  }));
+  auto after = env.client().Get(kube::kSecrets, {env.ns(), "legacy"});
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ((*after)["data"], before["data"]);
+
   EXPECT_EQ(op->Log().find(kLegacyValue), std::string::npos);
   EXPECT_EQ(env.EventsText().find(kLegacyValue), std::string::npos);
   std::filesystem::remove_all(dir);
