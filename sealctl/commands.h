@@ -43,6 +43,12 @@ struct MigrateOptions {
 };
 int MigrateBitnami(const MigrateOptions& opts, Streams io);
 
+// sealctl migrate eso (sealctl/migrate_eso.cc).
+struct MigrateEsoOptions {
+  std::vector<std::string> files;  // -f, repeatable; "-" stdin
+};
+int MigrateEso(const MigrateEsoOptions& opts, Streams io);
+
 struct KeygenOptions {
   std::string output;  // empty: stdout
 };

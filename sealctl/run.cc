@@ -202,6 +202,14 @@ int RunCommand(const std::vector<std::string>& args, std::istream& in,
                  "The operator's API directly");
   mb->add_option("--kubeconfig", migrate.cluster.kubeconfig);
   mb->add_option("--context", migrate.cluster.context);
+  MigrateEsoOptions migrate_eso;
+  auto* me = mig->add_subcommand(
+      "eso",
+      "Convert External Secrets Operator ExternalSecrets and (Cluster)"
+      "SecretStores (Infisical provider) to sealsync's; unsupported fields "
+      "are refused by path");
+  me->add_option("-f,--file", migrate_eso.files, "Manifest file(s)")
+      ->required();
   ImportBitnamiOptions import_bitnami;
   auto* keys = app.add_subcommand("keys", "Manage keys");
   keys->require_subcommand(1);
@@ -262,6 +270,7 @@ int RunCommand(const std::vector<std::string>& args, std::istream& in,
     return Bootstrap(bootstrap, io);
   if (ib->parsed()) return ImportBitnami(import_bitnami, io);
   if (mb->parsed()) return MigrateBitnami(migrate, io);
+  if (me->parsed()) return MigrateEso(migrate_eso, io);
   return Fail(err, "no command");
 }
 

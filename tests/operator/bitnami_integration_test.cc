@@ -1,4 +1,4 @@
-// Migrating from Bitnami sealed-secrets on the real control plane: the
+// Migrating from Bitnami sealed-secrets and ESO on the real control plane: the
 // controller's key imported with `sealctl keys import-bitnami`, then the
 // very file kubeseal wrote, with only its apiVersion changed, applied with
 // strict field validation (as kubectl does) becomes its Secret; a copy under
@@ -179,6 +179,33 @@ TEST(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
   EXPECT_EQ(op->Log().find(kLegacyValue), std::string::npos);
   EXPECT_EQ(env.EventsText().find(kLegacyValue), std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+// sealctl migrate eso's output is what the real API server takes under
+// strict field validation: ESO objects move by conversion, not by hand.
+TEST(EsoMigration, ConvertedObjectsApplyStrictly) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  OperatorEnv env(cp);
+  Ran r = RunProcess({SEALCTL_BINARY, "migrate", "eso", "-f",
+                      std::string(SEALSYNC_SOURCE_DIR) +
+                          "/tests/testdata/sealctl/fixtures/eso-objects.yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto docs = api::ParseManifests(r.out, api::Scalars::kTyped);
+  ASSERT_TRUE(docs.has_value()) << docs.error().message();
+  ASSERT_EQ(docs->size(), 2u);
+  const kube::Resource kStores{"sealsync.dev", "v1alpha1", "secretstores",
+                               true};
+  const kube::Resource kExternal{"sealsync.dev", "v1alpha1", "externalsecrets",
+                                 true};
+  for (const auto& d : *docs) {
+    Json obj = Json::parse(d.dump());
+    obj["metadata"]["namespace"] = env.ns();
+    const kube::Resource& res =
+        obj["kind"] == "SecretStore" ? kStores : kExternal;
+    auto applied = env.client().Apply(res, obj, {"kubectl", true, true});
+    EXPECT_TRUE(applied.has_value())
+        << obj["kind"] << ": " << applied.error().message();
+  }
 }
 
 }  // namespace
