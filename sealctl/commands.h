@@ -75,6 +75,15 @@ struct SealOptions {
   // the operator publishes in the cluster.
   ClusterOptions cluster;
   bool fetch_recipients = false;  // print the published recipients file
+  // Seal live Secrets (read with the user's own RBAC) instead of a file:
+  // NS/NAME (repeatable), or --all of --namespace.
+  std::vector<std::string> from_cluster;
+  bool all = false;
+  // With --from-cluster: write DIR/<ns>/<name>.sealed.yaml instead of stdout.
+  std::string out_dir;
+  // Add or replace the sealed keys in this existing SealedSecret file
+  // (kubeseal's --merge-into); it is rewritten whole.
+  std::string merge_into;
 };
 int Seal(const SealOptions& opts, Streams io);
 

@@ -43,9 +43,24 @@ void AddSeal(CLI::App& app, SealOptions& o) {
                           "the cluster's newest)");
   auto* rf = c->add_option("-R,--recipients-file", o.recipients_files,
                            "File of recipients, one per line (repeatable)");
-  c->add_option("--scope", o.scope, "strict | namespace | cluster")
-      ->check(
-          CLI::IsMember({"strict", "namespace", "cluster"}, CLI::ignore_case));
+  c->add_option("--scope", o.scope,
+                "strict | namespace | cluster (kubeseal's namespace-wide and "
+                "cluster-wide too)")
+      ->check(CLI::IsMember(
+          {"strict", "namespace", "cluster", "namespace-wide", "cluster-wide"},
+          CLI::ignore_case));
+  c->add_option("--cert", o.recipients_files,
+                "kubeseal habit: a recipients file (sealsync seals to age1... "
+                "recipients, not certificates)");
+  c->add_option("--from-cluster", o.from_cluster,
+                "Seal the live Secret NS/NAME (repeatable; read with your own "
+                "RBAC, nothing plaintext written)");
+  c->add_flag("--all", o.all,
+              "With --namespace: seal every Secret of that namespace");
+  c->add_option("--out-dir", o.out_dir,
+                "Write DIR/<namespace>/<name>.sealed.yaml for each Secret");
+  c->add_option("--merge-into", o.merge_into,
+                "Add or replace the keys in this SealedSecret FILE");
   c->add_option("--format", o.format, "Sealed value format")
       ->check(CLI::IsMember({"age", "sodium"}));
   c->add_flag("--raw", o.raw, "Seal one value and print it");
@@ -61,6 +76,20 @@ void AddSeal(CLI::App& app, SealOptions& o) {
       ->excludes(r)
       ->excludes(rf);
   AddClusterFlags(c, o.cluster, false);
+  // kubeseal's other habits: say which sealctl command does it.
+  for (const auto& [flag, use] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"--re-encrypt", "sealctl reseal -f FILE"},
+           {"--validate", "sealctl verify -f FILE"},
+           {"--recovery-unseal", "sealctl unseal --bitnami-key KEY -f FILE"},
+           {"--fetch-cert", "sealctl seal --fetch-recipients"}}) {
+    c->add_flag_callback(
+        flag,
+        [flag, use] {
+          throw CLI::ValidationError(flag, "is kubeseal's; use: " + use);
+        },
+        "kubeseal habit: use " + use);
+  }
 }
 
 void AddUnseal(CLI::App& app, UnsealOptions& o) {
