@@ -12,6 +12,10 @@
 #include <fstream>
 
 #include "lib/api/manifest.h"
+#include "sealsync/age.h"
+#include "sealsync/bitnami.h"
+#include "sealsync/names.h"
+#include "sealsync/random.h"
 #include "tests/operator/operator_env.h"
 
 namespace sealsync::testing {
@@ -81,7 +85,9 @@ TEST(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
             0);
 
   OperatorEnv env(cp);
-  auto op = env.Start();
+  X25519Identity glass = X25519Identity::Generate(SystemRandom());
+  auto op =
+      env.Start({"--break-glass-recipient", glass.recipient().ToString()});
   ASSERT_TRUE(op);
   Ran imported = RunProcess({SEALCTL_BINARY, "keys", "import-bitnami", "-f",
                              key, "--controller-namespace", env.op_ns(),
@@ -133,6 +139,30 @@ TEST(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
   ASSERT_TRUE(obj.has_value());
   EXPECT_TRUE(
       (*obj)["status"]["keyIds"][0].get<std::string>().starts_with("bitnami:"));
+
+  // The imported key is counted, and backed up to the break-glass recipient
+  // like any key: the backup opens to the same key.
+  auto bkey = bitnami::PrivateKey::FromPem(ReadAll(key));
+  ASSERT_TRUE(bkey.has_value());
+  EXPECT_NE(op->Get("/metrics").find("sealsync_bitnami_keys 1"),
+            std::string::npos);
+  std::string armored;
+  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+    auto cm = env.client().Get(
+        kube::kConfigMaps,
+        {env.op_ns(), std::string(names::kKeyBackupConfigMap)});
+    if (!cm) return false;
+    std::string entry = bkey->key_id();
+    entry.replace(entry.find(':'), 1, "-");  // bitnami-<hex16>.age
+    armored = (*cm)["data"].value(entry + ".age", "");
+    return !armored.empty();
+  }));
+  const AgeIdentity* ids[] = {&glass};
+  auto restored = AgeDecrypt(AsBytes(armored), ids);
+  ASSERT_TRUE(restored.has_value()) << restored.error().message();
+  auto back = bitnami::PrivateKey::FromPem(AsString(restored->plaintext));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->key_id(), bkey->key_id());
 
   // The strict value copied under another name: refused, precisely.
   Json copy = strict;
