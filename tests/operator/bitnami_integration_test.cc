@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "lib/api/manifest.h"
 #include "sealsync/age.h"
@@ -208,6 +209,102 @@ TEST(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
 
   EXPECT_EQ(op->Log().find(kLegacyValue), std::string::npos);
   EXPECT_EQ(env.EventsText().find(kLegacyValue), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+// A namespace of 200 Bitnami SealedSecrets moved at once: each Secret
+// Bitnami's controller made (here: made by an admin, with the consent
+// annotation the runbook adds) keeps its data and its identity (same UID:
+// never deleted and recreated), and sealsync owns it afterwards.
+TEST(BitnamiMigration, TwoHundredSecretsStayByteIdentical) {
+  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
+  const std::string kubeseal = Kubeseal();
+  if (kubeseal.empty() || RunProcess({"openssl", "version"}).exit_code != 0) {
+    const char* ci = getenv("CI");
+    if (ci != nullptr && std::string(ci) == "true")
+      FAIL() << "kubeseal or openssl missing and CI=true";
+    GTEST_SKIP() << "kubeseal not built (bash scripts/kubeseal.sh build)";
+  }
+  constexpr int kCount = 200;
+  char tmpl[] = "/tmp/sealsync-bitnami200-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string key = dir + "/tls.key", cert = dir + "/tls.crt";
+  ASSERT_EQ(RunProcess({"openssl", "genrsa", "-out", key, "2048"}).exit_code,
+            0);
+  ASSERT_EQ(RunProcess({"openssl", "req", "-x509", "-new", "-key", key, "-subj",
+                        "/CN=sealed-secret", "-days", "3650", "-out", cert})
+                .exit_code,
+            0);
+  OperatorEnv env(cp);
+  auto op = env.Start();
+  ASSERT_TRUE(op);
+  ASSERT_EQ(RunProcess({SEALCTL_BINARY, "keys", "import-bitnami", "-f", key,
+                        "--controller-namespace", env.op_ns(), "--kubeconfig",
+                        cp->kubeconfig()})
+                .exit_code,
+            0);
+  // The Secrets as they are in the cluster before the move, and the
+  // kubeseal stream that made them.
+  std::string stream;
+  std::map<std::string, Json> before;
+  for (int i = 0; i < kCount; ++i) {
+    std::string name = "s" + std::to_string(i);
+    std::string value = "value-" + std::to_string(i * 7919);
+    Json s = {
+        {"apiVersion", "v1"},
+        {"kind", "Secret"},
+        {"metadata",
+         {{"name", name},
+          {"namespace", env.ns()},
+          {"annotations",
+           {{std::string(names::kOwnerAnnotation), "SealedSecret/" + name}}}}},
+        {"stringData", {{"password", value}}}};
+    auto made = env.client().Create(kube::kSecrets, s);
+    ASSERT_TRUE(made.has_value()) << made.error().message();
+    before[name] = *made;
+    stream += "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name +
+              "\n  namespace: " + env.ns() +
+              "\nstringData:\n  password: " + value + "\n";
+  }
+  Ran sealed = RunProcess({"env", "KUBECONFIG=/nonexistent", kubeseal, "--cert",
+                           cert, "-o", "yaml"},
+                          stream);
+  ASSERT_EQ(sealed.exit_code, 0) << sealed.err;
+  auto docs = api::ParseManifests(sealed.out, api::Scalars::kTyped);
+  ASSERT_TRUE(docs.has_value()) << docs.error().message();
+  ASSERT_EQ(docs->size(), static_cast<size_t>(kCount));
+  for (auto& d : *docs) {
+    Json obj = Json::parse(d.dump());
+    obj["apiVersion"] = "sealsync.dev/v1alpha1";  // the one-line change
+    ASSERT_TRUE(env.client().Apply(kSealed, obj, {"kubectl", true, true}));
+  }
+  // Every SealedSecret synced, and every Secret still the same object with
+  // the same data, now owned by its SealedSecret.
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] {
+        auto list = env.client().List(kSealed, env.ns(), {});
+        if (!list) return false;
+        int synced = 0;
+        for (const auto& o : list->items) {
+          for (const auto& c : o.value("status", Json::object())
+                                   .value("conditions", Json::array()))
+            if (c.value("reason", "") == "Synced") ++synced;
+        }
+        return synced == kCount;
+      },
+      120s));
+  int same = 0;
+  for (const auto& [name, was] : before) {
+    auto now = env.client().Get(kube::kSecrets, {env.ns(), name});
+    ASSERT_TRUE(now.has_value()) << name;
+    EXPECT_EQ((*now)["metadata"]["uid"], was["metadata"]["uid"]) << name;
+    EXPECT_EQ((*now)["data"], was["data"]) << name;
+    if ((*now)["data"] == was["data"] &&
+        (*now)["metadata"].contains("ownerReferences"))
+      ++same;
+  }
+  EXPECT_EQ(same, kCount);
   std::filesystem::remove_all(dir);
 }
 
