@@ -178,6 +178,21 @@ TEST(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
   })) << (env.Ready("legacy-copy") ? env.Ready("legacy-copy")->dump() : "");
   EXPECT_FALSE(env.SecretValue("legacy-copy", "password").has_value());
 
+  // kubeseal's `--cert URL` habit: sealctl takes the operator's recipients
+  // URL the same way, and what it seals syncs.
+  Ran fresh = RunProcess(
+      {SEALCTL_BINARY, "seal", "--cert",
+       "http://" + op->api + "/v1/recipients"},
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: fresh, namespace: " +
+          env.ns() + "}\nstringData: {password: new-one}\n");
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  auto fresh_doc = api::ParseManifest(fresh.out, api::Scalars::kTyped);
+  ASSERT_TRUE(fresh_doc.has_value());
+  ASSERT_TRUE(env.client().Apply(kSealed, Json::parse(fresh_doc->dump()),
+                                 {"kubectl", true, true}));
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] { return env.SecretValue("fresh", "password") == "new-one"; }));
+
   // sealctl migrate bitnami through the operator (its imported key): the
   // file becomes sealsync's own format; applied, the Secret stays the same.
   Json before = *env.client().Get(kube::kSecrets, {env.ns(), "legacy"});
