@@ -42,6 +42,8 @@ const std::set<std::string> kExternalSecret = {
 const std::set<std::string> kStore = {
     "spec.refreshInterval",
     "spec.provider.infisical.hostAPI",
+    "spec.provider.infisical.caBundle",
+    "spec.provider.infisical.caProvider",
     "spec.provider.infisical.auth.universalAuthCredentials.clientId",
     "spec.provider.infisical.auth.universalAuthCredentials.clientSecret",
     "spec.provider.infisical.secretsScope.projectSlug",
