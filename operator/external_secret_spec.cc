@@ -3,6 +3,7 @@
 #include <cctype>
 #include <functional>
 
+#include "lib/base/base64.h"
 #include "lib/base/time_format.h"
 #include "operator/target_consent.h"
 #include "sealsync/api.h"
@@ -88,6 +89,38 @@ Result<StoreSpec> ParseStore(const Json& obj) {
   }
   s.client_id = *cid;
   s.client_secret = *csec;
+  const std::string ca_field = id + ": spec.provider.infisical";
+  if (inf.contains("caBundle") && inf["caBundle"].is_string()) {
+    auto pem = Base64Decode(inf["caBundle"].get<std::string>());
+    if (!pem || AsString(*pem).find("-----BEGIN CERTIFICATE-----") ==
+                    std::string_view::npos)
+      return Bad(ca_field + ".caBundle",
+                 "want base64 of PEM certificates (as ESO's caBundle)");
+    s.ca_pem.assign(pem->begin(), pem->end());
+  }
+  if (inf.contains("caProvider") && inf["caProvider"].is_object()) {
+    const Json& cp = inf["caProvider"];
+    std::string type = Str(cp, "type");
+    if (type != "Secret" && type != "ConfigMap")
+      return Bad(ca_field + ".caProvider.type", "want Secret or ConfigMap");
+    SecretKeyRef ref{Str(cp, "namespace"), Str(cp, "name"), Str(cp, "key")};
+    if (ref.name.empty() || ref.key.empty())
+      return Bad(ca_field + ".caProvider", "needs name and key");
+    if (s.kind == "SecretStore") {
+      if (!ref.ns.empty() && ref.ns != s.ns)
+        return MakeError(ErrorCode::kPermissionDenied,
+                         ca_field +
+                             ".caProvider: a SecretStore may only read its "
+                             "own namespace " +
+                             s.ns + " (not " + ref.ns + ")");
+      ref.ns = s.ns;
+    } else if (ref.ns.empty()) {
+      return Bad(ca_field + ".caProvider",
+                 "a ClusterSecretStore's caProvider must name a namespace");
+    }
+    s.ca_ref = ref;
+    s.ca_in_config_map = type == "ConfigMap";
+  }
   const Json& sc = inf.value("secretsScope", Json::object());
   s.scope.project_slug = Str(sc, "projectSlug");
   s.scope.environment = Str(sc, "environmentSlug");

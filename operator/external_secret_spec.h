@@ -39,6 +39,11 @@ struct StoreSpec {
   SecretKeyRef client_secret;
   vault::SecretScope scope;  // project, environment, path, recursive, expand
   std::chrono::seconds refresh{300};
+  // Trust for hostAPI's TLS (ESO's caBundle / caProvider): caBundle's PEM
+  // here, or where to read it (same namespace rules as the credentials).
+  std::string ca_pem;
+  std::optional<SecretKeyRef> ca_ref;
+  bool ca_in_config_map = false;  // caProvider.type ConfigMap (else Secret)
 };
 
 // Parses a store; for a namespaced SecretStore a ref naming another namespace

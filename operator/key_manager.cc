@@ -154,6 +154,66 @@ Result<int> KeyManager::RestoreMissing() {
   return restored;
 }
 
+Result<bool> KeyManager::WriteBackup(const std::string& key_id,
+                                     const std::string& armored) {
+  // A merge patch adds this entry and keeps every other key's backup. (A
+  // server-side apply of the one entry would remove the entries this field
+  // manager applied before: the previous keys' backups.)
+  const std::string name(names::kKeyBackupConfigMap);
+  kube::Json patch = {{"data", {{key_id + ".age", armored}}}};
+  auto p = client_.MergePatch(kube::kConfigMaps, {options_.ns, name}, patch);
+  if (p) return true;
+  if (p.error().code() != ErrorCode::kNotFound)
+    return std::unexpected(p.error());
+  kube::Json cm = {{"apiVersion", "v1"},
+                   {"kind", "ConfigMap"},
+                   {"metadata", {{"name", name}, {"namespace", options_.ns}}},
+                   {"data", patch["data"]}};
+  auto c = client_.Create(kube::kConfigMaps, cm);
+  if (c) return true;
+  if (c.error().code() != ErrorCode::kAlreadyExists)
+    return std::unexpected(c.error());
+  auto again =
+      client_.MergePatch(kube::kConfigMaps, {options_.ns, name}, patch);
+  if (!again) return std::unexpected(again.error());
+  return true;
+}
+
+Result<int> KeyManager::BackUpImported() {
+  if (!options_.break_glass) return 0;
+  int written = 0;
+  std::optional<kube::Json> existing;
+  for (const auto& key : ring_.BitnamiKeys()) {
+    if (backed_up_.contains(key.key_id())) continue;
+    if (!existing) {
+      auto cm =
+          client_.Get(kube::kConfigMaps,
+                      {options_.ns, std::string(names::kKeyBackupConfigMap)});
+      if (!cm && cm.error().code() != ErrorCode::kNotFound)
+        return std::unexpected(cm.error().Wrap("reading the key backups"));
+      existing = cm ? *cm : kube::Json::object();
+    }
+    // ConfigMap keys allow no ':': "bitnami-<hex16>".
+    std::string id = key.key_id();
+    id[id.find(':')] = '-';
+    const std::string entry = id + ".age";
+    if (!existing->value("data", kube::Json::object()).contains(entry)) {
+      std::string pem = key.PrivatePem();
+      const AgeRecipient* rs[] = {&*options_.break_glass};
+      auto enc = AgeEncrypt(AsBytes(pem), rs, random_);
+      SecureWipe(pem.data(), pem.size());
+      if (!enc) return std::unexpected(enc.error().Wrap("imported key backup"));
+      auto w = WriteBackup(id, format::Armor(*enc));
+      if (!w)
+        return std::unexpected(
+            w.error().Wrap("writing the backup of " + key.key_id()));
+      ++written;
+    }
+    backed_up_.insert(key.key_id());
+  }
+  return written;
+}
+
 Result<SealingKey> KeyManager::CreateKey() {
   X25519Identity id = X25519Identity::Generate(random_);
   SealingKey key{id, id.recipient().KeyId(), clock_.WallNow()};
@@ -165,14 +225,7 @@ Result<SealingKey> KeyManager::CreateKey() {
     auto enc = AgeEncrypt(AsBytes(file), rs, random_);
     SecureWipe(file.data(), file.size());
     if (!enc) return std::unexpected(enc.error().Wrap("sealing key backup"));
-    kube::Json cm = {
-        {"apiVersion", "v1"},
-        {"kind", "ConfigMap"},
-        {"metadata",
-         {{"name", names::kKeyBackupConfigMap}, {"namespace", options_.ns}}},
-        {"data", {{key.key_id + ".age", format::Armor(*enc)}}}};
-    auto w = client_.Apply(kube::kConfigMaps, cm,
-                           {std::string(names::kFieldManager), true});
+    auto w = WriteBackup(key.key_id, format::Armor(*enc));
     if (!w)
       return std::unexpected(
           w.error().Wrap("writing the key backup (key not created)"));

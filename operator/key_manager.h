@@ -18,6 +18,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,8 +65,16 @@ class KeyManager {
   // Writes the recipients ConfigMap from the ring (server-side apply).
   Result<bool> Publish();
 
+  // Leader only. With a break-glass recipient, backs up every imported
+  // Bitnami key (its PEM, age-encrypted to it) that the backup ConfigMap
+  // lacks, as "<key id>.age". Returns how many were written.
+  Result<int> BackUpImported();
+
  private:
   Result<SealingKey> CreateKey();
+  // Adds "<key_id>.age" to the backup ConfigMap, keeping the other entries.
+  Result<bool> WriteBackup(const std::string& key_id,
+                           const std::string& armored);
   kube::Json KeySecret(const SealingKey& key) const;
 
   kube::Client& client_;
@@ -77,6 +86,7 @@ class KeyManager {
   std::map<std::string, SealingKey> held_;  // by key id: every key seen
   std::vector<std::string> missing_;
   std::vector<std::string> unreadable_;
+  std::set<std::string> backed_up_;  // imported keys known to be backed up
 };
 
 // The recipients file published in the ConfigMap: "# <key id> created <time>"

@@ -188,6 +188,9 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   uint64_t ring_generation = 0;
   std::mutex ring_mu;  // KeyManager is single-threaded: every call holds it
   std::atomic<bool> leading{false};
+  Gauge& bitnami_key_count = metrics.AddGauge(
+      "sealsync_bitnami_keys",
+      "Keys imported from Bitnami sealed-secrets (decryption only).");
   Gauge& keys_unreadable =
       metrics.AddGauge("sealsync_sealing_key_secrets_unreadable",
                        "Sealing key Secrets that cannot be parsed (skipped).");
@@ -238,6 +241,17 @@ Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
       }
     }
     key_count.Set(static_cast<double>(ring.Size()));
+    bitnami_key_count.Set(static_cast<double>(ring.BitnamiKeys().size()));
+    if (leading) {
+      if (auto b = keys.BackUpImported(); !b) {
+        LogError("backing up imported Bitnami keys failed", b.error());
+      } else if (*b > 0) {
+        Log("info",
+            "imported Bitnami keys backed up to the break-glass "
+            "recipient",
+            {{"count", std::to_string(*b)}});
+      }
+    }
     if (ring.generation() != ring_generation) {
       ring_generation = ring.generation();
       Log("info", "sealing keys changed",

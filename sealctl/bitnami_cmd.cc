@@ -41,7 +41,12 @@ Result<std::vector<Imported>> KeysIn(const std::string& path,
   }
   auto doc = api::ParseManifest(text);
   SecureWipe(text.data(), text.size());
-  if (!doc) return std::unexpected(doc.error().Wrap(path));
+  if (!doc || !doc->is_object()) {
+    return std::unexpected(
+        Bad(path,
+            "not a PEM private key, nor a Secret or List of Secrets "
+            "with data.tls.key"));
+  }
   std::vector<Json> secrets;
   if (doc->value("kind", "") == "List") {
     for (const auto& item : doc->value("items", Json::array()))

@@ -4,7 +4,9 @@
 // ciphertexts only, and offline reseal wipes what it opens.
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "lib/api/manifest.h"
 #include "sealctl/cluster.h"
 #include "sealctl/commands.h"
 #include "sealctl/io.h"
@@ -170,9 +172,28 @@ int ResealOffline(const ResealOptions& opts, const api::SealedSecret& obj,
 
 }  // namespace
 
-int Verify(const VerifyOptions& opts, Streams io) {
-  auto text = ReadInput(opts.file, io.in);
-  if (!text) return Fail(io.err, text.error());
+// The documents of a YAML stream or a List, each as JSON text; one document
+// stays the text it was (its format decides reseal's output).
+static std::vector<std::string> SplitDocuments(const std::string& text) {
+  auto docs = api::ParseManifests(text);
+  if (!docs) return {text};  // the single-object path names the error
+  std::vector<std::string> out;
+  for (const auto& d : *docs) {
+    if (d.is_object() && d.value("kind", "") == "List") {
+      for (const auto& item : d.value("items", api::Json::array()))
+        out.push_back(item.dump());
+    } else {
+      out.push_back(docs->size() == 1 ? text : d.dump());
+    }
+  }
+  if (out.empty()) return {text};
+  return out;
+}
+
+static int VerifyOne(const VerifyOptions& opts, const std::string* text_in,
+                     Streams io) {
+  const std::string& text_ref = *text_in;
+  const std::string* text = &text_ref;
   if (!ReadSealedSecret(*text, io.err)) return 1;
   auto answer = PostToOperator(opts.cluster, "/v1/verify", *text);
   if (!answer) return FailUnreachable(io.err, answer.error(), opts.cluster, "");
@@ -191,9 +212,8 @@ int Verify(const VerifyOptions& opts, Streams io) {
   return 0;
 }
 
-int Reseal(const ResealOptions& opts, Streams io) {
-  auto text = ReadInput(opts.file, io.in);
-  if (!text) return Fail(io.err, text.error());
+static int ResealOne(const ResealOptions& opts, const std::string* text,
+                     Streams io) {
   auto obj = ReadSealedSecret(*text, io.err);
   if (!obj) return 1;
   api::OutputFormat format = OutputFor(opts, *text);
@@ -215,6 +235,49 @@ int Reseal(const ResealOptions& opts, Streams io) {
   }
   if (auto ok = CheckUtf8(*resealed); !ok) return Fail(io.err, ok.error());
   io.out << api::FormatSealedSecret(*resealed, format);
+  return 0;
+}
+
+int Verify(const VerifyOptions& opts, Streams io) {
+  auto text = ReadInput(opts.file, io.in);
+  if (!text) return Fail(io.err, text.error());
+  // A stream or List: every object verified, one line each; the first that
+  // cannot be unsealed fails the command.
+  for (const std::string& doc : SplitDocuments(*text)) {
+    if (int rc = VerifyOne(opts, &doc, io); rc != 0) return rc;
+  }
+  return 0;
+}
+
+int Reseal(const ResealOptions& opts, Streams io) {
+  auto text = ReadInput(opts.file, io.in);
+  if (!text) return Fail(io.err, text.error());
+  std::vector<std::string> docs = SplitDocuments(*text);
+  if (docs.size() == 1) return ResealOne(opts, &docs[0], io);
+  // Several: all resealed before anything is printed (a failure prints
+  // nothing), YAML documents or a JSON List.
+  ResealOptions each = opts;  // the documents are JSON text now
+  if (each.output_format.empty()) {
+    size_t first = text->find_first_not_of(" \t\r\n");
+    each.output_format =
+        first != std::string::npos && (*text)[first] == '{' ? "json" : "yaml";
+  }
+  std::vector<std::string> out;
+  for (const std::string& doc : docs) {
+    std::ostringstream one;
+    Streams sub{io.in, one, io.err};
+    if (int rc = ResealOne(each, &doc, sub); rc != 0) return rc;
+    out.push_back(one.str());
+  }
+  if (each.output_format == "json") {
+    api::Json list = {
+        {"apiVersion", "v1"}, {"kind", "List"}, {"items", api::Json::array()}};
+    for (const auto& o : out) list["items"].push_back(api::Json::parse(o));
+    io.out << api::EmitJson(list);
+  } else {
+    for (size_t i = 0; i < out.size(); ++i)
+      io.out << (i > 0 ? "---\n" : "") << out[i];
+  }
   return 0;
 }
 

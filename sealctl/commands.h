@@ -32,6 +32,23 @@ struct ImportBitnamiOptions {
 };
 int ImportBitnami(const ImportBitnamiOptions& opts, Streams io);
 
+// sealctl migrate bitnami (sealctl/migrate_cmd.cc).
+struct MigrateOptions {
+  std::vector<std::string> files;  // -f, repeatable
+  bool in_place = false;           // replace each file instead of stdout
+  std::vector<std::string> bitnami_key_files;  // offline; else the operator
+  std::vector<std::string> recipients;         // offline; else the cluster's
+  std::vector<std::string> recipients_files;
+  ClusterOptions cluster;
+};
+int MigrateBitnami(const MigrateOptions& opts, Streams io);
+
+// sealctl migrate eso (sealctl/migrate_eso.cc).
+struct MigrateEsoOptions {
+  std::vector<std::string> files;  // -f, repeatable; "-" stdin
+};
+int MigrateEso(const MigrateEsoOptions& opts, Streams io);
+
 struct KeygenOptions {
   std::string output;  // empty: stdout
 };
@@ -58,6 +75,15 @@ struct SealOptions {
   // the operator publishes in the cluster.
   ClusterOptions cluster;
   bool fetch_recipients = false;  // print the published recipients file
+  // Seal live Secrets (read with the user's own RBAC) instead of a file:
+  // NS/NAME (repeatable), or --all of --namespace.
+  std::vector<std::string> from_cluster;
+  bool all = false;
+  // With --from-cluster: write DIR/<ns>/<name>.sealed.yaml instead of stdout.
+  std::string out_dir;
+  // Add or replace the sealed keys in this existing SealedSecret file
+  // (kubeseal's --merge-into); it is rewritten whole.
+  std::string merge_into;
 };
 int Seal(const SealOptions& opts, Streams io);
 

@@ -2,6 +2,7 @@
 
 #include "lib/format/age_header.h"
 #include "lib/format/armor.h"
+#include "sealctl/http_client.h"
 #include "sealctl/io.h"
 
 namespace sealsync::sealctl {
@@ -72,7 +73,23 @@ Result<std::vector<X25519Recipient>> RecipientsFromFlags(
     out.push_back(*parsed);
   }
   for (const auto& path : recipients_files) {
-    auto text = ReadInput(path, in);
+    Result<std::string> text = std::string();
+    if (path.starts_with("https://") || path.starts_with("http://")) {
+      // kubeseal's --cert URL habit: the recipients file served over HTTP
+      // (e.g. the operator's /v1/recipients with Accept: text/plain).
+      HttpCall call;
+      call.url = path;
+      call.headers = {"Accept: text/plain"};
+      auto answer = DoHttp(call);
+      if (!answer) return std::unexpected(answer.error());
+      if (answer->status != 200)
+        return MakeError(
+            ErrorCode::kUnavailable,
+            "GET " + path + ": HTTP " + std::to_string(answer->status));
+      text = std::move(answer->body);
+    } else {
+      text = ReadInput(path, in);
+    }
     if (!text) return std::unexpected(text.error());
     auto parsed = ParseRecipientsFile(*text);
     if (!parsed) return std::unexpected(parsed.error().Wrap(path));

@@ -43,9 +43,24 @@ void AddSeal(CLI::App& app, SealOptions& o) {
                           "the cluster's newest)");
   auto* rf = c->add_option("-R,--recipients-file", o.recipients_files,
                            "File of recipients, one per line (repeatable)");
-  c->add_option("--scope", o.scope, "strict | namespace | cluster")
-      ->check(
-          CLI::IsMember({"strict", "namespace", "cluster"}, CLI::ignore_case));
+  c->add_option("--scope", o.scope,
+                "strict | namespace | cluster (kubeseal's namespace-wide and "
+                "cluster-wide too)")
+      ->check(CLI::IsMember(
+          {"strict", "namespace", "cluster", "namespace-wide", "cluster-wide"},
+          CLI::ignore_case));
+  c->add_option("--cert", o.recipients_files,
+                "kubeseal habit: a recipients file (sealsync seals to age1... "
+                "recipients, not certificates)");
+  c->add_option("--from-cluster", o.from_cluster,
+                "Seal the live Secret NS/NAME (repeatable; read with your own "
+                "RBAC, nothing plaintext written)");
+  c->add_flag("--all", o.all,
+              "With --namespace: seal every Secret of that namespace");
+  c->add_option("--out-dir", o.out_dir,
+                "Write DIR/<namespace>/<name>.sealed.yaml for each Secret");
+  c->add_option("--merge-into", o.merge_into,
+                "Add or replace the keys in this SealedSecret FILE");
   c->add_option("--format", o.format, "Sealed value format")
       ->check(CLI::IsMember({"age", "sodium"}));
   c->add_flag("--raw", o.raw, "Seal one value and print it");
@@ -61,6 +76,20 @@ void AddSeal(CLI::App& app, SealOptions& o) {
       ->excludes(r)
       ->excludes(rf);
   AddClusterFlags(c, o.cluster, false);
+  // kubeseal's other habits: say which sealctl command does it.
+  for (const auto& [flag, use] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"--re-encrypt", "sealctl reseal -f FILE"},
+           {"--validate", "sealctl verify -f FILE"},
+           {"--recovery-unseal", "sealctl unseal --bitnami-key KEY -f FILE"},
+           {"--fetch-cert", "sealctl seal --fetch-recipients"}}) {
+    c->add_flag_callback(
+        flag,
+        [flag, use] {
+          throw CLI::ValidationError(flag, "is kubeseal's; use: " + use);
+        },
+        "kubeseal habit: use " + use);
+  }
 }
 
 void AddUnseal(CLI::App& app, UnsealOptions& o) {
@@ -176,6 +205,40 @@ int RunCommand(const std::vector<std::string>& args, std::istream& in,
   AddReseal(app, reseal);
   BootstrapOptions bootstrap;
   AddBootstrap(app, bootstrap);
+  MigrateOptions migrate;
+  auto* mig = app.add_subcommand("migrate", "Migrate from a peer");
+  mig->require_subcommand(1);
+  auto* mb = mig->add_subcommand(
+      "bitnami",
+      "Rewrite Bitnami SealedSecret files as sealsync ones (values re-sealed "
+      "to sealsync's recipients, same scope and template)");
+  mb->add_option("-f,--file", migrate.files, "SealedSecret file(s)")
+      ->required();
+  mb->add_flag("--in-place", migrate.in_place,
+               "Replace each file (whole or not at all) instead of stdout");
+  mb->add_option("--bitnami-key", migrate.bitnami_key_files,
+                 "Offline: the Bitnami controller's key (PEM or exported "
+                 "Secret); else through the operator's imported keys");
+  mb->add_option("-r,--recipient", migrate.recipients,
+                 "Offline: seal to this age1... recipient");
+  mb->add_option("-R,--recipients-file", migrate.recipients_files,
+                 "Offline: seal to the recipients in FILE");
+  mb->add_option("--controller-namespace", migrate.cluster.controller_namespace)
+      ->capture_default_str();
+  mb->add_option("--controller-name", migrate.cluster.controller_name)
+      ->capture_default_str();
+  mb->add_option("--controller-url", migrate.cluster.controller_url,
+                 "The operator's API directly");
+  mb->add_option("--kubeconfig", migrate.cluster.kubeconfig);
+  mb->add_option("--context", migrate.cluster.context);
+  MigrateEsoOptions migrate_eso;
+  auto* me = mig->add_subcommand(
+      "eso",
+      "Convert External Secrets Operator ExternalSecrets and (Cluster)"
+      "SecretStores (Infisical provider) to sealsync's; unsupported fields "
+      "are refused by path");
+  me->add_option("-f,--file", migrate_eso.files, "Manifest file(s)")
+      ->required();
   ImportBitnamiOptions import_bitnami;
   auto* keys = app.add_subcommand("keys", "Manage keys");
   keys->require_subcommand(1);
@@ -235,6 +298,8 @@ int RunCommand(const std::vector<std::string>& args, std::istream& in,
   if (app.get_subcommand("bootstrap")->parsed())
     return Bootstrap(bootstrap, io);
   if (ib->parsed()) return ImportBitnami(import_bitnami, io);
+  if (mb->parsed()) return MigrateBitnami(migrate, io);
+  if (me->parsed()) return MigrateEso(migrate_eso, io);
   return Fail(err, "no command");
 }
 

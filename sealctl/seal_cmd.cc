@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -13,6 +14,7 @@
 #include "sealctl/key_files.h"
 #include "sealctl/secret_checks.h"
 #include "sealsync/api.h"
+#include "sealsync/kube.h"
 #include "sealsync/sealing.h"
 
 namespace sealsync::sealctl {
@@ -196,6 +198,90 @@ void SecureWipeJson(api::Json& j) {
   }
 }
 
+// The Secrets --from-cluster / --all name, read with the user's own
+// credentials, as manifests with the server's fields dropped (and kubectl's
+// last-applied annotation, which can hold the values in plaintext).
+Result<std::vector<api::Json>> ReadLiveSecrets(const SealOptions& opts) {
+  auto rest = LoadConfig(opts.cluster);
+  if (!rest) return std::unexpected(rest.error());
+  auto client = kube::NewClient(*rest);
+  if (!client) return std::unexpected(client.error());
+  std::vector<kube::Json> live;
+  if (opts.all) {
+    if (opts.ns.empty())
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--all needs --namespace NS");
+    auto list = (*client)->List(kube::kSecrets, opts.ns, {});
+    if (!list)
+      return std::unexpected(
+          list.error().Wrap("listing Secrets in " + opts.ns));
+    for (auto& item : list->items) {
+      std::string type = item.value("type", "Opaque");
+      // Not the user's to seal: tokens the cluster makes, Helm's records.
+      if (!api::IsAllowedSecretType(type) || type == "helm.sh/release.v1")
+        continue;
+      live.push_back(std::move(item));
+    }
+  }
+  for (const std::string& ref : opts.from_cluster) {
+    size_t slash = ref.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == ref.size())
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--from-cluster " + ref + ": want NAMESPACE/NAME");
+    auto s = (*client)->Get(kube::kSecrets,
+                            {ref.substr(0, slash), ref.substr(slash + 1)});
+    if (!s) return std::unexpected(s.error().Wrap("reading Secret " + ref));
+    live.push_back(std::move(*s));
+  }
+  std::vector<api::Json> out;
+  for (const auto& s : live) {
+    const kube::Json& m = s.value("metadata", kube::Json::object());
+    api::Json meta = {{"name", m.value("name", "")},
+                      {"namespace", m.value("namespace", "")}};
+    if (m.contains("labels")) meta["labels"] = m["labels"];
+    if (m.contains("annotations")) {
+      api::Json ann = api::Json::object();
+      for (const auto& [k, v] : m["annotations"].items()) {
+        if (k == "kubectl.kubernetes.io/last-applied-configuration") continue;
+        ann[k] = v;
+      }
+      if (!ann.empty()) meta["annotations"] = ann;
+    }
+    api::Json doc = {{"apiVersion", "v1"},
+                     {"kind", "Secret"},
+                     {"metadata", meta},
+                     {"type", s.value("type", "Opaque")},
+                     {"data", s.value("data", kube::Json::object())}};
+    if (s.contains("immutable")) doc["immutable"] = s["immutable"];
+    out.push_back(std::move(doc));
+  }
+  if (out.empty())
+    return MakeError(ErrorCode::kNotFound, "no Secret to seal in " + opts.ns);
+  return out;
+}
+
+// --merge-into FILE: the SealedSecret in FILE with `add`'s values added or
+// replacing its own; the rest of FILE (name, scope, template) is kept. The
+// new values must be bound as FILE's are.
+Result<api::SealedSecret> MergeInto(const std::string& path,
+                                    const api::SealedSecret& add,
+                                    std::istream& in) {
+  auto text = ReadInput(path, in);
+  if (!text) return std::unexpected(text.error());
+  auto into = api::ParseSealedSecret(*text);
+  if (!into) return std::unexpected(into.error().Wrap(path));
+  if (into->metadata.name != add.metadata.name ||
+      into->metadata.ns != add.metadata.ns || into->scope != add.scope) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ": is " + into->metadata.ns + "/" +
+                         into->metadata.name + " (" + into->scope +
+                         "), the Secret is " + add.metadata.ns + "/" +
+                         add.metadata.name + " (" + add.scope + ")");
+  }
+  for (const auto& [k, v] : add.encrypted_data) into->encrypted_data[k] = v;
+  return *into;
+}
+
 }  // namespace
 
 int Seal(const SealOptions& opts, Streams io) {
@@ -209,13 +295,23 @@ int Seal(const SealOptions& opts, Streams io) {
   if (!recipients) return FailRecipients(opts, recipients.error(), io.err);
   if (opts.raw) return SealRaw(opts, *scope, *recipients, format, io);
 
-  auto text = ReadInput(opts.file, io.in);
-  if (!text) return Fail(io.err, text.error());
-  // A YAML stream, a List, or one Secret: each becomes one SealedSecret,
-  // all sealed with the recipients fetched once above.
-  auto docs = api::ParseManifests(*text);
-  SecureWipe(text->data(), text->size());
-  if (!docs) return Fail(io.err, docs.error().Wrap("reading the Secret"));
+  Result<std::vector<api::Json>> docs = std::vector<api::Json>{};
+  const bool live = !opts.from_cluster.empty() || opts.all;
+  if (live) {
+    docs = ReadLiveSecrets(opts);
+    if (!docs) {
+      return FailWithHints(io.err, docs.error(),
+                           {ClusterHint(docs.error(), "get/list secrets")});
+    }
+  } else {
+    auto text = ReadInput(opts.file, io.in);
+    if (!text) return Fail(io.err, text.error());
+    // A YAML stream, a List, or one Secret: each becomes one SealedSecret,
+    // all sealed with the recipients fetched once above.
+    docs = api::ParseManifests(*text);
+    SecureWipe(text->data(), text->size());
+    if (!docs) return Fail(io.err, docs.error().Wrap("reading the Secret"));
+  }
   std::vector<api::Json> secrets;
   bool listed = docs->size() != 1;
   for (auto& doc : *docs) {
@@ -242,6 +338,35 @@ int Seal(const SealOptions& opts, Streams io) {
     SecureWipe(one.data(), one.size());
     if (!s) return 1;  // SealOne printed the error
     sealed.push_back(std::move(*s));
+  }
+  if (!opts.merge_into.empty()) {
+    if (sealed.size() != 1)
+      return Fail(io.err, "--merge-into takes exactly one Secret");
+    auto merged = MergeInto(opts.merge_into, sealed[0], io.in);
+    if (!merged) return Fail(io.err, merged.error());
+    auto w = WriteFileAtomically(
+        opts.merge_into, api::FormatSealedSecret(*merged, out_format), 0644,
+        /*replace=*/true);
+    if (!w) return Fail(io.err, w.error());
+    return 0;
+  }
+  if (!opts.out_dir.empty()) {
+    for (const auto& s : sealed) {
+      std::error_code ec;
+      std::filesystem::path dir =
+          std::filesystem::path(opts.out_dir) / s.metadata.ns;
+      std::filesystem::create_directories(dir, ec);
+      if (ec)
+        return Fail(io.err,
+                    "cannot create " + dir.string() + ": " + ec.message());
+      std::string path = (dir / (s.metadata.name + ".sealed.yaml")).string();
+      auto w = WriteFileAtomically(
+          path, api::FormatSealedSecret(s, api::OutputFormat::kYaml), 0644,
+          /*replace=*/true);
+      if (!w) return Fail(io.err, w.error());
+      io.err << "wrote " << path << "\n";
+    }
+    return 0;
   }
   if (!listed) {
     io.out << api::FormatSealedSecret(sealed[0], out_format);

@@ -33,6 +33,9 @@ struct UniversalAuth {
   std::string host_api = std::string(kInfisicalCloud);  // ".../api" base
   std::string client_id;
   std::string client_secret;
+  // PEM certificates trusted for host_api's TLS, for this store only (a
+  // self-hosted Infisical with a private CA); empty: the client's trust.
+  std::string ca_pem;
 };
 
 // What to read: ESO's secretsScope.

@@ -100,9 +100,9 @@ Result<HttpResponse> HttpTransport::Do(const HttpRequest& req) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE,
                      static_cast<long>(req.body.size()));
   }
-  curl_blob ca{const_cast<char*>(ca_pem_.data()), ca_pem_.size(),
-               CURL_BLOB_NOCOPY};
-  if (!ca_pem_.empty()) curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+  const std::string& trust = req.ca_pem.empty() ? ca_pem_ : req.ca_pem;
+  curl_blob ca{const_cast<char*>(trust.data()), trust.size(), CURL_BLOB_NOCOPY};
+  if (!trust.empty()) curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
   curl_slist* headers = nullptr;
   for (const auto& h : req.headers)
     headers = curl_slist_append(headers, h.c_str());

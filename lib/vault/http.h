@@ -20,6 +20,7 @@ struct HttpRequest {
   std::vector<std::string> headers;  // "Name: value"
   SecureBytes body;
   std::chrono::milliseconds timeout{15000};
+  std::string ca_pem;  // trusted for this request instead of the transport's
 };
 
 struct HttpResponse {

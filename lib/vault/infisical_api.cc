@@ -135,6 +135,7 @@ CallResult<TokenGrant> InfisicalApi::Login(const UniversalAuth& auth) {
   // store's status.
   const std::string what = "could not log in to Infisical at " + auth.host_api;
   HttpRequest req;
+  req.ca_pem = auth.ca_pem;
   req.method = "POST";
   req.url = auth.host_api + "/v1/auth/universal-auth/login";
   req.headers = {"Content-Type: application/json", "Accept: application/json"};
@@ -151,11 +152,13 @@ CallResult<TokenGrant> InfisicalApi::Login(const UniversalAuth& auth) {
   return *g;
 }
 
-CallResult<TokenGrant> InfisicalApi::Renew(const std::string& base,
+CallResult<TokenGrant> InfisicalApi::Renew(const UniversalAuth& auth,
                                            const std::string& token) {
+  const std::string& base = auth.host_api;
   const std::string what =
       "could not renew the Infisical access token at " + base;
   HttpRequest req;
+  req.ca_pem = auth.ca_pem;
   req.method = "POST";
   req.url = base + "/v1/auth/token/renew";
   req.headers = {"Content-Type: application/json", "Accept: application/json"};
@@ -170,12 +173,14 @@ CallResult<TokenGrant> InfisicalApi::Renew(const std::string& base,
   return *g;
 }
 
-CallResult<ListReply> InfisicalApi::List(const std::string& base,
+CallResult<ListReply> InfisicalApi::List(const UniversalAuth& auth,
                                          const std::string& token,
                                          const SecretScope& scope,
                                          const std::string& etag) {
+  const std::string& base = auth.host_api;
   const std::string what = "could not list " + scope.ToString() + " at " + base;
   HttpRequest req;
+  req.ca_pem = auth.ca_pem;
   req.url = base +
             "/v3/secrets/raw?workspaceSlug=" + UrlEncode(scope.project_slug) +
             "&environment=" + UrlEncode(scope.environment) +
@@ -201,10 +206,11 @@ CallResult<ListReply> InfisicalApi::List(const std::string& base,
   return ListReply{std::move(*list), r->etag};
 }
 
-CallResult<VaultSecret> InfisicalApi::Get(const std::string& base,
+CallResult<VaultSecret> InfisicalApi::Get(const UniversalAuth& auth,
                                           const std::string& token,
                                           const SecretScope& scope,
                                           const std::string& name) {
+  const std::string& base = auth.host_api;
   std::string folder = NormalizePath(scope.path);
   std::string key = name;
   if (size_t slash = name.rfind('/'); slash != std::string::npos) {
@@ -220,6 +226,7 @@ CallResult<VaultSecret> InfisicalApi::Get(const std::string& base,
                         "no key name in '" + name + "' for " + where)});
   const std::string what = "could not read key " + key + " in " + where;
   HttpRequest req;
+  req.ca_pem = auth.ca_pem;
   req.url = base + "/v3/secrets/raw/" + UrlEncode(key) +
             "?workspaceSlug=" + UrlEncode(scope.project_slug) +
             "&environment=" + UrlEncode(scope.environment) +

@@ -56,18 +56,21 @@ class InfisicalApi {
   // POST {base}/v1/auth/universal-auth/login. `auth.host_api` normalized.
   CallResult<TokenGrant> Login(const UniversalAuth& auth);
 
+  // Every call goes to auth.host_api ("base"), trusting auth.ca_pem when set.
   // POST {base}/v1/auth/token/renew.
-  CallResult<TokenGrant> Renew(const std::string& base,
+  CallResult<TokenGrant> Renew(const UniversalAuth& auth,
                                const std::string& token);
 
   // GET {base}/v3/secrets/raw for `scope` (path normalized), with
   // If-None-Match when `etag` is not empty.
-  CallResult<ListReply> List(const std::string& base, const std::string& token,
-                             const SecretScope& scope, const std::string& etag);
+  CallResult<ListReply> List(const UniversalAuth& auth,
+                             const std::string& token, const SecretScope& scope,
+                             const std::string& etag);
 
   // GET {base}/v3/secrets/raw/{name}; "/folder/KEY" reads KEY from folder
   // below the scope's path. kNotFound names the key.
-  CallResult<VaultSecret> Get(const std::string& base, const std::string& token,
+  CallResult<VaultSecret> Get(const UniversalAuth& auth,
+                              const std::string& token,
                               const SecretScope& scope,
                               const std::string& name);
 

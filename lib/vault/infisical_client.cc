@@ -75,7 +75,7 @@ Result<std::shared_ptr<const SecretList>> InfisicalClient::List(
   auto fetch = [&](const std::shared_ptr<const SecretList>& cached,
                    const std::string& etag) -> Result<ListCache::Fetched> {
     auto reply = WithToken<ListReply>(*a, [&](const std::string& token) {
-      return api_.List(a->host_api, token, *s, cached ? etag : "");
+      return api_.List(*a, token, *s, cached ? etag : "");
     });
     if (!reply) return std::unexpected(reply.error());
     if (reply->list) {
@@ -100,7 +100,7 @@ Result<VaultSecret> InfisicalClient::Get(const UniversalAuth& auth,
   auto s = Normalized(scope);
   if (!s) return std::unexpected(s.error());
   return WithToken<VaultSecret>(*a, [&](const std::string& token) {
-    return api_.Get(a->host_api, token, *s, name);
+    return api_.Get(*a, token, *s, name);
   });
 }
 

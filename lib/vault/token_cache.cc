@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <optional>
 
 namespace sealsync::vault {
@@ -79,7 +80,12 @@ TokenCache::TokenCache(const Clock& clock, InfisicalApi& api)
 std::shared_ptr<TokenCache::Slot> TokenCache::SlotFor(
     const UniversalAuth& auth) {
   std::lock_guard lock(mu_);
-  auto& slot = slots_[{auth.host_api, auth.client_id}];
+  // Per trust too: a store with another CA bundle for the same host is
+  // another path to it (its failures, backoff included, are its own).
+  std::string where = auth.host_api;
+  if (!auth.ca_pem.empty())
+    where += "\nca:" + std::to_string(std::hash<std::string>{}(auth.ca_pem));
+  auto& slot = slots_[{where, auth.client_id}];
   if (!slot) slot = std::make_shared<Slot>();
   return slot;
 }
@@ -123,8 +129,7 @@ Result<std::string> TokenCache::Fly(Slot& s, std::unique_lock<std::mutex>& lk,
   lk.unlock();
   auto sent_at = clock_.Now();
   bool login = plan == Plan::kLogin;
-  CallResult<TokenGrant> g =
-      login ? api_.Login(auth) : api_.Renew(auth.host_api, old);
+  CallResult<TokenGrant> g = login ? api_.Login(auth) : api_.Renew(auth, old);
   if (!g && !login && g.error().kind == Failure::kTokenRejected) {
     // Refused (past max TTL, revoked, expired early): a fresh login.
     sent_at = clock_.Now();

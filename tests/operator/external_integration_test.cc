@@ -5,6 +5,11 @@
 // or status.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "lib/base/base64.h"
 #include "tests/lib/vault/infisical_double_process.h"
 #include "tests/operator/operator_env.h"
 
@@ -340,6 +345,84 @@ TEST_F(ExternalIntegration,
                 .Get(kube::kSecrets, {env_->ns(), "temp"})
                 .has_value();
   }));
+}
+
+}  // namespace
+}  // namespace sealsync::testing
+
+namespace sealsync::testing {
+namespace {
+
+std::string ReadText(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// A self-hosted Infisical behind TLS with a private CA (ESO's caBundle and
+// caProvider): trusted only by the store that names the CA; without it the
+// store says the vault is unavailable and no request gets through.
+TEST_F(ExternalIntegration, SelfHostedVaultWithAPrivateCa) {
+  char tmpl[] = "/tmp/sealsync-ca-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string cert = dir + "/ca.crt", key = dir + "/ca.key";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+      "-keyout " +
+      key + " -out " + cert +
+      " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+      "-addext basicConstraints=critical,CA:TRUE >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl (scripts/setup.sh)";
+  InfisicalDouble tls(cert, key);
+  ASSERT_TRUE(tls.running()) << tls.first_line();
+  ASSERT_TRUE(tls.api_base().starts_with("https://"));
+  const std::string pem = ReadText(cert);
+  const kube::Resource kStoresRes{"sealsync.dev", "v1alpha1", "secretstores",
+                                  true};
+  auto with = [&](const std::string& name, const Json& ca) {
+    ASSERT_TRUE(Store(name, "reader-creds", "", tls.api_base()).has_value());
+    ASSERT_TRUE(env_->client()
+                    .MergePatch(kStoresRes, {env_->ns(), name},
+                                {{"spec", {{"provider", {{"infisical", ca}}}}}})
+                    .has_value());
+  };
+  // No CA: the system trust does not know it.
+  ASSERT_TRUE(
+      Store("tls-none", "reader-creds", "", tls.api_base()).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    Json c = StoreCondition("tls-none");
+    return c.is_object() && c["reason"] == "VaultUnavailable";
+  })) << StoreCondition("tls-none").dump();
+  EXPECT_EQ(tls.Calls("login"), 0);
+  // caBundle: base64 of the PEM.
+  with("tls-bundle", {{"caBundle", Base64Encode(AsBytes(pem))}});
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return StoreReady("tls-bundle") == "True";
+  })) << StoreCondition("tls-bundle").dump();
+  // caProvider: a ConfigMap in the store's namespace.
+  Json cm = {{"apiVersion", "v1"},
+             {"kind", "ConfigMap"},
+             {"metadata", {{"name", "vault-ca"}, {"namespace", env_->ns()}}},
+             {"data", {{"ca.crt", pem}}}};
+  ASSERT_TRUE(env_->client().Apply(kube::kConfigMaps, cm, {"test", true}));
+  with("tls-cm",
+       {{"caProvider",
+         {{"type", "ConfigMap"}, {"name", "vault-ca"}, {"key", "ca.crt"}}}});
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return StoreReady("tls-cm") == "True";
+  })) << StoreCondition("tls-cm").dump();
+  // And an ExternalSecret through it syncs.
+  ASSERT_TRUE(
+      Apply(External("over-tls", Json::array({Ref("pw", "/db/PASSWORD")}),
+                     "tls-bundle"))
+          .has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return env_->SecretValue("over-tls", "pw") == std::string(kVaultCanary);
+  }));
+  // The "none" store still has not logged in: trust is per store.
+  Json none = StoreCondition("tls-none");
+  EXPECT_EQ(none.value("reason", ""), "VaultUnavailable");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -286,13 +286,25 @@ TEST(OperatorIntegration, KeysRecipientsApiAndAgeCliRecovery) {
 TEST(OperatorIntegration, KeyRenewalKeepsOldKeysForDecryption) {
   SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
   OperatorEnv env(cp);
-  auto op = env.Start({"--key-renewal", "3s"});
+  X25519Identity glass = X25519Identity::Generate(SystemRandom());
+  auto op = env.Start({"--key-renewal", "3s", "--break-glass-recipient",
+                       glass.recipient().ToString()});
   ASSERT_TRUE(op);
   ASSERT_TRUE(OperatorEnv::Eventually(
       [&] { return env.Recipients().size() >= 2; }, 30s));
   auto rs = env.Recipients();
   X25519Recipient newest = rs.front(), oldest = rs.back();
   ASSERT_NE(newest.ToString(), oldest.ToString());
+  // Every key keeps its break-glass backup: a renewal adds one, it does not
+  // replace the ones before.
+  auto backup =
+      env.client().Get(kube::kConfigMaps,
+                       {env.op_ns(), std::string(names::kKeyBackupConfigMap)});
+  ASSERT_TRUE(backup.has_value());
+  for (const auto& r : rs) {
+    EXPECT_TRUE((*backup)["data"].contains(r.KeyId() + ".age"))
+        << r.KeyId() << " has no backup: " << (*backup)["data"].dump();
+  }
   // Newest first: the first recipient's key Secret is the most recent.
   auto keys = env.SealingKeySecrets();
   ASSERT_TRUE(keys.has_value());

@@ -176,6 +176,53 @@ TEST_F(SealctlClusterTest, SealWithoutRecipientUsesTheNewestPublishedKey) {
   EXPECT_EQ(r.out, kCanary);
 }
 
+// The workflow of teams that keep k8s/secrets/<ns>/<name>.sealed.yaml: seal
+// a live Secret (read with the user's own RBAC) into that layout, server
+// fields and kubectl's last-applied annotation (plaintext) dropped.
+TEST_F(SealctlClusterTest, SealFromClusterWritesTheRepositoryLayout) {
+  const std::string ns = cp_->NewNamespace("live");
+  Json secret = {{"apiVersion", "v1"},
+                 {"kind", "Secret"},
+                 {"metadata",
+                  {{"name", "db"},
+                   {"namespace", ns},
+                   {"labels", {{"app", "web"}}},
+                   {"annotations",
+                    {{"kubectl.kubernetes.io/last-applied-configuration",
+                      "{\"stringData\":{\"password\":\"" +
+                          std::string(kCanary) + "\"}}"}}}}},
+                 {"stringData", {{"password", std::string(kCanary)}}}};
+  ASSERT_TRUE(client_->Create(kube::kSecrets, secret).has_value());
+  const std::string out = Path("k8s-secrets");
+  CommandResult r =
+      RunInProcess({"seal", "--kubeconfig", Kubeconfig(), "--from-cluster",
+                    ns + "/db", "--out-dir", out},
+                   "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string file = out + "/" + ns + "/db.sealed.yaml";
+  ASSERT_TRUE(fs::exists(file)) << r.err;
+  std::string text = ReadFile(file);
+  EXPECT_EQ(text.find(kCanary), std::string::npos);
+  EXPECT_EQ(text.find("last-applied"), std::string::npos);
+  EXPECT_EQ(text.find("resourceVersion"), std::string::npos);
+  CommandResult opened = UnsealWith(1, text);
+  ASSERT_EQ(opened.exit_code, 0) << opened.err;
+  EXPECT_NE(opened.out.find("app: web"), std::string::npos);
+  // --all: every Secret of the namespace, to stdout.
+  CommandResult all = RunInProcess(
+      {"seal", "--kubeconfig", Kubeconfig(), "--all", "-n", ns}, "");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find("name: db"), std::string::npos);
+  // Without RBAC on Secrets: said, nothing written.
+  CommandResult denied =
+      RunInProcess({"seal", "--kubeconfig", NobodyKubeconfig(), "--recipient",
+                    Recipient(0), "--from-cluster", ns + "/db"},
+                   "");
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_EQ(denied.out, "");
+  EXPECT_NE(denied.err.find("forbidden"), std::string::npos) << denied.err;
+}
+
 TEST_F(SealctlClusterTest, FetchRecipientsPrintsTheFileAsPublished) {
   CommandResult r = RunInProcess({"seal", "--fetch-recipients", "--kubeconfig",
                                   Kubeconfig(), "--context", "sealsync-test"},

@@ -31,7 +31,15 @@ std::string InfisicalDouble::Binary() { return INFISICAL_DOUBLE_BINARY; }
 
 bool InfisicalDouble::Available() { return fs::exists(Binary()); }
 
-InfisicalDouble::InfisicalDouble() {
+InfisicalDouble::InfisicalDouble() { Start({}); }
+
+InfisicalDouble::InfisicalDouble(const std::string& cert_file,
+                                 const std::string& key_file)
+    : tls_cert_(cert_file) {
+  Start({"--tls-cert", cert_file, "--tls-key", key_file});
+}
+
+void InfisicalDouble::Start(const std::vector<std::string>& extra) {
   static std::atomic<int> counter{0};
   log_path_ = (fs::temp_directory_path() /
                ("vault-test-double-" + std::to_string(getpid()) + "-" +
@@ -51,6 +59,7 @@ InfisicalDouble::InfisicalDouble() {
       "--port",
       "0",
       "--exit-on-stdin-eof"};
+  args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -100,13 +109,15 @@ InfisicalDouble::~InfisicalDouble() {
 }
 
 std::string InfisicalDouble::api_base() const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/api";
+  return std::string(tls_cert_.empty() ? "http" : "https") +
+         "://127.0.0.1:" + std::to_string(port_) + "/api";
 }
 
 nlohmann::json InfisicalDouble::Control(const std::string& path,
                                         const nlohmann::json& body) {
-  std::string url =
-      "http://127.0.0.1:" + std::to_string(port_) + "/__control/" + path;
+  std::string url = std::string(tls_cert_.empty() ? "http" : "https") +
+                    "://127.0.0.1:" + std::to_string(port_) + "/__control/" +
+                    path;
   std::string payload = body.is_null() ? "" : body.dump(), out;
   CURL* c = curl_easy_init();
   curl_slist* hs = curl_slist_append(nullptr, "content-type: application/json");
@@ -117,6 +128,8 @@ nlohmann::json InfisicalDouble::Control(const std::string& path,
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Append);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &out);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+  if (!tls_cert_.empty())
+    curl_easy_setopt(c, CURLOPT_CAINFO, tls_cert_.c_str());
   CURLcode rc = curl_easy_perform(c);
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

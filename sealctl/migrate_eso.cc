@@ -1,0 +1,235 @@
+// sealctl migrate eso: External Secrets Operator objects (group
+// external-secrets.io, v1 or v1beta1) using the Infisical provider become
+// sealsync's: ExternalSecret, SecretStore, ClusterSecretStore. sealsync's
+// fields carry ESO's names, so a supported field is copied as it is; a field
+// at ESO's default (what `kubectl get -o yaml` shows for every object) is
+// dropped; anything else is refused with its path, never dropped silently
+// (docs/migrating.md).
+#include <iostream>
+#include <set>
+
+#include "lib/api/manifest.h"
+#include "sealctl/commands.h"
+#include "sealctl/io.h"
+#include "sealsync/api.h"
+
+namespace sealsync::sealctl {
+namespace {
+
+using Json = api::Json;
+
+// Supported paths ("[]" for array items); a path covers its subtree.
+const std::set<std::string> kExternalSecret = {
+    "spec.refreshInterval",
+    "spec.secretStoreRef.name",
+    "spec.secretStoreRef.kind",
+    "spec.target.name",
+    "spec.target.creationPolicy",
+    "spec.target.deletionPolicy",
+    "spec.target.immutable",
+    "spec.target.template.type",
+    "spec.target.template.metadata.labels",
+    "spec.target.template.metadata.annotations",
+    "spec.target.template.data",
+    "spec.data[].secretKey",
+    "spec.data[].remoteRef.key",
+    "spec.data[].remoteRef.property",
+    "spec.dataFrom[].extract.key",
+    "spec.dataFrom[].extract.property",
+    "spec.dataFrom[].find.path",
+    "spec.dataFrom[].find.name.regexp",
+};
+const std::set<std::string> kStore = {
+    "spec.refreshInterval",
+    "spec.provider.infisical.hostAPI",
+    "spec.provider.infisical.caBundle",
+    "spec.provider.infisical.caProvider",
+    "spec.provider.infisical.auth.universalAuthCredentials.clientId",
+    "spec.provider.infisical.auth.universalAuthCredentials.clientSecret",
+    "spec.provider.infisical.secretsScope.projectSlug",
+    "spec.provider.infisical.secretsScope.environmentSlug",
+    "spec.provider.infisical.secretsScope.secretsPath",
+    "spec.provider.infisical.secretsScope.recursive",
+    "spec.provider.infisical.secretsScope.expandSecretReferences",
+};
+// ESO's defaults: dropped when they hold exactly this value.
+const std::map<std::string, Json> kDefaults = {
+    {"spec.data[].remoteRef.conversionStrategy", "Default"},
+    {"spec.data[].remoteRef.decodingStrategy", "None"},
+    {"spec.data[].remoteRef.metadataPolicy", "None"},
+    {"spec.dataFrom[].extract.conversionStrategy", "Default"},
+    {"spec.dataFrom[].extract.decodingStrategy", "None"},
+    {"spec.dataFrom[].extract.metadataPolicy", "None"},
+    {"spec.dataFrom[].find.conversionStrategy", "Default"},
+    {"spec.dataFrom[].find.decodingStrategy", "None"},
+    {"spec.target.template.engineVersion", "v2"},
+    {"spec.target.template.mergePolicy", "Replace"},
+    {"spec.refreshPolicy", "Periodic"},
+};
+
+// A template value sealsync renders the same way: only {{ .NAME }}
+// references (ESO's functions and pipelines would come out literally).
+bool SimpleTemplate(const std::string& t) {
+  for (size_t at = t.find("{{"); at != std::string::npos;
+       at = t.find("{{", at + 2)) {
+    size_t end = t.find("}}", at);
+    if (end == std::string::npos) return false;
+    std::string inner = t.substr(at + 2, end - at - 2);
+    size_t b = inner.find_first_not_of(" \t"),
+           e = inner.find_last_not_of(" \t");
+    if (b == std::string::npos || inner[b] != '.') return false;
+    for (size_t i = b + 1; i <= e; ++i) {
+      char c = inner[i];
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+            c == '.' || c == '-'))
+        return false;
+    }
+  }
+  return true;
+}
+
+// Copies the supported parts of `in` (at `path`) into *out; refuses the rest.
+Result<void> Copy(const Json& in, const std::string& path,
+                  const std::set<std::string>& allowed, Json* out) {
+  if (allowed.contains(path)) {
+    if (path == "spec.target.template.data") {
+      for (const auto& [k, v] : in.items()) {
+        if (!v.is_string() || !SimpleTemplate(v.get<std::string>()))
+          return MakeError(
+              ErrorCode::kInvalidArgument,
+              path + "." + api::PrintableKey(k) +
+                  ": ESO template functions are not supported (only "
+                  "{{ .KEY }} references)");
+      }
+    }
+    *out = in;
+    return {};
+  }
+  if (auto d = kDefaults.find(path); d != kDefaults.end()) {
+    if (in == d->second) return {};  // ESO's default: nothing to carry over
+    return MakeError(ErrorCode::kInvalidArgument,
+                     path + ": " + in.dump() + " is not supported by sealsync");
+  }
+  if (in.is_object()) {
+    bool inside = false;  // is any supported path below this one?
+    for (const auto& a : allowed)
+      if (a.starts_with(path + ".")) inside = true;
+    for (const auto& [p, v] : kDefaults)
+      if (p.starts_with(path + ".")) inside = true;
+    if (inside) {
+      *out = Json::object();
+      for (const auto& [k, v] : in.items()) {
+        Json child;
+        if (auto ok = Copy(v, path + "." + k, allowed, &child); !ok) return ok;
+        if (!child.is_null()) (*out)[k] = std::move(child);
+      }
+      if (out->empty()) *out = nullptr;
+      return {};
+    }
+  }
+  bool items_inside = false;  // is any supported path below the items?
+  for (const auto& a : allowed)
+    if (a.starts_with(path + "[]")) items_inside = true;
+  if (in.is_array() && items_inside) {
+    *out = Json::array();
+    for (const auto& v : in) {
+      Json child;
+      if (auto ok = Copy(v, path + "[]", allowed, &child); !ok) return ok;
+      out->push_back(child.is_null() ? Json::object() : std::move(child));
+    }
+    return {};
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   path + ": not supported by sealsync");
+}
+
+Result<Json> Convert(const Json& doc) {
+  const std::string kind = doc.value("kind", "");
+  const std::string api_version = doc.value("apiVersion", "");
+  if (api_version != "external-secrets.io/v1" &&
+      api_version != "external-secrets.io/v1beta1")
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "apiVersion: want external-secrets.io/v1 or v1beta1");
+  const std::set<std::string>* allowed = nullptr;
+  if (kind == "ExternalSecret") allowed = &kExternalSecret;
+  if (kind == "SecretStore" || kind == "ClusterSecretStore") allowed = &kStore;
+  if (allowed == nullptr)
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "kind " + kind +
+                         ": not supported (ExternalSecret, SecretStore, "
+                         "ClusterSecretStore)");
+  const Json& meta = doc.value("metadata", Json::object());
+  Json out = {{"apiVersion", "sealsync.dev/v1alpha1"}, {"kind", kind}};
+  Json m = {{"name", meta.value("name", "")}};
+  for (const char* k : {"namespace", "labels", "annotations"})
+    if (meta.contains(k)) m[k] = meta[k];
+  // kubectl's bookkeeping annotation describes the ESO object: not carried.
+  if (m.contains("annotations"))
+    m["annotations"].erase("kubectl.kubernetes.io/last-applied-configuration");
+  if (m.contains("annotations") && m["annotations"].empty())
+    m.erase("annotations");
+  out["metadata"] = m;
+  Json spec;
+  if (auto ok =
+          Copy(doc.value("spec", Json::object()), "spec", *allowed, &spec);
+      !ok)
+    return std::unexpected(ok.error());
+  if (kind != "ExternalSecret" &&
+      !spec.value("provider", Json::object()).contains("infisical"))
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "spec.provider: only the Infisical provider is supported");
+  if (spec.is_object() && spec.contains("secretStoreRef") &&
+      spec["secretStoreRef"].is_object() &&
+      spec["secretStoreRef"].contains("kind") &&
+      spec["secretStoreRef"]["kind"] != "SecretStore" &&
+      spec["secretStoreRef"]["kind"] != "ClusterSecretStore")
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "spec.secretStoreRef.kind: SecretStore or "
+                     "ClusterSecretStore");
+  out["spec"] = spec.is_null() ? Json::object() : spec;
+  return out;
+}
+
+}  // namespace
+
+int MigrateEso(const MigrateEsoOptions& opts, Streams io) {
+  if (opts.files.empty())
+    return Fail(io.err, "no input: pass -f FILE (repeatable)");
+  std::string out;
+  int n = 0;
+  for (const std::string& path : opts.files) {
+    auto text = ReadInput(path, io.in);
+    if (!text) return Fail(io.err, text.error());
+    const std::string name = path == "-" ? "stdin" : path;
+    auto docs = api::ParseManifests(*text, api::Scalars::kTyped);
+    if (!docs) return Fail(io.err, docs.error().Wrap(name));
+    std::vector<Json> objects;
+    for (auto& d : *docs) {
+      if (d.value("kind", "") == "List") {
+        for (auto& item : d.value("items", Json::array()))
+          objects.push_back(item);
+      } else {
+        objects.push_back(d);
+      }
+    }
+    for (const Json& doc : objects) {
+      const Json& meta = doc.value("metadata", Json::object());
+      std::string id =
+          doc.value("kind", "?") + " " +
+          (meta.contains("namespace") ? meta.value("namespace", "") + "/"
+                                      : "") +
+          meta.value("name", "");
+      auto converted = Convert(doc);
+      if (!converted)
+        return Fail(io.err, converted.error().Wrap(name + ": " + id));
+      out += (n++ > 0 ? "---\n" : "") + api::EmitYaml(*converted);
+    }
+  }
+  if (n == 0) return Fail(io.err, "no objects in the input");
+  io.out << out;
+  io.err << "migrated " << n << " object" << (n == 1 ? "" : "s")
+         << " from External Secrets Operator\n";
+  return 0;
+}
+
+}  // namespace sealsync::sealctl
