@@ -12,6 +12,7 @@
 #include "sealctl/bitnami_keys.h"
 #include "sealctl/cluster.h"
 #include "sealctl/commands.h"
+#include "sealctl/documents.h"
 #include "sealctl/io.h"
 #include "sealsync/bitnami.h"
 #include "sealsync/kube.h"
@@ -47,13 +48,7 @@ Result<std::vector<Imported>> KeysIn(const std::string& path,
             "not a PEM private key, nor a Secret or List of Secrets "
             "with data.tls.key"));
   }
-  std::vector<Json> secrets;
-  if (doc->value("kind", "") == "List") {
-    for (const auto& item : doc->value("items", Json::array()))
-      secrets.push_back(item);
-  } else {
-    secrets.push_back(*doc);
-  }
+  std::vector<Json> secrets = ExpandLists({std::move(*doc)});
   for (size_t i = 0; i < secrets.size(); ++i) {
     const Json& s = secrets[i];
     const Json& meta = s.value("metadata", Json::object());

@@ -9,6 +9,7 @@
 #include "lib/api/manifest.h"
 #include "sealctl/cluster.h"
 #include "sealctl/commands.h"
+#include "sealctl/documents.h"
 #include "sealctl/io.h"
 #include "sealctl/key_files.h"
 #include "sealctl/secret_checks.h"
@@ -177,16 +178,11 @@ int ResealOffline(const ResealOptions& opts, const api::SealedSecret& obj,
 static std::vector<std::string> SplitDocuments(const std::string& text) {
   auto docs = api::ParseManifests(text);
   if (!docs) return {text};  // the single-object path names the error
+  bool listed = false;
+  std::vector<api::Json> objects = ExpandLists(std::move(*docs), &listed);
+  if (!listed || objects.empty()) return {text};
   std::vector<std::string> out;
-  for (const auto& d : *docs) {
-    if (d.is_object() && d.value("kind", "") == "List") {
-      for (const auto& item : d.value("items", api::Json::array()))
-        out.push_back(item.dump());
-    } else {
-      out.push_back(docs->size() == 1 ? text : d.dump());
-    }
-  }
-  if (out.empty()) return {text};
+  for (const auto& o : objects) out.push_back(o.dump());
   return out;
 }
 
@@ -269,15 +265,7 @@ int Reseal(const ResealOptions& opts, Streams io) {
     if (int rc = ResealOne(each, &doc, sub); rc != 0) return rc;
     out.push_back(one.str());
   }
-  if (each.output_format == "json") {
-    api::Json list = {
-        {"apiVersion", "v1"}, {"kind", "List"}, {"items", api::Json::array()}};
-    for (const auto& o : out) list["items"].push_back(api::Json::parse(o));
-    io.out << api::EmitJson(list);
-  } else {
-    for (size_t i = 0; i < out.size(); ++i)
-      io.out << (i > 0 ? "---\n" : "") << out[i];
-  }
+  PrintDocuments(io.out, out, each.output_format == "json");
   return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "lib/api/manifest.h"
 #include "sealctl/commands.h"
+#include "sealctl/documents.h"
 #include "sealctl/io.h"
 #include "sealsync/api.h"
 
@@ -203,15 +204,7 @@ int MigrateEso(const MigrateEsoOptions& opts, Streams io) {
     const std::string name = path == "-" ? "stdin" : path;
     auto docs = api::ParseManifests(*text, api::Scalars::kTyped);
     if (!docs) return Fail(io.err, docs.error().Wrap(name));
-    std::vector<Json> objects;
-    for (auto& d : *docs) {
-      if (d.value("kind", "") == "List") {
-        for (auto& item : d.value("items", Json::array()))
-          objects.push_back(item);
-      } else {
-        objects.push_back(d);
-      }
-    }
+    std::vector<Json> objects = ExpandLists(std::move(*docs));
     for (const Json& doc : objects) {
       const Json& meta = doc.value("metadata", Json::object());
       std::string id =

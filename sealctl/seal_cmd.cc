@@ -10,6 +10,7 @@
 #include "lib/api/manifest.h"
 #include "sealctl/cluster.h"
 #include "sealctl/commands.h"
+#include "sealctl/documents.h"
 #include "sealctl/io.h"
 #include "sealctl/key_files.h"
 #include "sealctl/secret_checks.h"
@@ -312,17 +313,8 @@ int Seal(const SealOptions& opts, Streams io) {
     SecureWipe(text->data(), text->size());
     if (!docs) return Fail(io.err, docs.error().Wrap("reading the Secret"));
   }
-  std::vector<api::Json> secrets;
-  bool listed = docs->size() != 1;
-  for (auto& doc : *docs) {
-    if (doc.is_object() && doc.value("kind", "") == "List") {
-      listed = true;
-      for (auto& item : doc.value("items", api::Json::array()))
-        secrets.push_back(std::move(item));
-    } else {
-      secrets.push_back(std::move(doc));
-    }
-  }
+  bool listed = false;
+  std::vector<api::Json> secrets = ExpandLists(std::move(*docs), &listed);
   if (secrets.empty()) return Fail(io.err, "no Secret in the input");
   const api::OutputFormat out_format = opts.output_format == "json"
                                            ? api::OutputFormat::kJson
@@ -372,14 +364,10 @@ int Seal(const SealOptions& opts, Streams io) {
     io.out << api::FormatSealedSecret(sealed[0], out_format);
     return 0;
   }
-  if (out_format == api::OutputFormat::kJson) {
-    io.out << api::FormatSealedSecretList(sealed);
-    return 0;
-  }
-  for (size_t i = 0; i < sealed.size(); ++i) {
-    if (i > 0) io.out << "---\n";
-    io.out << api::FormatSealedSecret(sealed[i], out_format);
-  }
+  std::vector<std::string> out;
+  for (const auto& s : sealed)
+    out.push_back(api::FormatSealedSecret(s, out_format));
+  PrintDocuments(io.out, out, out_format == api::OutputFormat::kJson);
   return 0;
 }
 

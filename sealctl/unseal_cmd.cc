@@ -7,6 +7,7 @@
 #include "lib/base/base64.h"
 #include "sealctl/bitnami_keys.h"
 #include "sealctl/commands.h"
+#include "sealctl/documents.h"
 #include "sealctl/io.h"
 #include "sealctl/key_files.h"
 #include "sealctl/secret_checks.h"
@@ -140,17 +141,8 @@ int Unseal(const UnsealOptions& opts, Streams io) {
   if (!docs) {
     return Fail(io.err, docs.error().Wrap("reading the SealedSecret"));
   }
-  std::vector<api::Json> objects;
-  bool listed = docs->size() != 1;
-  for (auto& doc : *docs) {
-    if (doc.is_object() && doc.value("kind", "") == "List") {
-      listed = true;
-      for (auto& item : doc.value("items", api::Json::array()))
-        objects.push_back(std::move(item));
-    } else {
-      objects.push_back(std::move(doc));
-    }
-  }
+  bool listed = false;
+  std::vector<api::Json> objects = ExpandLists(std::move(*docs), &listed);
   if (objects.empty()) return Fail(io.err, "no SealedSecret in the input");
   const bool json = opts.output_format == "json";
   std::vector<std::string> out;
@@ -169,14 +161,8 @@ int Unseal(const UnsealOptions& opts, Streams io) {
   }
   if (!listed) {
     io.out << out[0];
-  } else if (json) {
-    api::Json list = {
-        {"apiVersion", "v1"}, {"kind", "List"}, {"items", api::Json::array()}};
-    for (const auto& o : out) list["items"].push_back(api::Json::parse(o));
-    io.out << api::EmitJson(list);
   } else {
-    for (size_t i = 0; i < out.size(); ++i)
-      io.out << (i > 0 ? "---\n" : "") << out[i];
+    PrintDocuments(io.out, out, json);
   }
   for (auto& o : out) SecureWipe(o.data(), o.size());
   return 0;

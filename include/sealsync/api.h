@@ -82,7 +82,5 @@ Result<SealedSecret> SealedSecretFromObject(const nlohmann::json& object);
 
 std::string FormatSecret(const Secret& secret, OutputFormat format);
 std::string FormatSealedSecret(const SealedSecret& sealed, OutputFormat format);
-// A JSON `List` of SealedSecrets (what several documents become with -o json).
-std::string FormatSealedSecretList(const std::vector<SealedSecret>& sealed);
 
 }  // namespace sealsync::api

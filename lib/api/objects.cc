@@ -261,11 +261,4 @@ std::string FormatSealedSecret(const SealedSecret& sealed,
   return Format(SealedSecretJson(sealed), format);
 }
 
-std::string FormatSealedSecretList(const std::vector<SealedSecret>& sealed) {
-  Json list = {
-      {"apiVersion", "v1"}, {"kind", "List"}, {"items", Json::array()}};
-  for (const auto& s : sealed) list["items"].push_back(SealedSecretJson(s));
-  return EmitJson(list);
-}
-
 }  // namespace sealsync::api

@@ -243,6 +243,23 @@ class TenantAttackTest : public ::testing::Test {
               {"data", std::move(data)}}}};
   }
 
+  // Another team member's ExternalSecret with its own target still syncs:
+  // the operator is alive and serving.
+  void ExpectStillServing() {
+    Json ref = {{"secretKey", "password"},
+                {"remoteRef", {{"key", "db/PASSWORD"}}}};
+    ASSERT_TRUE(tenant_
+                    ->Create(kExternal, External("fine", "fine", "Owner",
+                                                 Json::array({ref})))
+                    .has_value());
+    EXPECT_TRUE(ChartEnv::Eventually(
+        [&] {
+          return env_->SecretValue(team_, "fine", "password") == kVaultValue;
+        },
+        30s))
+        << Ready(kExternal, "fine");
+  }
+
   // A SecretStore on `host_api` whose credentials are keys `id_key` and
   // `secret_key` of Secret `creds` in team_.
   Json StoreJson(const std::string& name, const std::string& host_api,
@@ -467,18 +484,7 @@ TEST_F(TenantAttackTest,
   }
   ExpectUntouched(before, Snapshot("victim"));
 
-  // Another team member's ExternalSecret with its own target still syncs:
-  // the operator is alive and serving.
-  ASSERT_TRUE(tenant_
-                  ->Create(kExternal, External("fine", "fine", "Owner",
-                                               Json::array({ref})))
-                  .has_value());
-  EXPECT_TRUE(ChartEnv::Eventually(
-      [&] {
-        return env_->SecretValue(team_, "fine", "password") == kVaultValue;
-      },
-      30s))
-      << Ready(kExternal, "fine");
+  ASSERT_NO_FATAL_FAILURE(ExpectStillServing());
   auto list = env_->client().List(kExternal, team_, {});
   ASSERT_TRUE(list.has_value());
   for (const auto& o : list->items) {
@@ -563,17 +569,7 @@ TEST_F(TenantAttackTest, HostilePatternAndEndlessKeyNamesAreRefused) {
       30s))
       << StatusText(kExternal, "regexp").substr(0, 400) << op_->Log();
   EXPECT_LT(StatusText(kExternal, "regexp").size(), 4096u);
-  Json ref = {{"secretKey", "password"},
-              {"remoteRef", {{"key", "db/PASSWORD"}}}};
-  ASSERT_TRUE(tenant_
-                  ->Create(kExternal, External("fine", "fine", "Owner",
-                                               Json::array({ref})))
-                  .has_value());
-  EXPECT_TRUE(ChartEnv::Eventually(
-      [&] {
-        return env_->SecretValue(team_, "fine", "password") == kVaultValue;
-      },
-      30s));
+  ASSERT_NO_FATAL_FAILURE(ExpectStillServing());
   EXPECT_EQ(op_->Get("/readyz"), "ok: leader\n");
 }
 

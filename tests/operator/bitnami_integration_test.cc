@@ -64,36 +64,66 @@ std::string Kubeseal() {
   return r.exit_code == 0 ? r.out.substr(0, r.out.find('\n')) : "";
 }
 
-TEST(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
-  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
-  const std::string kubeseal = Kubeseal();
-  if (kubeseal.empty() || RunProcess({"openssl", "version"}).exit_code != 0) {
-    const char* ci = getenv("CI");
-    if (ci != nullptr && std::string(ci) == "true")
-      FAIL() << "kubeseal or openssl missing and CI=true";
-    GTEST_SKIP() << "kubeseal not built (bash scripts/kubeseal.sh build)";
+// The control plane, the real kubeseal and openssl (a missing one fails in
+// CI, skips elsewhere), a temp dir, and a Bitnami controller key in it.
+class BitnamiMigration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cp_ = ControlPlane::Shared();
+    kubeseal_ = Kubeseal();
+    if (cp_ == nullptr || kubeseal_.empty() ||
+        RunProcess({"openssl", "version"}).exit_code != 0) {
+      const char* ci = getenv("CI");
+      if (ci != nullptr && std::string(ci) == "true")
+        FAIL() << "control plane, kubeseal or openssl missing and CI=true";
+      GTEST_SKIP() << "control plane or kubeseal missing "
+                      "(bash scripts/kubeseal.sh build)";
+    }
+    char tmpl[] = "/tmp/sealsync-bitnami-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    key_ = dir_ + "/tls.key";
+    cert_ = dir_ + "/tls.crt";
   }
-  char tmpl[] = "/tmp/sealsync-bitnami-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
-  const std::string key = dir + "/tls.key", cert = dir + "/tls.crt";
-  ASSERT_EQ(RunProcess({"openssl", "genrsa", "-out", key, "4096"}).exit_code,
-            0);
-  ASSERT_EQ(RunProcess({"openssl", "req", "-x509", "-new", "-key", key, "-subj",
-                        "/CN=sealed-secret/O=sealed-secret", "-days", "3650",
-                        "-out", cert})
-                .exit_code,
-            0);
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
 
-  OperatorEnv env(cp);
+  // key_ (RSA of `bits`) and its self-signed cert_, as the controller has.
+  void MakeKey(int bits) {
+    ASSERT_EQ(
+        RunProcess({"openssl", "genrsa", "-out", key_, std::to_string(bits)})
+            .exit_code,
+        0);
+    ASSERT_EQ(RunProcess({"openssl", "req", "-x509", "-new", "-key", key_,
+                          "-subj", "/CN=sealed-secret/O=sealed-secret", "-days",
+                          "3650", "-out", cert_})
+                  .exit_code,
+              0);
+  }
+
+  // `sealctl keys import-bitnami` into the operator's namespace of `env`.
+  void ImportKey(OperatorEnv& env) {
+    Ran r = RunProcess({SEALCTL_BINARY, "keys", "import-bitnami", "-f", key_,
+                        "--controller-namespace", env.op_ns(), "--kubeconfig",
+                        cp_->kubeconfig()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  ControlPlane* cp_ = nullptr;
+  std::string kubeseal_, dir_, key_, cert_;
+};
+
+TEST_F(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
+  ASSERT_NO_FATAL_FAILURE(MakeKey(4096));
+  const std::string &kubeseal = kubeseal_, &dir = dir_, &key = key_,
+                    &cert = cert_;
+  OperatorEnv env(cp_);
   X25519Identity glass = X25519Identity::Generate(SystemRandom());
   auto op =
       env.Start({"--break-glass-recipient", glass.recipient().ToString()});
   ASSERT_TRUE(op);
-  Ran imported = RunProcess({SEALCTL_BINARY, "keys", "import-bitnami", "-f",
-                             key, "--controller-namespace", env.op_ns(),
-                             "--kubeconfig", cp->kubeconfig()});
-  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  ASSERT_NO_FATAL_FAILURE(ImportKey(env));
 
   // What a Bitnami user has in git: kubeseal's output, strict and
   // namespace-wide.
@@ -224,41 +254,20 @@ TEST(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
 
   EXPECT_EQ(op->Log().find(kLegacyValue), std::string::npos);
   EXPECT_EQ(env.EventsText().find(kLegacyValue), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 // A namespace of 200 Bitnami SealedSecrets moved at once: each Secret
 // Bitnami's controller made (here: made by an admin, with the consent
 // annotation the runbook adds) keeps its data and its identity (same UID:
 // never deleted and recreated), and sealsync owns it afterwards.
-TEST(BitnamiMigration, TwoHundredSecretsStayByteIdentical) {
-  SEALSYNC_REQUIRE_CONTROL_PLANE(cp);
-  const std::string kubeseal = Kubeseal();
-  if (kubeseal.empty() || RunProcess({"openssl", "version"}).exit_code != 0) {
-    const char* ci = getenv("CI");
-    if (ci != nullptr && std::string(ci) == "true")
-      FAIL() << "kubeseal or openssl missing and CI=true";
-    GTEST_SKIP() << "kubeseal not built (bash scripts/kubeseal.sh build)";
-  }
+TEST_F(BitnamiMigration, TwoHundredSecretsStayByteIdentical) {
   constexpr int kCount = 200;
-  char tmpl[] = "/tmp/sealsync-bitnami200-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
-  const std::string key = dir + "/tls.key", cert = dir + "/tls.crt";
-  ASSERT_EQ(RunProcess({"openssl", "genrsa", "-out", key, "2048"}).exit_code,
-            0);
-  ASSERT_EQ(RunProcess({"openssl", "req", "-x509", "-new", "-key", key, "-subj",
-                        "/CN=sealed-secret", "-days", "3650", "-out", cert})
-                .exit_code,
-            0);
-  OperatorEnv env(cp);
+  ASSERT_NO_FATAL_FAILURE(MakeKey(2048));
+  const std::string &kubeseal = kubeseal_, &cert = cert_;
+  OperatorEnv env(cp_);
   auto op = env.Start();
   ASSERT_TRUE(op);
-  ASSERT_EQ(RunProcess({SEALCTL_BINARY, "keys", "import-bitnami", "-f", key,
-                        "--controller-namespace", env.op_ns(), "--kubeconfig",
-                        cp->kubeconfig()})
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(ImportKey(env));
   // The Secrets as they are in the cluster before the move, and the
   // kubeseal stream that made them.
   std::string stream;
@@ -320,7 +329,6 @@ TEST(BitnamiMigration, TwoHundredSecretsStayByteIdentical) {
       ++same;
   }
   EXPECT_EQ(same, kCount);
-  std::filesystem::remove_all(dir);
 }
 
 // sealctl migrate eso's output is what the real API server takes under
