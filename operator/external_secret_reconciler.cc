@@ -410,7 +410,9 @@ Result<void> ExternalSecretReconciler::WriteTarget(const ExternalSecretSpec& es,
   return {};
 }
 
-Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
+Result<Action> ExternalSecretReconciler::Reconcile(std::stop_token,
+                                                   const Request& request) {
+  const std::string key = request.StoreKey();
   kube::ObjectPtr obj = caches_.external_secrets.Get(key);
   if (!obj) return Action::AwaitChange();
   auto es = ParseExternalSecret(*obj);
@@ -579,7 +581,9 @@ StoreReconciler::StoreReconciler(kube::Client& client,
       clock_(clock),
       hosts_(hosts) {}
 
-Result<Action> StoreReconciler::Reconcile(const std::string& key) {
+Result<Action> StoreReconciler::Reconcile(std::stop_token,
+                                          const Request& request) {
+  const std::string key = request.StoreKey();
   kube::ObjectPtr obj = stores_.Get(key);
   if (!obj) return Action::AwaitChange();
   const kube::Resource& r =

@@ -49,7 +49,8 @@ class ExternalSecretReconciler final : public Reconciler {
  public:
   ExternalSecretReconciler(kube::Client& client, ExternalCaches caches,
                            vault::Client& vault, const Clock& clock);
-  Result<Action> Reconcile(const std::string& key) override;
+  Result<Action> Reconcile(std::stop_token stop,
+                           const Request& request) override;
 
  private:
   struct Fetched {
@@ -90,7 +91,8 @@ class StoreReconciler final : public Reconciler {
   StoreReconciler(kube::Client& client, const kube::Store& stores,
                   std::string kind, vault::Client& vault, const Clock& clock,
                   HostBulkhead& hosts);
-  Result<Action> Reconcile(const std::string& key) override;
+  Result<Action> Reconcile(std::stop_token stop,
+                           const Request& request) override;
 
  private:
   kube::Client& client_;

@@ -219,7 +219,9 @@ Result<bool> SealedSecretReconciler::UpdateStatus(
   return WriteStatusIfChanged(client_, kSealedSecrets, obj, desired);
 }
 
-Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
+Result<Action> SealedSecretReconciler::Reconcile(std::stop_token,
+                                                 const Request& request) {
+  const std::string key = request.StoreKey();
   kube::ObjectPtr obj = sealed_.Get(key);
   if (!obj) {
     Forget(key);

@@ -45,7 +45,8 @@ class SealedSecretReconciler final : public Reconciler {
   SealedSecretReconciler(kube::Client& client, const kube::Store& sealed,
                          const kube::Store& secrets, const KeyRing& keys,
                          const Clock& clock);
-  Result<Action> Reconcile(const std::string& key) override;
+  Result<Action> Reconcile(std::stop_token stop,
+                           const Request& request) override;
 
  private:
   Result<std::optional<kube::Json>> Observed(const std::string& key);
