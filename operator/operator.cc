@@ -259,7 +259,7 @@ void Operator::BuildExternalSecretController() {
       client_,
       ExternalCaches{external_->store(), stores_->store(),
                      cluster_stores_->store(), secrets_->store()},
-      *vault_, clock_);
+      *vault_, clock_, SystemRandom());
   ControllerHooks hooks = Hooks("Sync", [this](const Request& r) {
     return external_->store().Get(r.StoreKey());
   });
@@ -287,11 +287,12 @@ void Operator::BuildExternalSecretController() {
 }
 
 void Operator::BuildStoreController() {
-  ns_stores_ = std::make_unique<StoreReconciler>(
-      client_, stores_->store(), "SecretStore", *vault_, clock_, store_hosts_);
+  ns_stores_ = std::make_unique<StoreReconciler>(client_, stores_->store(),
+                                                 "SecretStore", *vault_, clock_,
+                                                 SystemRandom(), store_hosts_);
   cluster_stores_reconciler_ = std::make_unique<StoreReconciler>(
       client_, cluster_stores_->store(), "ClusterSecretStore", *vault_, clock_,
-      store_hosts_);
+      SystemRandom(), store_hosts_);
   store_dispatch_ =
       std::make_unique<StoreDispatch>(*ns_stores_, *cluster_stores_reconciler_);
   ControllerHooks hooks = Hooks("Validate", [this](const Request& r) {
