@@ -287,6 +287,28 @@ TEST(SealedSecretReconcilerTest, NoMatchingKeyClearsWhenTheKeyArrives) {
   EXPECT_EQ(c.Value("password"), std::string(kCanary));
 }
 
+// The Event fix: an API failure was recorded as "Malformed" (the unseal
+// reason derived from its code). It is WriteFailed, and status keeps the
+// reason it had.
+TEST(SealedSecretReconcilerTest, AnApiFailureIsNeverRecordedAsAnUnsealReason) {
+  Cluster c;
+  c.AddForeignSecret();
+  c.AddGoodSealed();
+  c.client.SetHook(
+      [](const kube::testing::FakeCall& call) -> std::optional<Error> {
+        if (call.verb == "get" && call.resource == "secrets")
+          return Error(ErrorCode::kUnavailable, "connection refused");
+        return std::nullopt;
+      });
+  auto r = c.Reconcile();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kUnavailable);  // retried
+  EXPECT_EQ(r.error().reason(), reasons::kWriteFailed);
+  EXPECT_EQ(reasons::kSealedSecretDefault, reasons::kWriteFailed);
+  // The foreign Secret is untouched.
+  EXPECT_EQ(c.Value("password"), "old");
+}
+
 TEST(SealedSecretReconcilerTest, ADeletedSealedSecretIsForgotten) {
   Cluster c;
   auto r = c.reconciler.Reconcile({}, {"", kNs, "gone"});
