@@ -50,8 +50,21 @@ bool IsIdentifierLike(std::string_view v) {
       "(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   static const RE2 kWords(R"re([a-z]+(?:[-_.][a-z]+)*)re");
   static const RE2 kPath(R"re(^(?:/|\./|\.\./|~/|[a-z]+://[^:@]*$).*)re");
+  // CamelCase words (a constant's text), a host or label key name.
+  static const RE2 kCamel(R"re([A-Za-z][a-z]+(?:[A-Z][a-z]+)+)re");
+  static const RE2 kDomain(
+      R"re([a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/[a-z0-9._-]+)*)re");
   return RE2::FullMatch(v, kUuid) || RE2::FullMatch(v, kWords) ||
-         RE2::FullMatch(v, kPath);
+         RE2::FullMatch(v, kPath) || RE2::FullMatch(v, kCamel) ||
+         RE2::FullMatch(v, kDomain);
+}
+
+// Source code or shell, not a literal: a call, an index, a member access, a
+// variable expansion ("auto token = Fetch(ctx)", "key=$dir/key.pem").
+bool IsExpression(std::string_view v) {
+  static const RE2 kExpression(
+      R"re([(){}\[\]<>]|->|::|\$[A-Za-z_{(]|^[&*!])re");
+  return RE2::PartialMatch(v, kExpression);
 }
 
 struct Rule {
@@ -138,11 +151,11 @@ std::vector<Rule> MakeRules() {
       {"secret", "token", "passw", "pwd", "key", "auth", "cred"},
       R"re((?i)(?:^|[\s"'{,(])(?:export\s+)?[a-z0-9_.-]*(?:secret|token|)re"
       R"re(passw(?:or)?d|pwd|api[_.-]?key|access[_.-]?key|private[_.-]?key|)re"
-      R"re(auth|credentials?|creds|key)["']?\s*(?::|=|:=|=>)\s*["'`]?)re"
-      R"re(([^\s"'`,;#]{10,}))re",
+      R"re(auth|credentials?|creds|key)["']?\s*(?::|=|:=|=>)\s*)re"
+      R"re((?:"([^"\\\s]{10,})"|'([^'\s]{10,})'|`?([^\s"'`,;#]{10,})))re",
       [](std::string_view s, std::string_view line, size_t, std::string_view) {
         if (IsPlaceholder(s) || IsSealedValue(s) || IsRecipient(s) ||
-            IsIdentifierLike(s))
+            IsIdentifierLike(s) || IsExpression(s))
           return false;
         // A key whose name says it holds a reference, not a value.
         static const RE2 kReferenceKey(
@@ -161,6 +174,20 @@ const std::vector<Rule>& Rules() {
   return *rules;
 }
 
+// Where redaction of a secret ending at `end` stops: a private key's line is
+// redacted to its end (a JSON string carries the whole key); any other
+// secret to the end of its token, so that no part of a value the pattern
+// did not cover shows in an excerpt.
+size_t RedactionEnd(const Rule& rule, std::string_view line, size_t end) {
+  if (rule.info.id == kRulePrivateKey) return line.size();
+  while (end < line.size() &&
+         !std::isspace(static_cast<unsigned char>(line[end])) &&
+         line[end] != '"' && line[end] != '\'' && line[end] != '`' &&
+         line[end] != '@')
+    ++end;
+  return end;
+}
+
 }  // namespace
 
 const std::vector<RuleInfo>& AllRules() {
@@ -176,9 +203,9 @@ const std::vector<RuleInfo>& AllRules() {
 
 bool IsPlaceholder(std::string_view v) {
   static const RE2 kPlaceholder(
-      R"re((?i)^(?:\$\{[^}]*\}?|\$\(.*|\{\{.*|<[^>]*>?|%[sv(].*|\*+|x{4,}|)"
-      R"re(changeme|change_me|replace_?me|example|redacted|dummy|test|)"
-      R"re(password|secret|token|your[_-].*|null|none|true|false|)"
+      R"re((?i)^(?:\$\{[^}]*\}?|\$\(.*|\{\{.*|<[^>]*>?|%[sv(].*|\*+|x{4,}|)re"
+      R"re(changeme|change_me|replace_?me|example|redacted|dummy|test|)re"
+      R"re(password|secret|token|your[_-].*|null|none|true|false|)re"
       R"re(\$[A-Z_][A-Z0-9_]*|\[.*|\.\.\.+)$)re");
   return RE2::FullMatch(v, kPlaceholder);
 }
@@ -221,7 +248,8 @@ std::vector<LineMatch> MatchLine(std::string_view line,
         size_t begin = secret.data() - line.data();
         std::string_view s(secret.data(), secret.size());
         if (rule.valid(s, line, whole_end, next_line))
-          out.push_back({rule.info.id, begin, begin + s.size()});
+          out.push_back({rule.info.id, begin,
+                         RedactionEnd(rule, line, begin + s.size())});
       }
       pos = std::max(whole_end, pos + 1);
     }
