@@ -173,9 +173,11 @@ CLI::App* AddScan(CLI::App& app, ScanOptions& o) {
               "it and remove the plaintext file");
   c->add_option("-r,--recipient", o.recipients,
                 "--fix: age1... recipient (repeatable; default: the "
-                "cluster's newest)");
+                "cluster's newest)")
+      ->allow_extra_args(false);
   c->add_option("-R,--recipients-file", o.recipients_files,
-                "--fix: file of recipients (repeatable)");
+                "--fix: file of recipients (repeatable)")
+      ->allow_extra_args(false);
   AddClusterFlags(c, o.cluster, false);
   return c;
 }
