@@ -5,6 +5,7 @@
 #include "lib/base/base64.h"
 #include "lib/base/time_format.h"
 #include "lib/kube/json_reader.h"
+#include "operator/service_account_token.h"
 #include "operator/status.h"
 #include "operator/target_consent.h"
 #include "sealsync/api.h"
@@ -95,9 +96,23 @@ Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
   auth.host_api = store.host_api;
   // Client id and secret usually live in one Secret: read each Secret once.
   std::map<std::pair<std::string, std::string>, Json> read;
-  for (auto [ref, out] :
-       {std::pair{&store.client_id, &auth.client_id},
-        std::pair{&store.client_secret, &auth.client_secret}}) {
+  std::vector<std::pair<const SecretKeyRef*, std::string*>> refs;
+  switch (store.auth_method) {
+    case vault::AuthMethod::kUniversal:
+      refs = {{&store.client_id, &auth.client_id},
+              {&store.client_secret, &auth.client_secret}};
+      break;
+    case vault::AuthMethod::kToken:
+      auth.method = vault::AuthMethod::kToken;
+      auth.client_id =
+          "token " + store.client_secret.ns + "/" + store.client_secret.name;
+      refs = {{&store.client_secret, &auth.client_secret}};
+      break;
+    case vault::AuthMethod::kKubernetes:
+      SetKubernetesAuth(client, store, auth);
+      break;
+  }
+  for (auto [ref, out] : refs) {
     std::string id = "Secret " + ref->ns + "/" + ref->name;
     auto it = read.find({ref->ns, ref->name});
     if (it == read.end()) {
@@ -614,7 +629,15 @@ Result<Action> StoreReconciler::Reconcile(const std::string& key) {
     SecureWipe(auth->client_secret.data(), auth->client_secret.size());
     return Action::RequeueAfter(2s);  // that host is busy: wait, not block
   }
-  auto ok = vault_.Verify(*auth);
+  // Token auth has no login to try: reading the scope proves the token
+  // (and the list is shared with the store's ExternalSecrets).
+  Result<bool> ok = true;
+  if (store->auth_method == vault::AuthMethod::kToken) {
+    auto l = vault_.List(*auth, store->scope, store->refresh);
+    if (!l) ok = std::unexpected(l.error());
+  } else {
+    ok = vault_.Verify(*auth);
+  }
   slot.reset();
   SecureWipe(auth->client_secret.data(), auth->client_secret.size());
   if (!ok) {
