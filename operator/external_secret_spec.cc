@@ -109,32 +109,23 @@ Result<StoreSpec> ParseStore(const Json& obj) {
 
 namespace {
 
-// spec.target: policies are one of their values, the template's type is
-// allowed, its keys valid and its metadata free of operator-only keys
-// (DESIGN.md "Tenants and trust").
+// spec.target.creationPolicy / deletionPolicy: one of their values.
+template <typename Policy>
+Result<Policy> ParsePolicy(
+    const std::string& value, const std::string& field,
+    std::initializer_list<std::pair<std::string_view, Policy>> allowed) {
+  std::string list;
+  for (const auto& [name, policy] : allowed) {
+    if (value == name) return policy;
+    list += (list.empty() ? "" : ", ") + std::string(name);
+  }
+  return std::unexpected(Bad(field, "must be one of " + list).error());
+}
+
+// spec.target: the template's type is allowed, its keys valid and its
+// metadata free of operator-only keys (DESIGN.md "Tenants and trust").
 Result<void> CheckTarget(const ExternalSecretSpec& e, const std::string& id) {
   std::string f = id + "spec.target.";
-  auto one_of =
-      [&](const std::string& v, const std::string& field,
-          std::initializer_list<std::string_view> allowed) -> Result<void> {
-    for (std::string_view a : allowed) {
-      if (v == a) return {};
-    }
-    std::string list;
-    for (std::string_view a : allowed)
-      list += (list.empty() ? "" : ", ") + std::string(a);
-    return Bad(f + field, "must be one of " + list);
-  };
-  if (auto r = one_of(e.creation_policy, "creationPolicy",
-                      {"Owner", "Orphan", "Merge", "None"});
-      !r) {
-    return r;
-  }
-  if (auto r = one_of(e.deletion_policy, "deletionPolicy",
-                      {"Retain", "Delete", "Merge"});
-      !r) {
-    return r;
-  }
   if (auto t = api::ValidateSecretType(e.template_type, f + "template.type");
       !t) {
     return t;
@@ -180,8 +171,22 @@ Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
   }
   const Json& target = spec.value("target", Json::object());
   e.target_name = Str(target, "name", e.name);
-  e.creation_policy = Str(target, "creationPolicy", "Owner");
-  e.deletion_policy = Str(target, "deletionPolicy", "Retain");
+  auto creation = ParsePolicy<CreationPolicy>(
+      Str(target, "creationPolicy", "Owner"), id + "spec.target.creationPolicy",
+      {{"Owner", CreationPolicy::kOwner},
+       {"Orphan", CreationPolicy::kOrphan},
+       {"Merge", CreationPolicy::kMerge},
+       {"None", CreationPolicy::kNone}});
+  if (!creation) return std::unexpected(creation.error());
+  e.creation_policy = *creation;
+  auto deletion =
+      ParsePolicy<DeletionPolicy>(Str(target, "deletionPolicy", "Retain"),
+                                  id + "spec.target.deletionPolicy",
+                                  {{"Retain", DeletionPolicy::kRetain},
+                                   {"Delete", DeletionPolicy::kDelete},
+                                   {"Merge", DeletionPolicy::kMerge}});
+  if (!deletion) return std::unexpected(deletion.error());
+  e.deletion_policy = *deletion;
   if (target.contains("immutable") && target["immutable"].is_boolean()) {
     e.immutable = target["immutable"].get<bool>();
   }

@@ -83,14 +83,26 @@ struct DataFrom {
 // The longest find.name.regexp accepted.
 inline constexpr size_t kMaxNameRegexpLength = 1024;
 
+// spec.target.creationPolicy: who owns the target Secret.
+//   kOwner   created and owned (controller ownerReference; GC deletes it)
+//   kOrphan  created, no ownerReference (outlives the ExternalSecret)
+//   kMerge   only writes its keys into an existing Secret, never creates
+//   kNone    writes nothing (status only)
+enum class CreationPolicy { kOwner, kOrphan, kMerge, kNone };
+// spec.target.deletionPolicy: what happens when the vault has nothing left.
+//   kRetain  the Secret stays as it was; Ready=False
+//   kDelete  the Secret is deleted (if this ExternalSecret may)
+//   kMerge   the Secret is written without the keys
+enum class DeletionPolicy { kRetain, kDelete, kMerge };
+
 struct ExternalSecretSpec {
   std::string ns, name;
   std::chrono::milliseconds refresh{std::chrono::hours(1)};  // 0: once
   std::string store_name;
   std::string store_kind = "SecretStore";
   std::string target_name;
-  std::string creation_policy = "Owner";   // Owner|Orphan|Merge|None
-  std::string deletion_policy = "Retain";  // Retain|Delete|Merge
+  CreationPolicy creation_policy = CreationPolicy::kOwner;
+  DeletionPolicy deletion_policy = DeletionPolicy::kRetain;
   std::optional<bool> immutable;
   std::string template_type;
   std::map<std::string, std::string> template_labels, template_annotations,
