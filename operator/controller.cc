@@ -43,10 +43,13 @@ Controller::Controller(std::string name, kube::WorkQueue& queue,
 Controller::~Controller() { Stop(); }
 
 void Controller::Start() {
+  if (!threads_.empty()) return;
+  stop_ = std::stop_source();
   for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { Work(); });
 }
 
 void Controller::Stop() {
+  stop_.request_stop();
   queue_.ShutDown();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
@@ -68,7 +71,7 @@ void Controller::Work() {
 
 std::string Controller::ReasonOf(const Error& e) const {
   if (!e.reason().empty()) return e.reason();
-  if (hooks_.reason) return hooks_.reason(e);
+  if (!hooks_.default_reason.empty()) return hooks_.default_reason;
   return std::string(ErrorCodeName(e.code()));
 }
 
@@ -86,7 +89,7 @@ void Controller::Report(const std::string& key, const Error& e,
   }
   // Every failure, retried or not, reaches the object's Events; the
   // recorder merges repeats into one Event's series and rate-limits.
-  if (hooks_.warn) hooks_.warn(key, reason, e);
+  if (hooks_.warn) hooks_.warn(Request::FromKey(key), reason, e);
 }
 
 void Controller::Handle(const std::string& key) {
@@ -95,7 +98,7 @@ void Controller::Handle(const std::string& key) {
   // that is a bug to report, never a reason to crash the operator.
   Result<Action> r = MakeError(ErrorCode::kInternal, "unreachable");
   try {
-    r = reconciler_.Reconcile(key);
+    r = reconciler_.Reconcile(stop_.get_token(), Request::FromKey(key));
   } catch (const std::exception& e) {
     r = MakeError(ErrorCode::kInternal,
                   std::string("reconcile threw: ") + e.what());

@@ -1,17 +1,19 @@
 // A Controller runs a Reconciler over the keys of a WorkQueue with N workers.
 // It is the one place that logs, counts metrics and emits Events:
 //
-//   Reconcile(key) -> Action      requeue after Action's delay, if any; the
+//   Reconcile(req) -> Action      requeue after Action's delay, if any; the
 //                                 key's backoff is forgotten
-//   Reconcile(key) -> Error       the error policy reads its code:
+//   Reconcile(req) -> Error       the error policy reads its code:
 //     terminal (IsTerminal)       Warning Event, no requeue: wait for a change
 //     transient                   Warning Event, requeue with per-key
 //                                 exponential backoff
 //   Action::Degraded              Warning Event, requeue after its delay
 //
 // Every failure is logged, counted and recorded under one reason: the
-// Error's reason() when the reconciler set one (it also wrote it to status),
-// else hooks.reason, else the code's name.
+// Error's reason() (reasons.h: the reconciler derived it once and wrote the
+// same one to status), else hooks.default_reason (errors that never reach
+// status: the API server failing a read or a status write), else the
+// code's name.
 //
 // The queue guarantees one key is never reconciled by two workers at once.
 // Stop() lets in-flight reconciles finish. Thread-safe.
@@ -21,12 +23,14 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "lib/kube/work_queue.h"
 #include "operator/metrics.h"
+#include "operator/request.h"
 #include "sealsync/error.h"
 #include "sealsync/kube.h"
 
@@ -52,10 +56,15 @@ struct Action {
   }
 };
 
+// Business logic only: read, render, write, status. `stop` is requested
+// when the controller stops; a reconciler may check it between steps
+// (before a slow vault call) and return early. Thread-safe: the workers call
+// it concurrently, never twice at once for one Request.
 class Reconciler {
  public:
   virtual ~Reconciler() = default;
-  virtual Result<Action> Reconcile(const std::string& key) = 0;
+  virtual Result<Action> Reconcile(std::stop_token stop,
+                                   const Request& request) = 0;
 };
 
 // Terminal codes: the spec or data is wrong, retrying cannot help.
@@ -69,13 +78,13 @@ struct ControllerHooks {
       std::string_view level, std::string_view msg,
       const std::vector<std::pair<std::string, std::string>>& fields)>
       log;
-  // Emits a Warning Event with `reason` for the object behind `key`.
-  std::function<void(const std::string& key, const std::string& reason,
+  // Emits a Warning Event with `reason` for the object behind `request`.
+  std::function<void(const Request& request, const std::string& reason,
                      const Error& error)>
       warn;
-  // The reason a failure is counted under (a condition reason such as
-  // NoMatchingKey); default: the error code's name.
-  std::function<std::string(const Error& error)> reason;
+  // The reason of a failure whose Error carries none (reasons.h names it
+  // per controller); empty: the error code's name.
+  std::string default_reason;
 };
 
 class Controller {
@@ -110,6 +119,7 @@ class Controller {
   Histogram& duration_;
   Gauge& depth_;
   std::vector<std::thread> threads_;
+  std::stop_source stop_;
 };
 
 }  // namespace sealsync::op

@@ -1,40 +1,22 @@
 #include "operator/external_secret_reconciler.h"
 
-#include <map>
-
-#include "lib/base/base64.h"
 #include "lib/base/time_format.h"
-#include "lib/kube/json_reader.h"
+#include "operator/jitter.h"
+#include "operator/reasons.h"
 #include "operator/status.h"
 #include "operator/target_consent.h"
-#include "sealsync/api.h"
-#include "sealsync/names.h"
 
 namespace sealsync::op {
 namespace {
 
 using kube::Json;
 using namespace std::chrono_literals;
-
-// A vault value read as JSON (for property and extract), or a discarded
-// value. Nesting is bounded (kube::ReadJson): the value comes from a vault
-// the tenant may run, and a deep one must not exhaust the stack when walked.
-Json ValueJson(const std::string& value) {
-  auto j = kube::ReadJson(value);
-  return j ? std::move(*j) : Json(Json::value_t::discarded);
-}
+using Outcome = ExternalSecretReconciler::Outcome;
 
 std::string Str(const Json& j, const char* key) {
   return j.is_object() && j.contains(key) && j[key].is_string()
              ? j[key].get<std::string>()
              : "";
-}
-
-std::string JoinPath(const std::string& base, const std::string& rel) {
-  std::string b = base.empty() ? "/" : base;
-  if (rel.empty() || rel == "/") return b;
-  if (b.ends_with('/')) b.pop_back();
-  return b + (rel.starts_with('/') ? "" : "/") + rel;
 }
 
 // The store an ExternalSecret points at, if it exists.
@@ -54,210 +36,46 @@ bool StoreReady(const Json& store) {
   return false;
 }
 
-// Selects `property` from a JSON object value.
-Result<std::string> Property(const std::string& value,
-                             const std::string& property,
-                             const std::string& field) {
-  Json j = ValueJson(value);
-  if (j.is_discarded() || !j.is_object()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     field +
-                         ": the value is not a JSON object, so property \"" +
-                         property + "\" cannot be selected");
-  }
-  if (!j.contains(property)) {
-    return MakeError(ErrorCode::kNotFound, field + ": property \"" + property +
-                                               "\" not found in the value");
-  }
-  return j[property].is_string() ? j[property].get<std::string>()
-                                 : j[property].dump();
+Error NotOwned(const ExternalSecretSpec& es) {
+  return Error(ErrorCode::kFailedPrecondition,
+               NotOwnedMessage(es.ns + "/" + es.target_name, "ExternalSecret",
+                               es.name))
+      .WithReason(reasons::kTargetNotOwned);
 }
 
-std::chrono::milliseconds Jitter(std::chrono::milliseconds d) {
-  thread_local std::mt19937 rng(std::random_device{}());
-  std::uniform_int_distribution<int64_t> dist(
-      0, std::max<int64_t>(1, d.count() / 10));
-  return d + std::chrono::milliseconds(dist(rng));
+Outcome Degraded(Error e, std::string_view reason,
+                 std::chrono::milliseconds again) {
+  Outcome o;
+  o.kind = Outcome::Kind::kDegraded;
+  o.error = e.WithReason(reason);
+  o.again = again;
+  return o;
 }
 
-// "scheme://host:port" of a hostAPI URL: the unit a bulkhead counts.
-std::string HostKey(const std::string& host_api) {
-  size_t start = host_api.find("://");
-  start = start == std::string::npos ? 0 : start + 3;
-  return host_api.substr(0, host_api.find('/', start));
+Outcome Degraded(ErrorCode code, std::string msg, std::string_view reason,
+                 std::chrono::milliseconds again) {
+  return Degraded(Error(code, std::move(msg)), reason, again);
+}
+
+Outcome Failed(Error e, Outcome::Kind kind = Outcome::Kind::kFailed) {
+  Outcome o;
+  o.kind = kind;
+  o.error = std::move(e);
+  return o;
 }
 
 }  // namespace
 
-Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
-                                       const StoreSpec& store) {
-  vault::UniversalAuth auth;
-  auth.host_api = store.host_api;
-  // Client id and secret usually live in one Secret: read each Secret once.
-  std::map<std::pair<std::string, std::string>, Json> read;
-  for (auto [ref, out] :
-       {std::pair{&store.client_id, &auth.client_id},
-        std::pair{&store.client_secret, &auth.client_secret}}) {
-    std::string id = "Secret " + ref->ns + "/" + ref->name;
-    auto it = read.find({ref->ns, ref->name});
-    if (it == read.end()) {
-      auto s = client.Get(kube::kSecrets, {ref->ns, ref->name});
-      if (!s) {
-        ErrorCode c = s.error().code() == ErrorCode::kNotFound
-                          ? ErrorCode::kFailedPrecondition
-                          : ErrorCode::kUnavailable;
-        return MakeError(
-            c, "reading credentials " + id + ": " + s.error().message());
-      }
-      it = read.emplace(std::pair{ref->ns, ref->name}, std::move(*s)).first;
-    }
-    const Json& data = it->second.value("data", Json::object());
-    if (!data.contains(ref->key) || !data[ref->key].is_string()) {
-      return MakeError(
-          ErrorCode::kFailedPrecondition,
-          "credentials " + id + " have no key \"" + ref->key + "\"");
-    }
-    auto bytes = Base64Decode(data[ref->key].get<std::string>());
-    if (!bytes || bytes->empty()) {
-      return MakeError(ErrorCode::kFailedPrecondition,
-                       "credentials " + id + " key \"" + ref->key +
-                           "\" is empty or not base64");
-    }
-    out->assign(bytes->begin(), bytes->end());
-    SecureWipe(bytes->data(), bytes->size());
-  }
-  auth.ca_pem = store.ca_pem;
-  if (store.ca_ref) {
-    // caProvider: a ConfigMap (data, plain text) or a Secret (base64) key.
-    const SecretKeyRef& r = *store.ca_ref;
-    std::string id =
-        std::string(store.ca_in_config_map ? "ConfigMap " : "Secret ") + r.ns +
-        "/" + r.name;
-    auto o =
-        client.Get(store.ca_in_config_map ? kube::kConfigMaps : kube::kSecrets,
-                   {r.ns, r.name});
-    if (!o) {
-      ErrorCode c = o.error().code() == ErrorCode::kNotFound
-                        ? ErrorCode::kFailedPrecondition
-                        : ErrorCode::kUnavailable;
-      return MakeError(c, "reading the CA " + id + ": " + o.error().message());
-    }
-    const Json& data = o->value("data", Json::object());
-    if (!data.contains(r.key) || !data[r.key].is_string())
-      return MakeError(ErrorCode::kFailedPrecondition,
-                       "the CA " + id + " has no key \"" + r.key + "\"");
-    std::string pem = data[r.key].get<std::string>();
-    if (!store.ca_in_config_map) {
-      auto bytes = Base64Decode(pem);
-      pem = bytes ? std::string(bytes->begin(), bytes->end()) : "";
-    }
-    if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
-      return MakeError(
-          ErrorCode::kFailedPrecondition,
-          "the CA " + id + " key \"" + r.key + "\" holds no PEM certificate");
-    auth.ca_pem = std::move(pem);
-  }
-  return auth;
-}
-
 ExternalSecretReconciler::ExternalSecretReconciler(kube::Client& client,
                                                    ExternalCaches caches,
                                                    vault::Client& vault,
-                                                   const Clock& clock)
-    : client_(client), caches_(caches), vault_(vault), clock_(clock) {}
-
-Result<ExternalSecretReconciler::Fetched> ExternalSecretReconciler::Fetch(
-    const ExternalSecretSpec& es, const StoreSpec& store,
-    const vault::UniversalAuth& auth, bool fresh) {
-  Fetched out;
-  out.oldest = std::chrono::steady_clock::now();
-  // One refresh window: lists younger than this are shared, not re-read; a
-  // forced sync reads afresh.
-  std::chrono::milliseconds max_age =
-      fresh ? std::chrono::milliseconds(0)
-      : es.refresh.count() > 0
-          ? es.refresh
-          : std::chrono::milliseconds(std::chrono::hours(1));
-  auto list =
-      [&](const std::string& rel_path,
-          bool recursive) -> Result<std::shared_ptr<const vault::SecretList>> {
-    vault::SecretScope scope = store.scope;
-    scope.path = JoinPath(store.scope.path, rel_path);
-    scope.recursive = scope.recursive || recursive;
-    auto l = vault_.List(auth, scope, max_age);
-    if (l) out.oldest = std::min(out.oldest, (*l)->fetched);
-    return l;
-  };
-  std::string id = "ExternalSecret " + es.ns + "/" + es.name;
-  for (size_t i = 0; i < es.data.size(); ++i) {
-    const DataRef& r = es.data[i];
-    std::string field = id + ": spec.data[" + std::to_string(i) + "]";
-    std::string folder, name = r.key;
-    if (size_t slash = r.key.rfind('/'); slash != std::string::npos) {
-      folder = r.key.substr(0, slash);
-      name = r.key.substr(slash + 1);
-    }
-    auto l = list(folder, false);
-    if (!l) return std::unexpected(l.error().Wrap(field));
-    const vault::VaultSecret* s = (*l)->Find(name);
-    if (s == nullptr) {
-      return MakeError(ErrorCode::kNotFound,
-                       field + ": key " + r.key + " not found in " +
-                           store.scope.project_slug + "/" +
-                           store.scope.environment + ":" +
-                           JoinPath(store.scope.path, folder));
-    }
-    std::string value(AsString(s->value));
-    if (!r.property.empty()) {
-      auto p = Property(value, r.property, field);
-      if (!p) return std::unexpected(p.error());
-      value = std::move(*p);
-    }
-    out.values[r.secret_key] = std::move(value);
-  }
-  for (size_t i = 0; i < es.data_from.size(); ++i) {
-    const DataFrom& d = es.data_from[i];
-    std::string field = id + ": spec.dataFrom[" + std::to_string(i) + "]";
-    if (d.kind == DataFrom::Kind::kExtract) {
-      std::string folder, name = d.key;
-      if (size_t slash = d.key.rfind('/'); slash != std::string::npos) {
-        folder = d.key.substr(0, slash);
-        name = d.key.substr(slash + 1);
-      }
-      auto l = list(folder, false);
-      if (!l) return std::unexpected(l.error().Wrap(field));
-      const vault::VaultSecret* s = (*l)->Find(name);
-      if (s == nullptr)
-        return MakeError(ErrorCode::kNotFound,
-                         field + ".extract: key " + d.key + " not found");
-      std::string raw(AsString(s->value));
-      Json j = ValueJson(raw);
-      if (!d.property.empty() && j.is_object() && j.contains(d.property))
-        j = j[d.property];
-      if (j.is_discarded() || !j.is_object()) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         field + ".extract: the value of " + d.key +
-                             " is not a JSON object");
-      }
-      for (const auto& [k, v] : j.items()) {
-        // Keys come from the vault's value: checked as the Secret's keys.
-        if (auto ok = api::ValidateSecretKey(k, field + ".extract"); !ok)
-          return std::unexpected(ok.error());
-        out.values[k] = v.is_string() ? v.get<std::string>() : v.dump();
-      }
-    } else {
-      auto l = list(d.path, true);
-      if (!l) return std::unexpected(l.error().Wrap(field));
-      for (const auto& s : (*l)->secrets) {
-        if (!RE2::PartialMatch(s.key, *d.name_re)) continue;
-        if (auto ok = api::ValidateSecretKey(s.key, field + ".find"); !ok)
-          return std::unexpected(ok.error());
-        out.values[s.key] = std::string(AsString(s.value));
-      }
-    }
-  }
-  return out;
-}
+                                                   const Clock& clock,
+                                                   Random& random)
+    : client_(client),
+      caches_(caches),
+      vault_(vault),
+      clock_(clock),
+      random_(random) {}
 
 Result<bool> ExternalSecretReconciler::WriteStatus(
     const Json& obj, const ExternalSecretSpec* es, const Error* error,
@@ -279,43 +97,6 @@ Result<bool> ExternalSecretReconciler::WriteStatus(
   return WriteStatusIfChanged(client_, kExternalSecrets, obj, desired);
 }
 
-Json RenderExternalSecret(const ExternalSecretSpec& es, const std::string& uid,
-                          const std::map<std::string, std::string>& data) {
-  Json jdata = Json::object();
-  for (const auto& [k, v] : data) jdata[k] = Base64Encode(AsBytes(v));
-  Json labels = Json::object(), annotations = Json::object();
-  for (const auto& [k, v] : es.template_labels) labels[k] = v;
-  for (const auto& [k, v] : es.template_annotations) annotations[k] = v;
-  labels[std::string(names::kManagedByLabel)] = names::kManagedByValue;
-  // Merge writes into a Secret someone else made: its owner annotation (the
-  // consent, possibly naming several objects) stays theirs.
-  if (es.creation_policy != "Merge") {
-    annotations[std::string(names::kOwnerAnnotation)] =
-        "ExternalSecret/" + es.name;
-  }
-  Json desired = {{"apiVersion", "v1"},
-                  {"kind", "Secret"},
-                  {"metadata",
-                   {{"name", es.target_name},
-                    {"namespace", es.ns},
-                    {"labels", labels},
-                    {"annotations", annotations}}},
-                  {"data", jdata}};
-  if (es.creation_policy != "Merge")
-    desired["type"] = es.template_type.empty() ? "Opaque" : es.template_type;
-  if (es.immutable) desired["immutable"] = *es.immutable;
-  if (es.creation_policy == "Owner") {
-    desired["metadata"]["ownerReferences"] = {
-        {{"apiVersion", "sealsync.dev/v1alpha1"},
-         {"kind", "ExternalSecret"},
-         {"name", es.name},
-         {"uid", uid},
-         {"controller", true},
-         {"blockOwnerDeletion", true}}};
-  }
-  return desired;
-}
-
 Result<std::optional<Json>> ExternalSecretReconciler::ObserveTarget(
     const ExternalSecretSpec& es) {
   std::string target_key = es.ns + "/" + es.target_name;
@@ -325,13 +106,6 @@ Result<std::optional<Json>> ExternalSecretReconciler::ObserveTarget(
   if (g.error().code() == ErrorCode::kNotFound) return std::optional<Json>();
   return MakeError(ErrorCode::kUnavailable,
                    "reading Secret " + target_key + ": " + g.error().message());
-}
-
-Error ExternalSecretReconciler::NotOwned(const ExternalSecretSpec& es) {
-  return Error(ErrorCode::kFailedPrecondition,
-               NotOwnedMessage(es.ns + "/" + es.target_name, "ExternalSecret",
-                               es.name))
-      .WithReason(names::kReasonTargetNotOwned);
 }
 
 Result<void> ExternalSecretReconciler::DeleteTarget(
@@ -361,7 +135,7 @@ Result<void> ExternalSecretReconciler::WriteTarget(const ExternalSecretSpec& es,
   std::optional<Json> observed;
   if (auto c = caches_.secrets.Get(target_key)) {
     observed = *c;
-  } else if (es.creation_policy != "Merge") {
+  } else if (es.creation_policy != CreationPolicy::kMerge) {
     // Not among our cached Secrets: usually it does not exist yet. One
     // create instead of a read and an apply; "already exists" means a
     // Secret we do not own (or ours, not cached yet): read it below.
@@ -371,7 +145,7 @@ Result<void> ExternalSecretReconciler::WriteTarget(const ExternalSecretSpec& es,
       return std::unexpected(
           Error(ErrorCode::kUnavailable,
                 "creating Secret " + target_key + ": " + c.error().message())
-              .WithReason(names::kReasonWriteFailed));
+              .WithReason(reasons::kWriteFailed));
     }
   }
   if (!observed) {
@@ -384,7 +158,7 @@ Result<void> ExternalSecretReconciler::WriteTarget(const ExternalSecretSpec& es,
     return std::unexpected(Error(ErrorCode::kFailedPrecondition,
                                  "target Secret " + target_key +
                                      " does not exist (creationPolicy Merge)")
-                               .WithReason(names::kReasonSecretSyncedError));
+                               .WithReason(reasons::kSecretSyncedError));
   }
   if (WriteConsent(*observed, "ExternalSecret", es.name, uid) ==
       Consent::kRefused) {
@@ -392,7 +166,7 @@ Result<void> ExternalSecretReconciler::WriteTarget(const ExternalSecretSpec& es,
   }
   const Json& have = observed->value("data", Json::object());
   bool same = have == desired["data"];
-  if (es.creation_policy == "Merge") {
+  if (es.creation_policy == CreationPolicy::kMerge) {
     same = true;
     for (const auto& [k, v] : desired["data"].items()) {
       if (have.value(k, "") != v) same = false;
@@ -405,228 +179,183 @@ Result<void> ExternalSecretReconciler::WriteTarget(const ExternalSecretSpec& es,
     return std::unexpected(
         Error(ErrorCode::kUnavailable,
               "writing Secret " + target_key + ": " + w.error().message())
-            .WithReason(names::kReasonWriteFailed));
+            .WithReason(reasons::kWriteFailed));
   }
   return {};
 }
 
-Result<Action> ExternalSecretReconciler::Reconcile(const std::string& key) {
-  kube::ObjectPtr obj = caches_.external_secrets.Get(key);
+Result<Action> ExternalSecretReconciler::Reconcile(std::stop_token stop,
+                                                   const Request& request) {
+  kube::ObjectPtr obj = caches_.external_secrets.Get(request.StoreKey());
   if (!obj) return Action::AwaitChange();
   auto es = ParseExternalSecret(*obj);
   if (!es) {
-    Error e = es.error().WithReason(names::kReasonInvalidSpec);
-    if (auto s = WriteStatus(*obj, nullptr, &e, e.reason(), {}); !s) {
-      return std::unexpected(s.error());
-    }
-    return std::unexpected(e);
+    return Finish(*obj, nullptr,
+                  Failed(es.error().WithReason(reasons::kInvalidSpec)));
   }
-  std::string id = "ExternalSecret " + key;
-  auto retry = es->refresh.count() > 0
-                   ? std::min<std::chrono::milliseconds>(es->refresh, 5min)
+  return Finish(*obj, &*es, Sync(stop, *obj, *es));
+}
+
+// Read, render, write; the Outcome says what status gets.
+Outcome ExternalSecretReconciler::Sync(std::stop_token stop, const Json& obj,
+                                       const ExternalSecretSpec& es) {
+  auto retry = es.refresh.count() > 0
+                   ? std::min<std::chrono::milliseconds>(es.refresh, 5min)
                    : 5min;
-  auto degraded = [&](ErrorCode code, const std::string& msg,
-                      std::string_view reason,
-                      std::chrono::milliseconds again) -> Result<Action> {
-    Error e = Error(code, msg).WithReason(reason);
-    if (auto s = WriteStatus(*obj, &*es, &e, reason, {}); !s)
-      return std::unexpected(s.error());
-    return Action::Degraded(e, again);
-  };
-
-  // The store, its readiness and its credentials.
-  kube::ObjectPtr store_obj = FindStore(caches_, *es);
-  std::string store_id = es->store_kind + " " + es->store_name;
-  if (!store_obj) {
-    return degraded(ErrorCode::kFailedPrecondition,
-                    id + ": " + store_id + " does not exist",
-                    names::kReasonStoreNotReady, retry);
-  }
-  auto store = ParseStore(*store_obj);
-  if (!store) {
-    return degraded(store.error().code(), id + ": " + store.error().message(),
-                    names::kReasonStoreNotReady, retry);
-  }
-  if (!StoreReady(*store_obj)) {
-    return degraded(ErrorCode::kFailedPrecondition,
-                    id + ": " + store_id + " is not ready",
-                    names::kReasonStoreNotReady, 30s);
-  }
-  auto auth = StoreAuth(client_, *store);
-  if (!auth) {
-    if (auth.error().code() == ErrorCode::kUnavailable)
-      return std::unexpected(auth.error());
-    return degraded(auth.error().code(), id + ": " + auth.error().message(),
-                    names::kReasonStoreNotReady, retry);
-  }
-
-  // The values. The existing Secret stays as it is on any failure. A change
-  // since the last sync (spec, labels, a new force-sync annotation value)
-  // reads the vault afresh; a new object shares the window's lists.
-  std::string synced =
-      obj->value("status", Json::object()).value("syncedResourceVersion", "");
-  bool forced = !synced.empty() && synced != es->sync_version;
-  auto fetched = Fetch(*es, *store, *auth, forced);
-  SecureWipe(auth->client_secret.data(), auth->client_secret.size());
-  if (!fetched) {
-    const Error& e = fetched.error();
-    if (e.code() == ErrorCode::kUnavailable ||
-        e.code() == ErrorCode::kDeadlineExceeded) {
-      Error r = e.WithReason(names::kReasonSecretSyncedError);
-      (void)WriteStatus(*obj, &*es, &r, r.reason(), {});
-      return std::unexpected(r);
-    }
-    auto again = e.code() == ErrorCode::kResourceExhausted
-                     ? std::chrono::milliseconds(60s)
-                     : retry;
-    return degraded(e.code(), e.message(), names::kReasonSecretSyncedError,
-                    again);
-  }
-
-  // Nothing left in the vault (a find that matches nothing): deletionPolicy.
-  std::string target_key = es->ns + "/" + es->target_name;
-  std::string uid = Str((*obj)["metadata"], "uid");
+  auto source = ReadSource(es, retry);
+  if (!source) return source.error();
+  // Stopping: the vault call can take its whole timeout; the next leader
+  // syncs this object.
+  if (stop.stop_requested()) return Outcome{.kind = Outcome::Kind::kSkip};
+  auto fetched = ReadValues(obj, es, *source, retry);
+  if (!fetched) return fetched.error();
+  std::string uid = Str(obj["metadata"], "uid");
   if (fetched->values.empty()) {
-    if (es->deletion_policy == "Delete" && es->creation_policy != "None") {
-      auto d = DeleteTarget(*es, uid);
-      if (!d) {
-        if (d.error().reason() == names::kReasonTargetNotOwned) {
-          return degraded(d.error().code(), id + ": " + d.error().message(),
-                          d.error().reason(), retry);
-        }
-        return std::unexpected(d.error().Wrap(id));
-      }
-      if (auto st = WriteStatus(*obj, &*es, nullptr, "SecretDeleted", {});
-          !st) {
-        return std::unexpected(st.error());
-      }
-      return Action::RequeueAfter(retry);
-    }
-    if (es->deletion_policy == "Retain") {
-      return degraded(ErrorCode::kNotFound,
-                      id + ": the vault has no matching secrets; Secret " +
-                          target_key +
-                          " kept as it was (deletionPolicy Retain)",
-                      names::kReasonSecretSyncedError, retry);
-    }
-    // Merge: write the Secret without the keys (below, with empty data).
+    if (auto decided = ApplyDeletionPolicy(es, uid, retry)) return *decided;
   }
-
-  // The Secret it should be.
-  std::map<std::string, std::string> data;
-  if (es->template_data.empty()) {
-    data = fetched->values;
-  } else {
-    for (const auto& [k, tmpl] : es->template_data) {
-      auto r = RenderTemplate(id + ": spec.target.template.data." + k, tmpl,
-                              fetched->values);
-      if (!r)
-        return degraded(r.error().code(), r.error().message(),
-                        names::kReasonSecretSyncedError, retry);
-      data[k] = std::move(*r);
-    }
-  }
-  for (const auto& [k, _] : data) {
-    if (auto v = api::ValidateSecretKey(k, id + ": the vault's key names");
-        !v) {
-      return degraded(v.error().code(), v.error().message(),
-                      names::kReasonSecretSyncedError, retry);
-    }
-  }
-  Json desired = RenderExternalSecret(*es, uid, data);
-
-  // Observe and write (creationPolicy None writes nothing).
-  if (es->creation_policy != "None") {
-    auto w = WriteTarget(*es, uid, desired);
+  auto desired = RenderTarget(es, uid, fetched->values);
+  if (!desired)
+    return Degraded(desired.error(), reasons::kSecretSyncedError, retry);
+  if (es.creation_policy != CreationPolicy::kNone) {
+    auto w = WriteTarget(es, uid, *desired);
     if (!w) {
-      Error e = w.error().Wrap(id);
-      if (e.reason().empty()) e = e.WithReason(names::kReasonSecretSyncedError);
-      (void)WriteStatus(*obj, &*es, &e, e.reason(), {});
+      Error e = w.error().Wrap("ExternalSecret " + es.ns + "/" + es.name);
+      if (e.reason().empty()) e = e.WithReason(reasons::kSecretSyncedError);
       // A missing Merge target or one without consent: look again at the
       // next refresh (consent is given on the Secret, which may not be
       // watched).
-      if (e.code() == ErrorCode::kFailedPrecondition) {
-        return degraded(e.code(), e.message(), e.reason(), retry);
-      }
-      return std::unexpected(e);
+      if (e.code() == ErrorCode::kFailedPrecondition)
+        return Degraded(e, e.reason(), retry);
+      return Failed(e);
     }
   }
-  auto age = std::chrono::steady_clock::now() - fetched->oldest;
-  auto refreshed =
-      clock_.WallNow() -
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(age);
-  refreshed = std::chrono::floor<std::chrono::seconds>(refreshed);
-  if (auto s = WriteStatus(*obj, &*es, nullptr, names::kReasonSecretSynced,
-                           refreshed);
-      !s) {
-    return std::unexpected(s.error());
-  }
-  if (es->refresh.count() == 0) return Action::AwaitChange();
-  auto next =
-      es->refresh - std::chrono::duration_cast<std::chrono::milliseconds>(age);
-  return Action::RequeueAfter(
-      Jitter(std::max<std::chrono::milliseconds>(next, 1s)));
+  return Synced(es, *fetched);
 }
 
-StoreReconciler::StoreReconciler(kube::Client& client,
-                                 const kube::Store& stores, std::string kind,
-                                 vault::Client& vault, const Clock& clock,
-                                 HostBulkhead& hosts)
-    : client_(client),
-      stores_(stores),
-      kind_(std::move(kind)),
-      vault_(vault),
-      clock_(clock),
-      hosts_(hosts) {}
-
-Result<Action> StoreReconciler::Reconcile(const std::string& key) {
-  kube::ObjectPtr obj = stores_.Get(key);
-  if (!obj) return Action::AwaitChange();
-  const kube::Resource& r =
-      kind_ == "ClusterSecretStore" ? kClusterSecretStores : kSecretStores;
-  int64_t gen = (*obj)["metadata"].value("generation", int64_t{0});
-  Json old = obj->value("status", Json::object());
-  auto finish = [&](const Error* e, std::string_view reason,
-                    std::chrono::milliseconds again) -> Result<Action> {
-    Json desired = {
-        {"observedGeneration", gen},
-        {"conditions",
-         Json::array({ReadyCondition(
-             old, e == nullptr, reason,
-             e ? e->message() : "logged in to the vault", gen, clock_)})}};
-    if (auto s = WriteStatusIfChanged(client_, r, *obj, desired); !s)
-      return std::unexpected(s.error());
-    if (e != nullptr) return Action::Degraded(e->WithReason(reason), again);
-    return Action::RequeueAfter(Jitter(again));
-  };
-  auto store = ParseStore(*obj);
-  if (!store) return finish(&store.error(), names::kReasonInvalidSpec, 5min);
+// The store, its readiness and its credentials.
+ExternalSecretReconciler::Step<ExternalSecretReconciler::Source>
+ExternalSecretReconciler::ReadSource(const ExternalSecretSpec& es,
+                                     std::chrono::milliseconds retry) {
+  std::string id = "ExternalSecret " + es.ns + "/" + es.name;
+  kube::ObjectPtr store_obj = FindStore(caches_, es);
+  std::string store_id = es.store_kind + " " + es.store_name;
+  if (!store_obj) {
+    return std::unexpected(Degraded(ErrorCode::kFailedPrecondition,
+                                    id + ": " + store_id + " does not exist",
+                                    reasons::kStoreNotReady, retry));
+  }
+  auto store = ParseStore(*store_obj);
+  if (!store) {
+    return std::unexpected(Degraded(store.error().code(),
+                                    id + ": " + store.error().message(),
+                                    reasons::kStoreNotReady, retry));
+  }
+  if (!StoreReady(*store_obj)) {
+    return std::unexpected(Degraded(ErrorCode::kFailedPrecondition,
+                                    id + ": " + store_id + " is not ready",
+                                    reasons::kStoreNotReady, 30s));
+  }
   auto auth = StoreAuth(client_, *store);
   if (!auth) {
     if (auth.error().code() == ErrorCode::kUnavailable)
-      return std::unexpected(auth.error());
-    Error e(auth.error().code(),
-            kind_ + " " + key + ": " + auth.error().message());
-    return finish(&e, names::kReasonInvalidCredentials, 60s);
+      return std::unexpected(Failed(auth.error(), Outcome::Kind::kQuiet));
+    return std::unexpected(Degraded(auth.error().code(),
+                                    id + ": " + auth.error().message(),
+                                    reasons::kStoreNotReady, retry));
   }
-  auto slot = hosts_.TryEnter(HostKey(auth->host_api));
-  if (!slot) {
-    SecureWipe(auth->client_secret.data(), auth->client_secret.size());
-    return Action::RequeueAfter(2s);  // that host is busy: wait, not block
+  return Source{std::move(*store), std::move(*auth)};
+}
+
+// The values. The existing Secret stays as it is on any failure. A change
+// since the last sync (spec, labels, a new force-sync annotation value)
+// reads the vault afresh; a new object shares the window's lists.
+ExternalSecretReconciler::Step<Fetched> ExternalSecretReconciler::ReadValues(
+    const Json& obj, const ExternalSecretSpec& es, Source& source,
+    std::chrono::milliseconds retry) {
+  std::string synced =
+      obj.value("status", Json::object()).value("syncedResourceVersion", "");
+  bool forced = !synced.empty() && synced != es.sync_version;
+  auto fetched =
+      FetchValues(vault_, clock_, es, source.store, source.auth, forced);
+  SecureWipe(source.auth.client_secret.data(),
+             source.auth.client_secret.size());
+  if (fetched) return std::move(*fetched);
+  const Error& e = fetched.error();
+  if (e.code() == ErrorCode::kUnavailable ||
+      e.code() == ErrorCode::kDeadlineExceeded) {
+    return std::unexpected(Failed(e.WithReason(reasons::kSecretSyncedError)));
   }
-  auto ok = vault_.Verify(*auth);
-  slot.reset();
-  SecureWipe(auth->client_secret.data(), auth->client_secret.size());
-  if (!ok) {
-    Error e(ok.error().code(), kind_ + " " + key + ": " + ok.error().message());
-    // Transient: shown in status (a user sees why the store is not ready)
-    // and retried soon, not after a whole refresh period.
-    if (ok.error().code() == ErrorCode::kUnavailable ||
-        ok.error().code() == ErrorCode::kResourceExhausted)
-      return finish(&e, names::kReasonVaultUnavailable, 30s);
-    return finish(&e, names::kReasonInvalidCredentials, store->refresh);
+  auto again = e.code() == ErrorCode::kResourceExhausted
+                   ? std::chrono::milliseconds(60s)
+                   : retry;
+  return std::unexpected(Degraded(e, reasons::kSecretSyncedError, again));
+}
+
+std::optional<Outcome> ExternalSecretReconciler::ApplyDeletionPolicy(
+    const ExternalSecretSpec& es, const std::string& uid,
+    std::chrono::milliseconds retry) {
+  std::string id = "ExternalSecret " + es.ns + "/" + es.name;
+  switch (es.deletion_policy) {
+    case DeletionPolicy::kMerge:
+      return std::nullopt;
+    case DeletionPolicy::kRetain:
+      return Degraded(ErrorCode::kNotFound,
+                      id + ": the vault has no matching secrets; Secret " +
+                          es.ns + "/" + es.target_name +
+                          " kept as it was (deletionPolicy Retain)",
+                      reasons::kSecretSyncedError, retry);
+    case DeletionPolicy::kDelete:
+      break;
   }
-  return finish(nullptr, names::kReasonStoreValidated, store->refresh);
+  // creationPolicy None writes nothing, so deletes nothing either.
+  if (es.creation_policy == CreationPolicy::kNone) return std::nullopt;
+  if (auto d = DeleteTarget(es, uid); !d) {
+    if (d.error().reason() == reasons::kTargetNotOwned)
+      return Degraded(d.error().Wrap(id), d.error().reason(), retry);
+    return Failed(d.error().Wrap(id), Outcome::Kind::kQuiet);
+  }
+  return Outcome{.reason = reasons::kSecretDeleted,
+                 .action = Action::RequeueAfter(retry)};
+}
+
+// Ready=True, refreshed as of the oldest list used; the next pass one
+// refresh interval after that list (with jitter), or never for interval 0.
+Outcome ExternalSecretReconciler::Synced(const ExternalSecretSpec& es,
+                                         const Fetched& fetched) {
+  auto age = clock_.Now() - fetched.oldest;
+  auto refreshed =
+      clock_.WallNow() -
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(age);
+  Outcome o{.reason = reasons::kSecretSynced,
+            .refreshed = std::chrono::floor<std::chrono::seconds>(refreshed)};
+  if (es.refresh.count() == 0) return o;
+  auto next =
+      es.refresh - std::chrono::duration_cast<std::chrono::milliseconds>(age);
+  o.action = Action::RequeueAfter(
+      Jitter(std::max<std::chrono::milliseconds>(next, 1s), random_));
+  return o;
+}
+
+Result<Action> ExternalSecretReconciler::Finish(const Json& obj,
+                                                const ExternalSecretSpec* es,
+                                                const Outcome& o) {
+  using Kind = Outcome::Kind;
+  if (o.kind == Kind::kQuiet) return std::unexpected(*o.error);
+  if (o.kind == Kind::kSkip) return o.action;
+  const Error* e = o.error ? &*o.error : nullptr;
+  std::string_view reason = e ? std::string_view(e->reason()) : o.reason;
+  auto s = WriteStatus(obj, es, e, reason, o.refreshed);
+  switch (o.kind) {
+    case Kind::kSynced:
+      if (!s) return std::unexpected(s.error());
+      return o.action;
+    case Kind::kDegraded:
+      if (!s) return std::unexpected(s.error());
+      return Action::Degraded(*o.error, o.again);
+    default:
+      if (!s) return std::unexpected(s.error());
+      return std::unexpected(*o.error);
+  }
 }
 
 }  // namespace sealsync::op

@@ -1,30 +1,41 @@
-// ExternalSecretReconciler: ExternalSecret -> Secret from Infisical, and
-// StoreReconciler: SecretStore / ClusterSecretStore -> Ready after a login.
+// ExternalSecretReconciler: ExternalSecret -> Secret from Infisical.
 //
-// ExternalSecret, level-based: resolve the store and its credentials (a
-// namespaced SecretStore reads them from its own namespace only), read the
-// values through the shared vault client (one list per scope and refresh
-// window for every ExternalSecret), render the target (templates, policies),
-// write it only if it differs, write status only if it changed, and requeue
-// at the next refresh (with jitter; from the last fetch, so a restart does
-// not line every object up). Vault problems keep the existing Secret as it
-// is: status says why and the next refresh retries (Action::Degraded);
-// network/5xx errors back off (transient error). Thread-safe.
+// Level-based, in four steps (Reconcile):
+//   1. read: the ExternalSecret (cache), its store (cache: exists, parses,
+//      Ready) and the store's credentials (StoreAuth; a namespaced
+//      SecretStore reads them from its own namespace only), then the values
+//      through the shared vault client (one list per scope and refresh
+//      window for every ExternalSecret; a change since the last sync reads
+//      afresh);
+//   2. render the target Secret (pure: RenderTarget, external_values.h);
+//   3. one write, if this ExternalSecret may (target_consent.h) and it
+//      differs: create, or server-side apply with the fixed field manager;
+//      or, with nothing left in the vault, deletionPolicy;
+//   4. status once, only if it changed; requeue at the next refresh (with
+//      jitter, from the last fetch, so a restart does not line every object
+//      up).
+// Each step that fails returns an Outcome (below) carrying the condition
+// reason (reasons.h); Finish() turns it into status and the Action. Vault
+// problems keep the existing Secret as it is: status says why and the next
+// refresh retries (Action::Degraded); network/5xx errors back off
+// (transient error). Time and randomness are injected. Thread-safe.
 #pragma once
 
-#include <random>
+#include <expected>
 
 #include "lib/kube/store.h"
 #include "operator/controller.h"
 #include "operator/external_secret_spec.h"
-#include "operator/host_bulkhead.h"
+#include "operator/external_values.h"
+#include "operator/store_reconciler.h"
 #include "sealsync/clock.h"
 #include "sealsync/kube.h"
+#include "sealsync/random.h"
 #include "sealsync/vault.h"
 
 namespace sealsync::op {
 
-// The stores of the three resource kinds the reconcilers read.
+// The stores of the resource kinds the reconciler reads.
 struct ExternalCaches {
   const kube::Store& external_secrets;
   const kube::Store& stores;          // SecretStores
@@ -32,33 +43,52 @@ struct ExternalCaches {
   const kube::Store& secrets;         // Secrets labelled as ours
 };
 
-// Reads a store's credentials from its referenced Secret(s). Errors name the
-// Secret and key, never the value.
-Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
-                                       const StoreSpec& store);
-
-// The Secret an ExternalSecret asks for (pure): data base64-encoded, the
-// template's metadata, the managed-by label, the owner annotation (not for
-// Merge: the Secret's own consent annotation stays), and the controller
-// ownerReference for creationPolicy Owner.
-kube::Json RenderExternalSecret(const ExternalSecretSpec& es,
-                                const std::string& uid,
-                                const std::map<std::string, std::string>& data);
-
 class ExternalSecretReconciler final : public Reconciler {
  public:
   ExternalSecretReconciler(kube::Client& client, ExternalCaches caches,
-                           vault::Client& vault, const Clock& clock);
-  Result<Action> Reconcile(const std::string& key) override;
+                           vault::Client& vault, const Clock& clock,
+                           Random& random);
+  Result<Action> Reconcile(std::stop_token stop,
+                           const Request& request) override;
+
+  // What one pass decided.
+  struct Outcome {
+    enum class Kind {
+      kSynced,    // Ready=True with `reason`; then `action`
+      kDegraded,  // Ready=False; Action::Degraded(error, again)
+      kFailed,    // Ready=False; the error is returned (backoff or wait)
+      kQuiet,     // no status; the error is returned (API trouble)
+      kSkip,      // no status; `action` (stopping before the vault call)
+    } kind = Kind::kSynced;
+    std::optional<Error> error;  // carries its reason
+    std::string_view reason;     // kSynced
+    Action action;               // kSynced
+    std::chrono::milliseconds again{0};
+    std::optional<std::chrono::system_clock::time_point> refreshed;
+  };
+  template <typename T>
+  using Step = std::expected<T, Outcome>;
 
  private:
-  struct Fetched {
-    std::map<std::string, std::string> values;
-    std::chrono::steady_clock::time_point oldest;  // of the lists used
+  struct Source {
+    StoreSpec store;
+    vault::UniversalAuth auth;
   };
-  // `fresh`: do not reuse a shared list; read the vault now.
-  Result<Fetched> Fetch(const ExternalSecretSpec& es, const StoreSpec& store,
-                        const vault::UniversalAuth& auth, bool fresh);
+  Outcome Sync(std::stop_token stop, const kube::Json& obj,
+               const ExternalSecretSpec& es);
+  Step<Source> ReadSource(const ExternalSecretSpec& es,
+                          std::chrono::milliseconds retry);
+  Step<Fetched> ReadValues(const kube::Json& obj, const ExternalSecretSpec& es,
+                           Source& source, std::chrono::milliseconds retry);
+  // Nothing left in the vault: the Outcome of deletionPolicy Retain or
+  // Delete, nullopt for Merge (write the Secret without the keys).
+  std::optional<Outcome> ApplyDeletionPolicy(const ExternalSecretSpec& es,
+                                             const std::string& uid,
+                                             std::chrono::milliseconds retry);
+  Outcome Synced(const ExternalSecretSpec& es, const Fetched& fetched);
+  Result<Action> Finish(const kube::Json& obj, const ExternalSecretSpec* es,
+                        const Outcome& outcome);
+
   // The target Secret, from the cache or the API server; nullopt if none.
   Result<std::optional<kube::Json>> ObserveTarget(const ExternalSecretSpec& es);
   // Creates or applies `desired` if this ExternalSecret may write the target
@@ -70,7 +100,6 @@ class ExternalSecretReconciler final : public Reconciler {
   // deletionPolicy Delete: deletes the target if this ExternalSecret may.
   Result<void> DeleteTarget(const ExternalSecretSpec& es,
                             const std::string& uid);
-  static Error NotOwned(const ExternalSecretSpec& es);
   Result<bool> WriteStatus(
       const kube::Json& obj, const ExternalSecretSpec* es, const Error* error,
       std::string_view reason,
@@ -80,25 +109,7 @@ class ExternalSecretReconciler final : public Reconciler {
   ExternalCaches caches_;
   vault::Client& vault_;
   const Clock& clock_;
-};
-
-class StoreReconciler final : public Reconciler {
- public:
-  // `kind` is SecretStore or ClusterSecretStore.
-  // `hosts` is shared by both kinds' reconcilers: a store whose host has
-  // its calls in flight already is requeued (2 s) without holding a worker.
-  StoreReconciler(kube::Client& client, const kube::Store& stores,
-                  std::string kind, vault::Client& vault, const Clock& clock,
-                  HostBulkhead& hosts);
-  Result<Action> Reconcile(const std::string& key) override;
-
- private:
-  kube::Client& client_;
-  const kube::Store& stores_;
-  std::string kind_;
-  vault::Client& vault_;
-  const Clock& clock_;
-  HostBulkhead& hosts_;
+  Random& random_;
 };
 
 }  // namespace sealsync::op

@@ -5,6 +5,7 @@
 
 #include "lib/base/base64.h"
 #include "lib/base/time_format.h"
+#include "operator/store_auth_spec.h"
 #include "operator/target_consent.h"
 #include "sealsync/api.h"
 
@@ -38,13 +39,6 @@ std::map<std::string, std::string> StrMap(const Json& j) {
   return out;
 }
 
-Result<SecretKeyRef> ParseRef(const Json& j, const std::string& field) {
-  SecretKeyRef r{Str(j, "namespace"), Str(j, "name"), Str(j, "key")};
-  if (r.name.empty()) return Bad(field + ".name", "missing");
-  if (r.key.empty()) return Bad(field + ".key", "missing");
-  return r;
-}
-
 }  // namespace
 
 Result<StoreSpec> ParseStore(const Json& obj) {
@@ -59,36 +53,8 @@ Result<StoreSpec> ParseStore(const Json& obj) {
   if (!inf.is_object()) return Bad(id + ": spec.provider.infisical", "missing");
   s.host_api = Str(inf, "hostAPI", std::string(vault::kInfisicalCloud));
   while (s.host_api.ends_with('/')) s.host_api.pop_back();
-  const Json ua = inf.value("auth", Json::object())
-                      .value("universalAuthCredentials", Json());
-  if (!ua.is_object())
-    return Bad(id + ": spec.provider.infisical.auth.universalAuthCredentials",
-               "missing");
-  std::string base =
-      id + ": spec.provider.infisical.auth.universalAuthCredentials";
-  auto cid = ParseRef(ua.value("clientId", Json()), base + ".clientId");
-  if (!cid) return std::unexpected(cid.error());
-  auto csec =
-      ParseRef(ua.value("clientSecret", Json()), base + ".clientSecret");
-  if (!csec) return std::unexpected(csec.error());
-  for (SecretKeyRef* r : {&*cid, &*csec}) {
-    if (s.kind == "SecretStore") {
-      if (!r->ns.empty() && r->ns != s.ns) {
-        return MakeError(
-            ErrorCode::kPermissionDenied,
-            base +
-                ": a SecretStore may only read credentials from its own "
-                "namespace " +
-                s.ns + " (not " + r->ns + ")");
-      }
-      r->ns = s.ns;
-    } else if (r->ns.empty()) {
-      return Bad(
-          base, "a ClusterSecretStore's credential refs must name a namespace");
-    }
-  }
-  s.client_id = *cid;
-  s.client_secret = *csec;
+  if (auto a = ParseStoreAuth(inf.value("auth", Json()), id, s); !a)
+    return std::unexpected(a.error());
   const std::string ca_field = id + ": spec.provider.infisical";
   if (inf.contains("caBundle") && inf["caBundle"].is_string()) {
     auto pem = Base64Decode(inf["caBundle"].get<std::string>());
@@ -143,32 +109,23 @@ Result<StoreSpec> ParseStore(const Json& obj) {
 
 namespace {
 
-// spec.target: policies are one of their values, the template's type is
-// allowed, its keys valid and its metadata free of operator-only keys
-// (DESIGN.md "Tenants and trust").
+// spec.target.creationPolicy / deletionPolicy: one of their values.
+template <typename Policy>
+Result<Policy> ParsePolicy(
+    const std::string& value, const std::string& field,
+    std::initializer_list<std::pair<std::string_view, Policy>> allowed) {
+  std::string list;
+  for (const auto& [name, policy] : allowed) {
+    if (value == name) return policy;
+    list += (list.empty() ? "" : ", ") + std::string(name);
+  }
+  return std::unexpected(Bad(field, "must be one of " + list).error());
+}
+
+// spec.target: the template's type is allowed, its keys valid and its
+// metadata free of operator-only keys (DESIGN.md "Tenants and trust").
 Result<void> CheckTarget(const ExternalSecretSpec& e, const std::string& id) {
   std::string f = id + "spec.target.";
-  auto one_of =
-      [&](const std::string& v, const std::string& field,
-          std::initializer_list<std::string_view> allowed) -> Result<void> {
-    for (std::string_view a : allowed) {
-      if (v == a) return {};
-    }
-    std::string list;
-    for (std::string_view a : allowed)
-      list += (list.empty() ? "" : ", ") + std::string(a);
-    return Bad(f + field, "must be one of " + list);
-  };
-  if (auto r = one_of(e.creation_policy, "creationPolicy",
-                      {"Owner", "Orphan", "Merge", "None"});
-      !r) {
-    return r;
-  }
-  if (auto r = one_of(e.deletion_policy, "deletionPolicy",
-                      {"Retain", "Delete", "Merge"});
-      !r) {
-    return r;
-  }
   if (auto t = api::ValidateSecretType(e.template_type, f + "template.type");
       !t) {
     return t;
@@ -214,8 +171,22 @@ Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
   }
   const Json& target = spec.value("target", Json::object());
   e.target_name = Str(target, "name", e.name);
-  e.creation_policy = Str(target, "creationPolicy", "Owner");
-  e.deletion_policy = Str(target, "deletionPolicy", "Retain");
+  auto creation = ParsePolicy<CreationPolicy>(
+      Str(target, "creationPolicy", "Owner"), id + "spec.target.creationPolicy",
+      {{"Owner", CreationPolicy::kOwner},
+       {"Orphan", CreationPolicy::kOrphan},
+       {"Merge", CreationPolicy::kMerge},
+       {"None", CreationPolicy::kNone}});
+  if (!creation) return std::unexpected(creation.error());
+  e.creation_policy = *creation;
+  auto deletion =
+      ParsePolicy<DeletionPolicy>(Str(target, "deletionPolicy", "Retain"),
+                                  id + "spec.target.deletionPolicy",
+                                  {{"Retain", DeletionPolicy::kRetain},
+                                   {"Delete", DeletionPolicy::kDelete},
+                                   {"Merge", DeletionPolicy::kMerge}});
+  if (!deletion) return std::unexpected(deletion.error());
+  e.deletion_policy = *deletion;
   if (target.contains("immutable") && target["immutable"].is_boolean()) {
     e.immutable = target["immutable"].get<bool>();
   }

@@ -30,13 +30,26 @@ struct SecretKeyRef {
   std::string key;
 };
 
+// auth.kubernetesAuth.serviceAccountRef: the ServiceAccount whose
+// short-lived token (TokenRequest API) logs in.
+struct ServiceAccountRef {
+  std::string ns;  // the store's own for a SecretStore
+  std::string name;
+  std::vector<std::string> audiences;  // empty: the API server's
+};
+
 struct StoreSpec {
   std::string kind;  // SecretStore | ClusterSecretStore
   std::string ns;    // "" for ClusterSecretStore
   std::string name;
   std::string host_api;
+  vault::AuthMethod auth_method = vault::AuthMethod::kUniversal;
+  // kUniversal: both refs. kToken: client_secret is the access token's ref.
   SecretKeyRef client_id;
   SecretKeyRef client_secret;
+  // kKubernetes.
+  std::string identity_id;
+  ServiceAccountRef service_account;
   vault::SecretScope scope;  // project, environment, path, recursive, expand
   std::chrono::seconds refresh{300};
   // Trust for hostAPI's TLS (ESO's caBundle / caProvider): caBundle's PEM
@@ -70,14 +83,26 @@ struct DataFrom {
 // The longest find.name.regexp accepted.
 inline constexpr size_t kMaxNameRegexpLength = 1024;
 
+// spec.target.creationPolicy: who owns the target Secret.
+//   kOwner   created and owned (controller ownerReference; GC deletes it)
+//   kOrphan  created, no ownerReference (outlives the ExternalSecret)
+//   kMerge   only writes its keys into an existing Secret, never creates
+//   kNone    writes nothing (status only)
+enum class CreationPolicy { kOwner, kOrphan, kMerge, kNone };
+// spec.target.deletionPolicy: what happens when the vault has nothing left.
+//   kRetain  the Secret stays as it was; Ready=False
+//   kDelete  the Secret is deleted (if this ExternalSecret may)
+//   kMerge   the Secret is written without the keys
+enum class DeletionPolicy { kRetain, kDelete, kMerge };
+
 struct ExternalSecretSpec {
   std::string ns, name;
   std::chrono::milliseconds refresh{std::chrono::hours(1)};  // 0: once
   std::string store_name;
   std::string store_kind = "SecretStore";
   std::string target_name;
-  std::string creation_policy = "Owner";   // Owner|Orphan|Merge|None
-  std::string deletion_policy = "Retain";  // Retain|Delete|Merge
+  CreationPolicy creation_policy = CreationPolicy::kOwner;
+  DeletionPolicy deletion_policy = DeletionPolicy::kRetain;
   std::optional<bool> immutable;
   std::string template_type;
   std::map<std::string, std::string> template_labels, template_annotations,

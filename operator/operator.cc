@@ -1,518 +1,409 @@
 #include "operator/operator.h"
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
 #include "lib/kube/event_recorder.h"
-#include "lib/kube/leader_elector.h"
-#include "lib/kube/store.h"
-#include "lib/kube/watcher.h"
-#include "lib/kube/work_queue.h"
 #include "operator/api_handlers.h"
+#include "operator/builder.h"
 #include "operator/change_filter.h"
-#include "operator/controller.h"
+#include "operator/event_handlers.h"
 #include "operator/external_secret_reconciler.h"
-#include "operator/http_server.h"
+#include "operator/key_loop.h"
 #include "operator/key_manager.h"
 #include "operator/key_ring.h"
 #include "operator/log.h"
+#include "operator/manager.h"
 #include "operator/metrics.h"
+#include "operator/reasons.h"
 #include "operator/sealed_secret_reconciler.h"
 #include "sealsync/clock.h"
 #include "sealsync/names.h"
+#include "sealsync/random.h"
 #include "sealsync/sealed_secret.h"
-#include "sealsync/vault.h"
 
 namespace sealsync::op {
 namespace {
 
 using namespace std::chrono_literals;
 
-// A watcher running on its own thread until `stop`.
-struct WatchLoop {
-  std::unique_ptr<kube::Watcher> watcher;
-  std::thread thread;
+// Store validation: several workers, so a store whose vault is slow to
+// answer (up to the 15 s timeout) holds one worker, not every team's store
+// checks; half of them at most on one host (HostBulkhead).
+constexpr int kStoreWorkers = 4;
+// ExternalSecrets and stores back off from 1 s: their errors are vault or
+// network trouble, not worth retrying within milliseconds.
+constexpr kube::BackoffPolicy kVaultBackoff{std::chrono::seconds(1),
+                                            std::chrono::minutes(5)};
+
+// Dispatches the store queue's Requests by kind: one queue serves both
+// SecretStores and ClusterSecretStores.
+class StoreDispatch final : public Reconciler {
+ public:
+  StoreDispatch(Reconciler& ns, Reconciler& cluster)
+      : ns_(ns), cluster_(cluster) {}
+  Result<Action> Reconcile(std::stop_token stop, const Request& r) override {
+    return r.kind == "ClusterSecretStore" ? cluster_.Reconcile(stop, r)
+                                          : ns_.Reconcile(stop, r);
+  }
+
+ private:
+  Reconciler& ns_;
+  Reconciler& cluster_;
 };
 
-// Sleeps until `d` passes or `stop` (polled every 100 ms).
-void SleepFor(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
-  auto until = std::chrono::steady_clock::now() + d;
-  while (!stop.load() && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(100ms, d));
+// The operator: the Manager and what it runs, wired from OperatorOptions.
+// Each method builds one part; Run() runs the Manager.
+class Operator {
+ public:
+  Operator(kube::Client& client, const OperatorOptions& opts);
+  Result<bool> Run(const std::atomic<bool>& stop);
+
+ private:
+  void AddCaches();
+  void AddServers();
+  ControllerHooks Hooks(std::string action,
+                        std::function<kube::ObjectPtr(const Request&)> find);
+  void BuildSealedSecretController();
+  void BuildExternalSecretController();
+  void BuildStoreController();
+  bool Synced() const;
+  // The leader's work: keys first, then the controllers as what each reads
+  // is synced, then key renewal until `stop`.
+  void Lead(const std::atomic<bool>& stop);
+  std::thread StartSealedSecrets(const std::atomic<bool>& stop);
+  void StartVaultControllers(const std::atomic<bool>& stop);
+  std::string SinceStart() const;
+
+  const OperatorOptions& opts_;
+  const std::chrono::steady_clock::time_point started_at_ =
+      std::chrono::steady_clock::now();
+  kube::Client& client_;
+  const Clock& clock_ = SystemClock();
+  Registry metrics_;
+  KeyRing ring_;
+  std::unique_ptr<vault::Client> vault_;
+  kube::EventRecorder recorder_;
+  Cache* sealed_ = nullptr;
+  Cache* secrets_ = nullptr;
+  Cache* keys_ = nullptr;
+  Cache* external_ = nullptr;
+  Cache* stores_ = nullptr;
+  Cache* cluster_stores_ = nullptr;
+  std::unique_ptr<KeyManager> key_manager_;
+  std::unique_ptr<KeyLoop> key_loop_;
+  ChangeFilter sealed_changes_;
+  HostBulkhead store_hosts_{kStoreWorkers / 2};
+  std::unique_ptr<SealedSecretReconciler> sealed_reconciler_;
+  std::unique_ptr<ExternalSecretReconciler> external_reconciler_;
+  std::unique_ptr<StoreReconciler> ns_stores_, cluster_stores_reconciler_;
+  std::unique_ptr<StoreDispatch> store_dispatch_;
+  std::optional<BuiltController> sealed_controller_, external_controller_,
+      store_controller_;
+  // Last: destroyed first, so its threads are joined before anything they
+  // use goes.
+  Manager manager_;
+};
+
+ManagerOptions ManagerOptionsFor(const OperatorOptions& o) {
+  return {o.identity,
+          o.leader_elect,
+          o.ns,
+          std::string(names::kLeaseName),
+          o.lease_duration,
+          o.renew_deadline,
+          o.retry_period};
+}
+
+Operator::Operator(kube::Client& client, const OperatorOptions& opts)
+    : opts_(opts),
+      client_(client),
+      vault_(vault::NewInfisicalClient(
+          clock_, {.hosts = opts.vault_hosts,
+                   .max_response_bytes = opts.vault_max_response_bytes})),
+      recorder_(client, clock_, {.reporting_instance = opts.identity},
+                [](const Error& e) {
+                  Log("error", "event write failed",
+                      {{"code", std::string(ErrorCodeName(e.code()))},
+                       {"error", e.message()}});
+                }),
+      manager_(client, clock_, metrics_, ManagerOptionsFor(opts)) {
+  AddCaches();
+  AddServers();
+  BuildSealedSecretController();
+  BuildExternalSecretController();
+  BuildStoreController();
+  manager_.AddLeaderRunnable([this](const auto& stop) { Lead(stop); });
+  manager_.AddOnStop([this] { recorder_.Flush(); });
+}
+
+// One watcher per watched namespace fills each namespaced cache; Secrets
+// only where labelled as ours, so memory grows with managed objects.
+void Operator::AddCaches() {
+  std::vector<std::string> nss = opts_.watch_namespaces;
+  if (nss.empty()) nss.push_back("");  // all
+  std::string managed = std::string(names::kManagedByLabel) + "=" +
+                        std::string(names::kManagedByValue);
+  sealed_ = &manager_.AddCache({"SealedSecret", kSealedSecrets, nss});
+  secrets_ = &manager_.AddCache({"Secret", kube::kSecrets, nss, managed});
+  external_ = &manager_.AddCache({"ExternalSecret", kExternalSecrets, nss});
+  stores_ = &manager_.AddCache({"SecretStore", kSecretStores, nss});
+  cluster_stores_ =
+      &manager_.AddCache({"ClusterSecretStore", kClusterSecretStores, {""}});
+  keys_ = &manager_.AddCache({"SealingKey",
+                              kube::kSecrets,
+                              {opts_.ns},
+                              std::string(names::kSealingKeyLabel)});
+  key_manager_ = std::make_unique<KeyManager>(
+      client_, keys_->store(), ring_, clock_, SystemRandom(),
+      KeyManagerOptions{opts_.ns, opts_.key_renewal, opts_.break_glass});
+  key_loop_ = std::make_unique<KeyLoop>(
+      *key_manager_, ring_, recorder_, metrics_, opts_.ns,
+      [this] { return manager_.leading(); },
+      [this] {
+        // NoMatchingKey may clear.
+        for (const auto& k : sealed_->store().Keys())
+          sealed_controller_->queue.Add(k);
+      });
+  keys_->AddHandler([this](kube::WatchEventType, const std::string&,
+                           const kube::ObjectPtr&) { key_loop_->Reload(); });
+}
+
+bool Operator::Synced() const {
+  return sealed_->store().HasSynced() && secrets_->store().HasSynced() &&
+         keys_->store().HasSynced();
+}
+
+// Health and metrics; the public API where --serve-api puts it.
+void Operator::AddServers() {
+  HttpServer& health = manager_.AddServer("health server", opts_.health_address,
+                                          opts_.health_port);
+  Gauge& key_age = metrics_.AddGauge("sealsync_newest_key_age_seconds",
+                                     "Age of the newest sealing key.");
+  Gauge& leader =
+      metrics_.AddGauge("sealsync_leader", "1 if this replica leads.");
+  manager_.OnLeadership([&leader](bool on) { leader.Set(on ? 1 : 0); });
+  health.Handle("GET", "/healthz", [](const HttpRequestView&) {
+    return HttpReply{200, "text/plain", "ok\n", {}};
+  });
+  health.Handle("GET", "/readyz", [this](const HttpRequestView&) {
+    if (!Synced())
+      return HttpReply{503, "text/plain", "caches not synced\n", {}};
+    return HttpReply{200,
+                     "text/plain",
+                     manager_.leading() ? "ok: leader\n" : "ok: standby\n",
+                     {}};
+  });
+  health.Handle("GET", "/metrics", [this, &key_age](const HttpRequestView&) {
+    if (auto newest = ring_.Newest()) {
+      key_age.Set(
+          std::chrono::duration<double>(clock_.WallNow() - newest->created)
+              .count());
+    }
+    return HttpReply{200, "text/plain; version=0.0.4", metrics_.Render(), {}};
+  });
+  if (opts_.serve_api == ServeApi::kHealthPort)
+    RegisterApi(health, ring_, SystemRandom());
+  if (opts_.serve_api == ServeApi::kApiPort) {
+    HttpServer& api =
+        manager_.AddServer("API server", opts_.api_address, opts_.api_port);
+    RegisterApi(api, ring_, SystemRandom());
   }
 }
 
-void LogError(std::string_view msg, const Error& e) {
-  Log("error", msg,
-      {{"code", std::string(ErrorCodeName(e.code()))}, {"error", e.message()}});
+// Logging through the operator's log; Warning Events on the object `find`
+// returns, under `action`.
+ControllerHooks Operator::Hooks(
+    std::string action, std::function<kube::ObjectPtr(const Request&)> find) {
+  ControllerHooks hooks;
+  hooks.log = [](std::string_view level, std::string_view msg,
+                 const LogFields& f) { Log(level, msg, f); };
+  hooks.warn = [this, action, find](const Request& r, const std::string& reason,
+                                    const Error& e) {
+    if (auto obj = find(r)) {
+      recorder_.Record(kube::ObjectReference::Of(*obj),
+                       kube::EventType::kWarning, reason, action, e.message());
+    }
+  };
+  return hooks;
+}
+
+void Operator::BuildSealedSecretController() {
+  sealed_reconciler_ = std::make_unique<SealedSecretReconciler>(
+      client_, sealed_->store(), secrets_->store(), ring_, clock_);
+  ControllerHooks hooks = Hooks("Unseal", [this](const Request& r) {
+    return sealed_->store().Get(r.StoreKey());
+  });
+  hooks.default_reason = reasons::kSealedSecretDefault;
+  // SealedSecret events, less the status-only writes (the operator's own):
+  // those would cost a decrypt each and find nothing to do.
+  sealed_controller_.emplace(
+      ControllerBuilder(manager_, "sealedsecret")
+          .For(*sealed_, "",
+               [this](kube::WatchEventType type, const std::string& key,
+                      const kube::ObjectPtr& obj) {
+                 return sealed_changes_.Changed(type, key, obj);
+               })
+          .Watches(*secrets_,
+                   [](kube::WatchEventType, const std::string& key,
+                      const kube::ObjectPtr& obj) {
+                     return SealedSecretOfSecret(key, obj);
+                   })
+          .WithWorkers(opts_.workers)
+          .WithHooks(std::move(hooks))
+          .Complete(*sealed_reconciler_));
+}
+
+void Operator::BuildExternalSecretController() {
+  external_reconciler_ = std::make_unique<ExternalSecretReconciler>(
+      client_,
+      ExternalCaches{external_->store(), stores_->store(),
+                     cluster_stores_->store(), secrets_->store()},
+      *vault_, clock_, SystemRandom());
+  ControllerHooks hooks = Hooks("Sync", [this](const Request& r) {
+    return external_->store().Get(r.StoreKey());
+  });
+  hooks.default_reason = reasons::kExternalSecretDefault;
+  ControllerBuilder b(manager_, "externalsecret", kVaultBackoff);
+  b.For(*external_)
+      .Watches(*secrets_,
+               [](kube::WatchEventType, const std::string& key,
+                  const kube::ObjectPtr& obj) {
+                 return ExternalSecretsOfSecret(key, obj);
+               })
+      .WithWorkers(opts_.workers)
+      .WithHooks(std::move(hooks));
+  // A store change re-runs the ExternalSecrets using it.
+  for (Cache* c : {stores_, cluster_stores_}) {
+    b.Watches(*c, [this, kind = c->spec().kind](kube::WatchEventType,
+                                                const std::string& key,
+                                                const kube::ObjectPtr&) {
+      return ExternalSecretsUsingStore(external_->store(), kind, key);
+    });
+  }
+  external_controller_.emplace(b.Complete(*external_reconciler_));
+}
+
+void Operator::BuildStoreController() {
+  ns_stores_ = std::make_unique<StoreReconciler>(client_, stores_->store(),
+                                                 "SecretStore", *vault_, clock_,
+                                                 SystemRandom(), store_hosts_);
+  cluster_stores_reconciler_ = std::make_unique<StoreReconciler>(
+      client_, cluster_stores_->store(), "ClusterSecretStore", *vault_, clock_,
+      SystemRandom(), store_hosts_);
+  store_dispatch_ =
+      std::make_unique<StoreDispatch>(*ns_stores_, *cluster_stores_reconciler_);
+  ControllerHooks hooks = Hooks("Validate", [this](const Request& r) {
+    Cache* c = r.kind == "ClusterSecretStore" ? cluster_stores_ : stores_;
+    return c->store().Get(r.StoreKey());
+  });
+  hooks.default_reason = reasons::kStoreDefault;
+  store_controller_.emplace(
+      ControllerBuilder(manager_, "secretstore", kVaultBackoff)
+          .For(*stores_, "SecretStore")
+          .For(*cluster_stores_, "ClusterSecretStore")
+          .WithWorkers(kStoreWorkers)
+          .WithHooks(std::move(hooks))
+          .Complete(*store_dispatch_));
+}
+
+std::string Operator::SinceStart() const {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started_at_)
+                            .count());
+}
+
+// SealedSecret workers need the key ring and the derived-Secret cache, not
+// every SealedSecret: they start once those two are synced, while later
+// pages of the SealedSecret list are still arriving. Every step of these
+// waits delays the first write, so they poll finely. Returns the thread
+// that releases status writes once the whole list is queued.
+std::thread Operator::StartSealedSecrets(const std::atomic<bool>& stop) {
+  while (!stop && !secrets_->store().HasSynced()) SleepUnlessStopped(2ms, stop);
+  kube::WorkQueue& queue = sealed_controller_->queue;
+  for (const auto& k : sealed_->store().Keys()) queue.Add(k);
+  // Status writes wait for the whole list: between its pages the workers
+  // idle, and a status write then would delay the next page's Secrets.
+  // Released once every SealedSecret is listed and queued.
+  queue.HoldLowPriority();
+  sealed_controller_->controller.Start();
+  std::thread follow_ups([this, &stop, &queue] {
+    while (!stop && !sealed_->store().HasSynced())
+      SleepUnlessStopped(2ms, stop);
+    // The list's last page may be stored but not yet queued.
+    for (const auto& k : sealed_->store().Keys()) queue.Add(k);
+    queue.ReleaseLowPriority();
+  });
+  Log("info", "SealedSecret workers started",
+      {{"elapsedMs", SinceStart()}, {"keys", std::to_string(ring_.Size())}});
+  return follow_ups;
+}
+
+void Operator::StartVaultControllers(const std::atomic<bool>& stop) {
+  while (!stop && !Synced()) SleepUnlessStopped(2ms, stop);
+  for (Cache* c : {stores_, cluster_stores_}) {
+    for (const auto& k : c->store().Keys()) {
+      Request r = Request::FromStoreKey(k);
+      r.kind = c->spec().kind;
+      store_controller_->queue.Add(r.Key());
+    }
+  }
+  for (const auto& k : external_->store().Keys())
+    external_controller_->queue.Add(k);
+  store_controller_->controller.Start();
+  external_controller_->controller.Start();
+  Log("info", "caches synced",
+      {{"elapsedMs", SinceStart()},
+       {"sealedSecrets", std::to_string(sealed_->store().Size())}});
+}
+
+void Operator::Lead(const std::atomic<bool>& stop) {
+  while (!stop && !keys_->store().HasSynced()) SleepUnlessStopped(2ms, stop);
+  // With keys already held, decrypting need not wait for renewal and
+  // publishing; with none, the first key must exist first.
+  std::thread follow_ups;
+  key_loop_->Reload();
+  if (ring_.Size() > 0) follow_ups = StartSealedSecrets(stop);
+  bool started = false;
+  while (!stop) {
+    auto next = key_loop_->Rotate();
+    if (!next) {
+      Log("error", "key rotation failed; retrying",
+          {{"code", std::string(ErrorCodeName(next.error().code()))},
+           {"error", next.error().message()}});
+      SleepUnlessStopped(5s, stop);
+      continue;
+    }
+    key_loop_->Reload();
+    if (!started) {
+      if (!follow_ups.joinable()) follow_ups = StartSealedSecrets(stop);
+      StartVaultControllers(stop);
+      started = true;
+    }
+    SleepUnlessStopped(next->value_or(std::chrono::hours(24)), stop);
+  }
+  if (follow_ups.joinable()) follow_ups.join();
+}
+
+Result<bool> Operator::Run(const std::atomic<bool>& stop) {
+  return manager_.Run(stop, [this] {
+    const auto& at = manager_.bound();
+    std::string api = opts_.serve_api == ServeApi::kOff       ? "off"
+                      : opts_.serve_api == ServeApi::kApiPort ? at.at(1)
+                                                              : at.at(0);
+    Log("info", "serving", {{"health", at.at(0)}, {"api", api}});
+  });
 }
 
 }  // namespace
 
+Result<bool> Run(kube::Client& client, const OperatorOptions& opts,
+                 const std::atomic<bool>& stop) {
+  Operator op(client, opts);
+  return op.Run(stop);
+}
+
 Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
-  const auto started_at = std::chrono::steady_clock::now();
-  auto since_start = [started_at] {
-    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::steady_clock::now() - started_at)
-                              .count());
-  };
-  auto client_or = kube::NewClient(opts.rest);
-  if (!client_or) return std::unexpected(client_or.error());
-  kube::Client& client = **client_or;
-  const Clock& clock = SystemClock();
-  Registry metrics;
-  Gauge& key_count =
-      metrics.AddGauge("sealsync_sealing_keys", "Sealing keys held.");
-  Gauge& key_age = metrics.AddGauge("sealsync_newest_key_age_seconds",
-                                    "Age of the newest sealing key.");
-  Gauge& leader_gauge =
-      metrics.AddGauge("sealsync_leader", "1 if this replica leads.");
-  Counter& watch_errors =
-      metrics.AddCounter("sealsync_watch_errors_total",
-                         "Watch errors recovered from, by kind.", {"kind"});
-
-  // Caches.
-  // One watcher per watched namespace fills each namespaced store.
-  const int per_ns =
-      std::max<int>(1, static_cast<int>(opts.watch_namespaces.size()));
-  kube::Store sealed_store(per_ns), secret_store(per_ns), key_store;
-  kube::Store external_store(per_ns), store_store(per_ns), cluster_store_store;
-  KeyRing ring;
-  kube::WorkQueue queue(clock);
-  // ExternalSecrets and stores back off from 1 s: their errors are vault or
-  // network trouble, not worth retrying within milliseconds.
-  kube::WorkQueue external_queue(
-      clock, {std::chrono::seconds(1), std::chrono::minutes(5)});
-  kube::WorkQueue store_queue(
-      clock, {std::chrono::seconds(1), std::chrono::minutes(5)});
-  constexpr int kStoreWorkers = 4;
-  auto vault = vault::NewInfisicalClient(
-      clock, {.hosts = opts.vault_hosts,
-              .max_response_bytes = opts.vault_max_response_bytes});
-  KeyManager keys(client, key_store, ring, clock, SystemRandom(),
-                  {opts.ns, opts.key_renewal, opts.break_glass});
-
-  kube::EventRecorder recorder(
-      client, clock, {.reporting_instance = opts.identity},
-      [](const Error& e) { LogError("event write failed", e); });
-
-  std::atomic<bool> watch_stop{false};
-  std::vector<WatchLoop> loops;
-  auto watch = [&](const kube::Resource& r, const std::string& ns,
-                   std::string selector, kube::Store& store, std::string kind,
-                   kube::Watcher::EventFn fn) {
-    kube::WatchOptions sel;
-    sel.label_selector = std::move(selector);
-    WatchLoop loop;
-    loop.watcher = std::make_unique<kube::Watcher>(
-        client, r, ns, sel, store, std::move(fn),
-        [&watch_errors, kind](const Error& e) {
-          watch_errors.Inc({kind});
-          Log("warn", "watch error; recovering",
-              {{"kind", kind}, {"error", e.message()}});
-        });
-    kube::Watcher* w = loop.watcher.get();
-    loop.thread = std::thread([w, &watch_stop] { w->Run(watch_stop); });
-    loops.push_back(std::move(loop));
-  };
-  std::vector<std::string> namespaces = opts.watch_namespaces;
-  if (namespaces.empty()) namespaces.push_back("");  // all
-  // SealedSecret events, less the status-only writes (the operator's own):
-  // those would cost a decrypt each and find nothing to do.
-  ChangeFilter sealed_changes;
-  auto enqueue = [&queue, &sealed_changes](kube::WatchEventType type,
-                                           const std::string& key,
-                                           const kube::ObjectPtr& obj) {
-    if (sealed_changes.Changed(type, key, obj)) queue.Add(key);
-  };
-  auto enqueue_external =
-      [&external_queue](kube::WatchEventType, const std::string& key,
-                        const kube::ObjectPtr&) { external_queue.Add(key); };
-  // A derived Secret maps back to its source through the owner annotation.
-  auto on_secret = [&](kube::WatchEventType, const std::string& key,
-                       const kube::ObjectPtr& obj) {
-    std::string owner;
-    if (obj) {
-      owner = (*obj)["metadata"]
-                  .value("annotations", kube::Json::object())
-                  .value(std::string(names::kOwnerAnnotation), "");
-    }
-    // The annotation may name several objects ("Kind/name", comma-separated:
-    // the consent an admin gave, target_consent.h); each gets a look.
-    std::string ns = kube::SplitKey(key).ns;
-    bool external = false;
-    for (size_t at = 0; at <= owner.size();) {
-      size_t comma = std::min(owner.find(',', at), owner.size());
-      std::string one = owner.substr(at, comma - at);
-      one.erase(0, one.find_first_not_of(' '));
-      if (one.starts_with("ExternalSecret/")) {
-        external_queue.Add(ns + "/" + one.substr(15));
-        external = true;
-      }
-      at = comma + 1;
-    }
-    if (!external) queue.Add(key);
-  };
-  // A store change re-checks the store and re-runs the ExternalSecrets using
-  // it.
-  auto on_store = [&](const std::string& kind) {
-    return [&, kind](kube::WatchEventType, const std::string& key,
-                     const kube::ObjectPtr&) {
-      store_queue.Add(kind + "|" + key);
-      kube::ObjectKey sk = kube::SplitKey(key);
-      for (const auto& es : external_store.List()) {
-        const kube::Json& ref =
-            (*es)["spec"].value("secretStoreRef", kube::Json::object());
-        std::string rkind = ref.value("kind", "SecretStore");
-        std::string ens = (*es)["metadata"].value("namespace", "");
-        if (rkind == kind && ref.value("name", "") == sk.name &&
-            (kind == "ClusterSecretStore" || ens == sk.ns)) {
-          external_queue.Add(kube::KeyOf(*es));
-        }
-      }
-    };
-  };
-  std::string managed = std::string(names::kManagedByLabel) + "=" +
-                        std::string(names::kManagedByValue);
-  for (const auto& ns : namespaces) {
-    watch(kSealedSecrets, ns, "", sealed_store, "SealedSecret", enqueue);
-    watch(kube::kSecrets, ns, managed, secret_store, "Secret", on_secret);
-    watch(kExternalSecrets, ns, "", external_store, "ExternalSecret",
-          enqueue_external);
-    watch(kSecretStores, ns, "", store_store, "SecretStore",
-          on_store("SecretStore"));
-  }
-  watch(kClusterSecretStores, "", "", cluster_store_store, "ClusterSecretStore",
-        on_store("ClusterSecretStore"));
-  uint64_t ring_generation = 0;
-  std::mutex ring_mu;  // KeyManager is single-threaded: every call holds it
-  std::atomic<bool> leading{false};
-  Gauge& bitnami_key_count = metrics.AddGauge(
-      "sealsync_bitnami_keys",
-      "Keys imported from Bitnami sealed-secrets (decryption only).");
-  Gauge& keys_unreadable =
-      metrics.AddGauge("sealsync_sealing_key_secrets_unreadable",
-                       "Sealing key Secrets that cannot be parsed (skipped).");
-  Counter& keys_restored = metrics.AddCounter(
-      "sealsync_sealing_key_secrets_restored_total",
-      "Sealing key Secrets written back after they were deleted or "
-      "corrupted while this replica held the key.");
-  auto reload_keys = [&] {
-    std::lock_guard<std::mutex> lock(ring_mu);
-    int bad = keys.Load();
-    keys_unreadable.Set(bad);
-    auto key_secret = [&](const std::string& name) {
-      return kube::ObjectReference{"v1", "Secret", opts.ns, name, "", ""};
-    };
-    for (const std::string& name : keys.Unreadable()) {
-      Log("warn", "sealing key Secret unreadable: skipped", {{"name", name}});
-      if (leading)
-        recorder.Record(
-            key_secret(name), kube::EventType::kWarning, "SealingKeyUnreadable",
-            "Load",
-            "sealing key Secret " + name + " cannot be parsed; it is skipped");
-    }
-    if (!keys.Missing().empty()) {
-      std::string ids;
-      for (const auto& id : keys.Missing())
-        ids += (ids.empty() ? "" : ",") + id;
-      Log("warn",
-          "sealing key Secrets deleted or unreadable: keeping the keys held "
-          "in memory" +
-              std::string(leading ? " and writing them back" : ""),
-          {{"keyIds", ids}});
-      if (leading) {
-        std::vector<std::string> restored = keys.Missing();
-        auto r = keys.RestoreMissing();
-        if (!r) LogError("restoring sealing key Secrets failed", r.error());
-        if (r) {
-          keys_restored.Inc({}, *r);
-          for (const std::string& id : restored) {
-            std::string name = std::string(names::kKeySecretPrefix) + id;
-            recorder.Record(key_secret(name), kube::EventType::kWarning,
-                            "SealingKeyRestored", "Restore",
-                            "sealing key Secret " + name +
-                                " was deleted or corrupted; written back "
-                                "from the key held in memory (key id " +
-                                id + ")");
-          }
-        }
-      }
-    }
-    key_count.Set(static_cast<double>(ring.Size()));
-    bitnami_key_count.Set(static_cast<double>(ring.BitnamiKeys().size()));
-    if (leading) {
-      if (auto b = keys.BackUpImported(); !b) {
-        LogError("backing up imported Bitnami keys failed", b.error());
-      } else if (*b > 0) {
-        Log("info",
-            "imported Bitnami keys backed up to the break-glass "
-            "recipient",
-            {{"count", std::to_string(*b)}});
-      }
-    }
-    if (ring.generation() != ring_generation) {
-      ring_generation = ring.generation();
-      Log("info", "sealing keys changed",
-          {{"keys", std::to_string(ring.Size())}});
-      // Developers seal to what is published: it follows the ring.
-      if (leading) {
-        if (auto p = keys.Publish(); !p)
-          LogError("publishing recipients failed", p.error());
-      }
-      for (const auto& k : sealed_store.Keys())
-        queue.Add(k);  // NoMatchingKey may clear
-    }
-  };
-  watch(kube::kSecrets, opts.ns, std::string(names::kSealingKeyLabel),
-        key_store, "SealingKey",
-        [&](kube::WatchEventType, const std::string&, const kube::ObjectPtr&) {
-          reload_keys();
-        });
-
-  // HTTP: health and metrics; the public API.
-  auto synced = [&] {
-    return sealed_store.HasSynced() && secret_store.HasSynced() &&
-           key_store.HasSynced();
-  };
-  HttpServer health(opts.health_address, opts.health_port);
-  health.Handle("GET", "/healthz", [](const HttpRequestView&) {
-    return HttpReply{200, "text/plain", "ok\n", {}};
-  });
-  health.Handle("GET", "/readyz", [&](const HttpRequestView&) {
-    if (!synced())
-      return HttpReply{503, "text/plain", "caches not synced\n", {}};
-    return HttpReply{
-        200, "text/plain", leading ? "ok: leader\n" : "ok: standby\n", {}};
-  });
-  health.Handle("GET", "/metrics", [&](const HttpRequestView&) {
-    auto newest = ring.Newest();
-    if (newest) {
-      key_age.Set(
-          std::chrono::duration<double>(clock.WallNow() - newest->created)
-              .count());
-    }
-    return HttpReply{200, "text/plain; version=0.0.4", metrics.Render(), {}};
-  });
-  HttpServer api(opts.api_address, opts.api_port);
-  if (opts.serve_api == ServeApi::kApiPort)
-    RegisterApi(api, ring, SystemRandom());
-  if (opts.serve_api == ServeApi::kHealthPort)
-    RegisterApi(health, ring, SystemRandom());
-  auto hp = health.Start();
-  if (!hp) return std::unexpected(hp.error().Wrap("health server"));
-  const std::string health_at = opts.health_address + ":" + std::to_string(*hp);
-  std::string api_at = opts.serve_api == ServeApi::kOff ? "off" : health_at;
-  if (opts.serve_api == ServeApi::kApiPort) {
-    auto ap = api.Start();
-    if (!ap) return std::unexpected(ap.error().Wrap("API server"));
-    api_at = opts.api_address + ":" + std::to_string(*ap);
-  }
-  Log("info", "serving", {{"health", health_at}, {"api", api_at}});
-
-  // The controller and key rotation run only while leading.
-  SealedSecretReconciler reconciler(client, sealed_store, secret_store, ring,
-                                    clock);
-  ControllerHooks hooks;
-  hooks.log = [](std::string_view level, std::string_view msg,
-                 const LogFields& f) { Log(level, msg, f); };
-  hooks.reason = [](const Error& e) {
-    return e.code() == ErrorCode::kFailedPrecondition
-               ? std::string(names::kReasonTargetNotOwned)
-               : std::string(sealed::ReasonFor(e));
-  };
-  hooks.warn = [&](const std::string& key, const std::string& reason,
-                   const Error& e) {
-    auto obj = sealed_store.Get(key);
-    if (!obj) return;
-    recorder.Record(kube::ObjectReference::Of(*obj), kube::EventType::kWarning,
-                    reason, "Unseal", e.message());
-  };
-  Controller controller("sealedsecret", queue, reconciler, metrics, hooks,
-                        opts.workers);
-
-  ExternalSecretReconciler external_reconciler(
-      client, {external_store, store_store, cluster_store_store, secret_store},
-      *vault, clock);
-  ControllerHooks external_hooks = hooks;
-  external_hooks.reason = [](const Error&) {
-    return std::string(names::kReasonSecretSyncedError);
-  };
-  external_hooks.warn = [&](const std::string& key, const std::string& reason,
-                            const Error& e) {
-    if (auto obj = external_store.Get(key)) {
-      recorder.Record(kube::ObjectReference::Of(*obj),
-                      kube::EventType::kWarning, reason, "Sync", e.message());
-    }
-  };
-  Controller external_controller("externalsecret", external_queue,
-                                 external_reconciler, metrics, external_hooks,
-                                 opts.workers);
-  // Store keys are "Kind|key" so one queue serves both kinds.
-  // Half the store workers at most on one host: a slow host leaves the
-  // others free for everyone else's stores.
-  HostBulkhead store_hosts(kStoreWorkers / 2);
-  StoreReconciler ns_stores(client, store_store, "SecretStore", *vault, clock,
-                            store_hosts);
-  StoreReconciler cluster_stores(client, cluster_store_store,
-                                 "ClusterSecretStore", *vault, clock,
-                                 store_hosts);
-  struct StoreDispatch final : Reconciler {
-    Reconciler& ns;
-    Reconciler& cluster;
-    StoreDispatch(Reconciler& n, Reconciler& c) : ns(n), cluster(c) {}
-    Result<Action> Reconcile(const std::string& key) override {
-      size_t bar = key.find('|');
-      std::string kind = key.substr(0, bar), rest = key.substr(bar + 1);
-      return kind == "ClusterSecretStore" ? cluster.Reconcile(rest)
-                                          : ns.Reconcile(rest);
-    }
-  } store_dispatch(ns_stores, cluster_stores);
-  ControllerHooks store_hooks = hooks;
-  store_hooks.reason = [](const Error&) {
-    return std::string(names::kReasonInvalidCredentials);
-  };
-  store_hooks.warn = [&](const std::string& key, const std::string& reason,
-                         const Error& e) {
-    std::string rest = key.substr(key.find('|') + 1);
-    kube::ObjectPtr obj = key.starts_with("Cluster")
-                              ? cluster_store_store.Get(rest)
-                              : store_store.Get(rest);
-    if (obj) {
-      recorder.Record(kube::ObjectReference::Of(*obj),
-                      kube::EventType::kWarning, reason, "Validate",
-                      e.message());
-    }
-  };
-  // Several store workers: a store whose vault is slow to answer (up to the
-  // 15 s timeout) holds one worker, not every team's store checks.
-  Controller store_controller("secretstore", store_queue, store_dispatch,
-                              metrics, store_hooks, kStoreWorkers);
-  std::atomic<bool> work_stop{false};
-  std::thread rotation, follow_ups;
-  std::atomic<bool> lost{false};
-
-  auto start_leading = [&] {
-    leading = true;
-    leader_gauge.Set(1);
-    Log("info", "leading: starting workers", {{"identity", opts.identity}});
-    rotation = std::thread([&] {
-      // SealedSecret workers need the key ring and the derived-Secret cache,
-      // not every SealedSecret: they start once those two are synced, while
-      // later pages of the SealedSecret list are still arriving. Every step
-      // of these waits delays the first write, so they poll finely.
-      while (!work_stop && !key_store.HasSynced()) SleepFor(2ms, work_stop);
-      bool sealed_started = false;
-      auto start_sealed = [&] {
-        while (!work_stop && !secret_store.HasSynced())
-          SleepFor(2ms, work_stop);
-        for (const auto& k : sealed_store.Keys()) queue.Add(k);
-        // Status writes wait for the whole list: between its pages the
-        // workers idle, and a status write then would delay the next page's
-        // Secrets. Released once every SealedSecret is listed and queued.
-        queue.HoldLowPriority();
-        controller.Start();
-        follow_ups = std::thread([&] {
-          while (!work_stop && !sealed_store.HasSynced())
-            SleepFor(2ms, work_stop);
-          // The list's last page may be stored but not yet queued.
-          for (const auto& k : sealed_store.Keys()) queue.Add(k);
-          queue.ReleaseLowPriority();
-        });
-        sealed_started = true;
-        Log("info", "SealedSecret workers started",
-            {{"elapsedMs", since_start()},
-             {"keys", std::to_string(ring.Size())}});
-      };
-      reload_keys();
-      // With keys already held, decrypting need not wait for renewal and
-      // publishing; with none, the first key must exist first.
-      if (ring.Size() > 0) start_sealed();
-      bool started = false;
-      while (!work_stop) {
-        auto next = [&] {
-          std::lock_guard<std::mutex> lock(ring_mu);
-          return keys.Rotate();
-        }();
-        if (!next) {
-          LogError("key rotation failed; retrying", next.error());
-          SleepFor(5s, work_stop);
-          continue;
-        }
-        reload_keys();
-        if (!started) {
-          if (!sealed_started) start_sealed();
-          while (!work_stop && !synced()) SleepFor(2ms, work_stop);
-          for (const auto& k : store_store.Keys())
-            store_queue.Add("SecretStore|" + k);
-          for (const auto& k : cluster_store_store.Keys())
-            store_queue.Add("ClusterSecretStore|" + k);
-          for (const auto& k : external_store.Keys()) external_queue.Add(k);
-          store_controller.Start();
-          external_controller.Start();
-          Log("info", "caches synced",
-              {{"elapsedMs", since_start()},
-               {"sealedSecrets", std::to_string(sealed_store.Size())}});
-          started = true;
-        }
-        SleepFor(next->value_or(std::chrono::hours(24)), work_stop);
-      }
-    });
-  };
-  auto stop_working = [&] {
-    work_stop = true;
-    if (rotation.joinable()) rotation.join();
-    if (follow_ups.joinable()) follow_ups.join();
-    controller.Stop();  // finishes in-flight reconciles
-    external_controller.Stop();
-    store_controller.Stop();
-  };
-
-  std::unique_ptr<kube::LeaderElector> elector;
-  std::thread election;
-  std::atomic<bool> election_stop{false};
-  if (opts.leader_elect) {
-    kube::LeaderCallbacks cb;
-    cb.on_started_leading = [&] { start_leading(); };
-    cb.on_stopped_leading = [&] {
-      leading = false;
-      leader_gauge.Set(0);
-      if (!stop) lost = true;
-    };
-    cb.on_new_leader = [](const std::string& id) {
-      Log("info", "leader", {{"identity", id}});
-    };
-    cb.on_error = [](const Error& e) {
-      Log("warn", "lease error", {{"error", e.message()}});
-    };
-    kube::LeaderElectionConfig lc{opts.ns,
-                                  std::string(names::kLeaseName),
-                                  opts.identity,
-                                  opts.lease_duration,
-                                  opts.renew_deadline,
-                                  opts.retry_period,
-                                  true};
-    auto e = kube::LeaderElector::New(client, clock, lc, cb);
-    if (!e) return std::unexpected(e.error());
-    elector = std::move(*e);
-    election = std::thread([&] { elector->Run(election_stop); });
-  } else {
-    start_leading();
-  }
-
-  while (!stop && !lost) std::this_thread::sleep_for(100ms);
-  Log("info", lost ? "leadership lost: stopping" : "shutting down");
-  stop_working();  // in-flight reconciles finish before the Lease goes
-  election_stop = true;
-  if (election.joinable()) election.join();  // releases the Lease
-  watch_stop = true;
-  for (auto& l : loops) l.thread.join();
-  recorder.Flush();
-  health.Stop();
-  api.Stop();
-  if (lost) return MakeError(ErrorCode::kAborted, "leader election lost");
-  return true;
+  auto client = kube::NewClient(opts.rest);
+  if (!client) return std::unexpected(client.error());
+  return Run(**client, opts, stop);
 }
 
 }  // namespace sealsync::op

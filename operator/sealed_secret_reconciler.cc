@@ -1,6 +1,7 @@
 #include "operator/sealed_secret_reconciler.h"
 
 #include "lib/base/base64.h"
+#include "operator/reasons.h"
 #include "operator/status.h"
 #include "operator/target_consent.h"
 #include "sealsync/names.h"
@@ -89,23 +90,27 @@ bool SecretMatches(const Json& observed, const Json& desired) {
 }
 
 // What a SealedSecret may not ask for in its template (DESIGN.md "Tenants and
-// trust"): a type outside the allow-list, or metadata only the operator sets.
+// trust"): a type outside the allow-list (TypeNotAllowed), or metadata only
+// the operator sets, or a bad key (Malformed). Errors carry their reason.
 Result<void> CheckTemplate(const api::Secret& secret) {
   if (auto t = api::ValidateSecretType(secret.type, "spec.template.type"); !t)
-    return t;
+    return std::unexpected(t.error().WithReason(reasons::kTypeNotAllowed));
   for (const auto& [field, map] :
        {std::pair{"labels", &secret.metadata.labels},
         std::pair{"annotations", &secret.metadata.annotations}}) {
     for (const auto& [k, _] : *map) {
       if (ReservedMetadataKey(k)) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         std::string("spec.template.metadata.") + field + "." +
-                             k + ": reserved for the operator");
+        return std::unexpected(Error(ErrorCode::kInvalidArgument,
+                                     std::string("spec.template.metadata.") +
+                                         field + "." + k +
+                                         ": reserved for the operator")
+                                   .WithReason(reasons::kMalformed));
       }
     }
   }
   for (const auto& [k, _] : secret.data) {
-    if (auto v = api::ValidateSecretKey(k, "spec.encryptedData"); !v) return v;
+    if (auto v = api::ValidateSecretKey(k, "spec.encryptedData"); !v)
+      return std::unexpected(v.error().WithReason(reasons::kMalformed));
   }
   return {};
 }
@@ -204,13 +209,12 @@ Result<bool> SealedSecretReconciler::UpdateStatus(
     const std::vector<std::string>& key_ids) {
   int64_t generation = obj["metadata"].value("generation", int64_t{0});
   Json old = obj.value("status", Json::object());
-  Json desired = {
-      {"observedGeneration", generation},
-      {"conditions",
-       Json::array({ReadyCondition(
-           old, error == nullptr, error ? reason : names::kReasonSynced,
-           error ? error->message() : "Secret is up to date", generation,
-           clock_)})}};
+  Json desired = {{"observedGeneration", generation},
+                  {"conditions",
+                   Json::array({ReadyCondition(
+                       old, error == nullptr, error ? reason : reasons::kSynced,
+                       error ? error->message() : "Secret is up to date",
+                       generation, clock_)})}};
   if (!error) {
     desired["keyIds"] = key_ids;
   } else if (old.contains("keyIds")) {
@@ -219,7 +223,40 @@ Result<bool> SealedSecretReconciler::UpdateStatus(
   return WriteStatusIfChanged(client_, kSealedSecrets, obj, desired);
 }
 
-Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
+Result<SealedSecretReconciler::Rendered> SealedSecretReconciler::Render(
+    const Json& obj, const std::string& id) const {
+  auto parsed = api::SealedSecretFromObject(obj);
+  if (!parsed) {
+    return std::unexpected(
+        Error(ErrorCode::kInvalidArgument, id + ": " + parsed.error().message())
+            .WithReason(reasons::kMalformed));
+  }
+  Rendered out;
+  out.ring_generation = keys_.generation();  // read first: a change re-runs
+  std::vector<X25519Identity> keys = keys_.Identities();
+  auto unsealed = sealed::Unseal(*parsed, keys, keys_.BitnamiKeys());
+  if (!unsealed) {
+    return std::unexpected(
+        unsealed.error().WithReason(reasons::UnsealReason(unsealed.error())));
+  }
+  if (auto t = CheckTemplate(unsealed->secret); !t) {
+    return std::unexpected(t.error().Wrap(id));
+  }
+  out.desired = RenderSecret(unsealed->secret, obj);
+  out.key_ids = std::move(unsealed->key_ids);
+  return out;
+}
+
+Result<Action> SealedSecretReconciler::Fail(const Json& obj, const Error& e,
+                                            bool status_must_succeed) {
+  auto s = UpdateStatus(obj, &e, e.reason(), {});
+  if (!s && status_must_succeed) return std::unexpected(s.error());
+  return std::unexpected(e);
+}
+
+Result<Action> SealedSecretReconciler::Reconcile(std::stop_token,
+                                                 const Request& request) {
+  const std::string key = request.StoreKey();
   kube::ObjectPtr obj = sealed_.Get(key);
   if (!obj) {
     Forget(key);
@@ -232,93 +269,79 @@ Result<Action> SealedSecretReconciler::Reconcile(const std::string& key) {
     }
     return Action::AwaitChange();
   }
-  auto parsed = api::SealedSecretFromObject(*obj);
   std::string id = "SealedSecret " + key;
-  if (!parsed) {
-    Error e =
-        Error(ErrorCode::kInvalidArgument, id + ": " + parsed.error().message())
-            .WithReason(sealed::kReasonMalformed);
-    if (auto s = UpdateStatus(*obj, &e, sealed::kReasonMalformed, {}); !s) {
-      return std::unexpected(s.error());
-    }
-    return std::unexpected(e);
-  }
-  uint64_t ring = keys_.generation();  // read first: a later change re-runs
-  std::vector<X25519Identity> keys = keys_.Identities();
-  auto unsealed = sealed::Unseal(*parsed, keys, keys_.BitnamiKeys());
-  if (!unsealed) {
-    Error e = unsealed.error().WithReason(sealed::ReasonFor(unsealed.error()));
-    if (auto s = UpdateStatus(*obj, &e, e.reason(), {}); !s) {
-      return std::unexpected(s.error());
-    }
-    return std::unexpected(e);
-  }
-  if (auto t = CheckTemplate(unsealed->secret); !t) {
-    std::string_view reason =
-        t.error().message().starts_with("spec.template.type")
-            ? names::kReasonTypeNotAllowed
-            : sealed::kReasonMalformed;
-    Error e = t.error().Wrap(id).WithReason(reason);
-    if (auto s = UpdateStatus(*obj, &e, reason, {}); !s) {
-      return std::unexpected(s.error());
-    }
-    return std::unexpected(e);
-  }
-  Json desired = RenderSecret(unsealed->secret, *obj);
+  auto rendered = Render(*obj, id);
+  if (!rendered) return Fail(*obj, rendered.error(), true);
+  return Apply(key, id, *obj, *rendered);
+}
+
+// The one write: a create when no Secret is cached (usually none exists
+// yet); else observe, check consent, and write only if it differs.
+Result<Action> SealedSecretReconciler::Apply(const std::string& key,
+                                             const std::string& id,
+                                             const Json& obj,
+                                             const Rendered& r) {
   if (!secrets_.Get(key)) {
-    // Not among our cached Secrets: usually it does not exist yet. One create
-    // instead of a read and an apply; "already exists" means a Secret we do
-    // not own (or ours, not cached yet): read it and decide below.
-    auto created = client_.Create(kube::kSecrets, desired);
+    // "already exists" means a Secret we do not own (or ours, not cached
+    // yet): read it and decide below.
+    auto created = client_.Create(kube::kSecrets, r.desired);
     if (created) {
-      Remember(key, *obj, ring, Str((*created)["metadata"], "resourceVersion"),
-               unsealed->key_ids);
+      Remember(key, obj, r.ring_generation,
+               Str((*created)["metadata"], "resourceVersion"), r.key_ids);
       // Status follows on a second pass, behind every key with real work:
       // in a burst, all Secrets exist first, then all statuses.
       return Action::FollowUp();
     }
     if (created.error().code() != ErrorCode::kAlreadyExists) {
-      Error e = Transient(created.error(), id + ": creating Secret " + key)
-                    .WithReason(names::kReasonWriteFailed);
-      (void)UpdateStatus(*obj, &e, names::kReasonWriteFailed, {});
-      return std::unexpected(e);
+      return Fail(obj,
+                  Transient(created.error(), id + ": creating Secret " + key)
+                      .WithReason(reasons::kWriteFailed),
+                  false);
     }
   }
   auto observed = Observed(key);
-  if (!observed) return std::unexpected(observed.error());
-  const Json& meta = (*obj)["metadata"];
+  if (!observed) {
+    return std::unexpected(observed.error().WithReason(reasons::kWriteFailed));
+  }
+  const Json& meta = obj["metadata"];
   if (*observed &&
       WriteConsent(**observed, api::kSealedSecretKind, Str(meta, "name"),
                    Str(meta, "uid")) == Consent::kRefused) {
-    Error e = Error(ErrorCode::kFailedPrecondition,
-                    id + ": " +
-                        NotOwnedMessage(key, api::kSealedSecretKind,
-                                        Str(meta, "name")))
-                  .WithReason(names::kReasonTargetNotOwned);
-    if (auto s = UpdateStatus(*obj, &e, names::kReasonTargetNotOwned, {}); !s)
-      return std::unexpected(s.error());
-    // Consent is given on the Secret, which this operator does not watch
-    // (it is not labelled as ours): look again now and then.
-    return Action::Degraded(e, kConsentRecheck);
+    return NotOwned(key, id, obj);
   }
   std::string version;
-  if (!*observed || !SecretMatches(**observed, desired)) {
-    auto w = Write(*observed, desired);
+  if (!*observed || !SecretMatches(**observed, r.desired)) {
+    auto w = Write(*observed, r.desired);
     if (!w) {
-      Error e = Error(w.error().code(), id + ": " + w.error().message())
-                    .WithReason(names::kReasonWriteFailed);
-      (void)UpdateStatus(*obj, &e, names::kReasonWriteFailed, {});
-      return std::unexpected(e);
+      return Fail(obj,
+                  Error(w.error().code(), id + ": " + w.error().message())
+                      .WithReason(reasons::kWriteFailed),
+                  false);
     }
     version = std::move(*w);
   } else {
     version = Str((**observed)["metadata"], "resourceVersion");
   }
-  Remember(key, *obj, ring, std::move(version), unsealed->key_ids);
-  if (auto s = UpdateStatus(*obj, nullptr, "", unsealed->key_ids); !s) {
+  Remember(key, obj, r.ring_generation, std::move(version), r.key_ids);
+  if (auto s = UpdateStatus(obj, nullptr, "", r.key_ids); !s) {
     return std::unexpected(s.error());
   }
   return Action::AwaitChange();
+}
+
+// Consent is given on the Secret, which this operator does not watch (it
+// is not labelled as ours): look again now and then.
+Result<Action> SealedSecretReconciler::NotOwned(const std::string& key,
+                                                const std::string& id,
+                                                const Json& obj) {
+  Error e = Error(ErrorCode::kFailedPrecondition,
+                  id + ": " +
+                      NotOwnedMessage(key, api::kSealedSecretKind,
+                                      Str(obj["metadata"], "name")))
+                .WithReason(reasons::kTargetNotOwned);
+  if (auto s = UpdateStatus(obj, &e, e.reason(), {}); !s)
+    return std::unexpected(s.error());
+  return Action::Degraded(e, kConsentRecheck);
 }
 
 }  // namespace sealsync::op

@@ -2,7 +2,7 @@
 // namespace. Level-based, in four steps:
 //   1. read the SealedSecret and the Secret (cache of Secrets labelled as
 //      ours; a GET when the cache has none, to see a Secret we do not own);
-//   2. unseal and render the desired Secret (pure: RenderSecret);
+//   2. unseal and render the desired Secret (pure: Render, RenderSecret);
 //   3. if it differs from the observed one, one server-side apply with the
 //      fixed field manager (delete + apply for an immutable Secret);
 //   4. write status once, only if it changed (after creating a Secret, on a
@@ -45,9 +45,30 @@ class SealedSecretReconciler final : public Reconciler {
   SealedSecretReconciler(kube::Client& client, const kube::Store& sealed,
                          const kube::Store& secrets, const KeyRing& keys,
                          const Clock& clock);
-  Result<Action> Reconcile(const std::string& key) override;
+  Result<Action> Reconcile(std::stop_token stop,
+                           const Request& request) override;
 
  private:
+  // What the pure step produced: the desired Secret and what it used.
+  struct Rendered {
+    kube::Json desired;
+    std::vector<std::string> key_ids;
+    uint64_t ring_generation = 0;
+  };
+  // Parses and unseals `obj`, checks its template and renders the Secret.
+  // Errors carry their reason: Malformed, NoMatchingKey, ScopeMismatch,
+  // DecryptFailed, TypeNotAllowed. No I/O.
+  Result<Rendered> Render(const kube::Json& obj, const std::string& id) const;
+  // Creates or writes the Secret (consent checked), then status.
+  Result<Action> Apply(const std::string& key, const std::string& id,
+                       const kube::Json& obj, const Rendered& rendered);
+  // Ready=False TargetNotOwned; looked at again after kConsentRecheck.
+  Result<Action> NotOwned(const std::string& key, const std::string& id,
+                          const kube::Json& obj);
+  // Ready=False with `e`'s reason, then `e`. A failed status write is
+  // returned instead when `status_must_succeed`.
+  Result<Action> Fail(const kube::Json& obj, const Error& e,
+                      bool status_must_succeed);
   Result<std::optional<kube::Json>> Observed(const std::string& key);
   // Returns the written Secret's resourceVersion.
   Result<std::string> Write(const std::optional<kube::Json>& observed,

@@ -20,8 +20,8 @@ using namespace std::chrono_literals;
 class ScriptedReconciler final : public Reconciler {
  public:
   std::map<std::string, Result<Action>> answers;
-  Result<Action> Reconcile(const std::string& key) override {
-    return answers.at(key);
+  Result<Action> Reconcile(std::stop_token, const Request& r) override {
+    return answers.at(r.Key());
   }
 };
 
@@ -52,12 +52,12 @@ TEST(ControllerTest, EveryFailureIsRecordedUnderOneReason) {
   std::mutex mu;
   std::vector<Warning> warnings;
   ControllerHooks hooks;
-  hooks.warn = [&](const std::string& key, const std::string& reason,
+  hooks.warn = [&](const Request& r, const std::string& reason,
                    const Error& e) {
     std::lock_guard<std::mutex> lock(mu);
-    warnings.push_back({key, reason, e.message()});
+    warnings.push_back({r.Key(), reason, e.message()});
   };
-  hooks.reason = [](const Error&) { return std::string("Fallback"); };
+  hooks.default_reason = "Fallback";
   kube::WorkQueue queue;
   Registry metrics;
   Controller c("test", queue, r, metrics, hooks, 1);

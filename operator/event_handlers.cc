@@ -1,0 +1,52 @@
+#include "operator/event_handlers.h"
+
+#include "sealsync/names.h"
+
+namespace sealsync::op {
+
+std::vector<Request> ExternalSecretsOfSecret(const std::string& key,
+                                             const kube::ObjectPtr& obj) {
+  std::vector<Request> out;
+  if (!obj) return out;
+  std::string owner = (*obj)["metadata"]
+                          .value("annotations", kube::Json::object())
+                          .value(std::string(names::kOwnerAnnotation), "");
+  std::string ns = Request::FromStoreKey(key).ns;
+  for (size_t at = 0; at <= owner.size();) {
+    size_t comma = std::min(owner.find(',', at), owner.size());
+    std::string one = owner.substr(at, comma - at);
+    one.erase(0, one.find_first_not_of(' '));
+    constexpr std::string_view kPrefix = "ExternalSecret/";
+    if (one.starts_with(kPrefix)) {
+      out.push_back({"", ns, one.substr(kPrefix.size())});
+    }
+    at = comma + 1;
+  }
+  return out;
+}
+
+std::vector<Request> SealedSecretOfSecret(const std::string& key,
+                                          const kube::ObjectPtr& obj) {
+  if (!ExternalSecretsOfSecret(key, obj).empty()) return {};
+  return {Request::FromStoreKey(key)};
+}
+
+std::vector<Request> ExternalSecretsUsingStore(
+    const kube::Store& external_secrets, const std::string& kind,
+    const std::string& key) {
+  std::vector<Request> out;
+  Request store = Request::FromStoreKey(key);
+  for (const auto& es : external_secrets.List()) {
+    const kube::Json& ref =
+        (*es)["spec"].value("secretStoreRef", kube::Json::object());
+    std::string rkind = ref.value("kind", "SecretStore");
+    std::string ens = (*es)["metadata"].value("namespace", "");
+    if (rkind == kind && ref.value("name", "") == store.name &&
+        (kind == "ClusterSecretStore" || ens == store.ns)) {
+      out.push_back(Request::FromStoreKey(kube::KeyOf(*es)));
+    }
+  }
+  return out;
+}
+
+}  // namespace sealsync::op

@@ -1,0 +1,33 @@
+// Event handlers: which Requests a watch event of one kind concerns, for
+// the controllers of another (controller-runtime's
+// handler.EnqueueRequestsFromMapFunc). Pure functions of the event's object
+// (and the cache they read), so each mapping is table-tested.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lib/kube/store.h"
+#include "operator/request.h"
+#include "sealsync/kube.h"
+
+namespace sealsync::op {
+
+// The ExternalSecrets a derived Secret belongs to: every "ExternalSecret/name"
+// its owner annotation names (comma-separated: the consent an admin gave,
+// target_consent.h), in the Secret's namespace.
+std::vector<Request> ExternalSecretsOfSecret(const std::string& key,
+                                             const kube::ObjectPtr& obj);
+
+// The SealedSecret a derived Secret belongs to: the one of the same name and
+// namespace, unless the owner annotation names an ExternalSecret.
+std::vector<Request> SealedSecretOfSecret(const std::string& key,
+                                          const kube::ObjectPtr& obj);
+
+// The ExternalSecrets in `external_secrets` that use the store `key` of
+// `kind` (SecretStore: same namespace; ClusterSecretStore: any).
+std::vector<Request> ExternalSecretsUsingStore(
+    const kube::Store& external_secrets, const std::string& kind,
+    const std::string& key);
+
+}  // namespace sealsync::op

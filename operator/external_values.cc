@@ -1,0 +1,333 @@
+#include "operator/external_values.h"
+
+#include "lib/base/base64.h"
+#include "lib/kube/json_reader.h"
+#include "operator/reasons.h"
+#include "operator/service_account_token.h"
+#include "sealsync/api.h"
+#include "sealsync/names.h"
+
+namespace sealsync::op {
+namespace {
+
+using kube::Json;
+
+// A vault value read as JSON (for property and extract), or a discarded
+// value. Nesting is bounded (kube::ReadJson): the value comes from a vault
+// the tenant may run, and a deep one must not exhaust the stack when walked.
+Json ValueJson(const std::string& value) {
+  auto j = kube::ReadJson(value);
+  return j ? std::move(*j) : Json(Json::value_t::discarded);
+}
+
+std::string JoinPath(const std::string& base, const std::string& rel) {
+  std::string b = base.empty() ? "/" : base;
+  if (rel.empty() || rel == "/") return b;
+  if (b.ends_with('/')) b.pop_back();
+  return b + (rel.starts_with('/') ? "" : "/") + rel;
+}
+
+// Selects `property` from a JSON object value.
+Result<std::string> Property(const std::string& value,
+                             const std::string& property,
+                             const std::string& field) {
+  Json j = ValueJson(value);
+  if (j.is_discarded() || !j.is_object()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     field +
+                         ": the value is not a JSON object, so property \"" +
+                         property + "\" cannot be selected");
+  }
+  if (!j.contains(property)) {
+    return MakeError(ErrorCode::kNotFound, field + ": property \"" + property +
+                                               "\" not found in the value");
+  }
+  return j[property].is_string() ? j[property].get<std::string>()
+                                 : j[property].dump();
+}
+
+}  // namespace
+
+Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
+                                       const StoreSpec& store) {
+  vault::UniversalAuth auth;
+  auth.host_api = store.host_api;
+  // Client id and secret usually live in one Secret: read each Secret once.
+  std::map<std::pair<std::string, std::string>, Json> read;
+  std::vector<std::pair<const SecretKeyRef*, std::string*>> refs;
+  switch (store.auth_method) {
+    case vault::AuthMethod::kUniversal:
+      refs = {{&store.client_id, &auth.client_id},
+              {&store.client_secret, &auth.client_secret}};
+      break;
+    case vault::AuthMethod::kToken:
+      auth.method = vault::AuthMethod::kToken;
+      auth.client_id =
+          "token " + store.client_secret.ns + "/" + store.client_secret.name;
+      refs = {{&store.client_secret, &auth.client_secret}};
+      break;
+    case vault::AuthMethod::kKubernetes:
+      SetKubernetesAuth(client, store, auth);
+      break;
+  }
+  for (auto [ref, out] : refs) {
+    std::string id = "Secret " + ref->ns + "/" + ref->name;
+    auto it = read.find({ref->ns, ref->name});
+    if (it == read.end()) {
+      auto s = client.Get(kube::kSecrets, {ref->ns, ref->name});
+      if (!s) {
+        ErrorCode c = s.error().code() == ErrorCode::kNotFound
+                          ? ErrorCode::kFailedPrecondition
+                          : ErrorCode::kUnavailable;
+        return MakeError(
+            c, "reading credentials " + id + ": " + s.error().message());
+      }
+      it = read.emplace(std::pair{ref->ns, ref->name}, std::move(*s)).first;
+    }
+    const Json& data = it->second.value("data", Json::object());
+    if (!data.contains(ref->key) || !data[ref->key].is_string()) {
+      return MakeError(
+          ErrorCode::kFailedPrecondition,
+          "credentials " + id + " have no key \"" + ref->key + "\"");
+    }
+    auto bytes = Base64Decode(data[ref->key].get<std::string>());
+    if (!bytes || bytes->empty()) {
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "credentials " + id + " key \"" + ref->key +
+                           "\" is empty or not base64");
+    }
+    out->assign(bytes->begin(), bytes->end());
+    SecureWipe(bytes->data(), bytes->size());
+  }
+  auth.ca_pem = store.ca_pem;
+  if (store.ca_ref) {
+    // caProvider: a ConfigMap (data, plain text) or a Secret (base64) key.
+    const SecretKeyRef& r = *store.ca_ref;
+    std::string id =
+        std::string(store.ca_in_config_map ? "ConfigMap " : "Secret ") + r.ns +
+        "/" + r.name;
+    auto o =
+        client.Get(store.ca_in_config_map ? kube::kConfigMaps : kube::kSecrets,
+                   {r.ns, r.name});
+    if (!o) {
+      ErrorCode c = o.error().code() == ErrorCode::kNotFound
+                        ? ErrorCode::kFailedPrecondition
+                        : ErrorCode::kUnavailable;
+      return MakeError(c, "reading the CA " + id + ": " + o.error().message());
+    }
+    const Json& data = o->value("data", Json::object());
+    if (!data.contains(r.key) || !data[r.key].is_string())
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "the CA " + id + " has no key \"" + r.key + "\"");
+    std::string pem = data[r.key].get<std::string>();
+    if (!store.ca_in_config_map) {
+      auto bytes = Base64Decode(pem);
+      pem = bytes ? std::string(bytes->begin(), bytes->end()) : "";
+    }
+    if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+      return MakeError(
+          ErrorCode::kFailedPrecondition,
+          "the CA " + id + " key \"" + r.key + "\" holds no PEM certificate");
+    auth.ca_pem = std::move(pem);
+  }
+  return auth;
+}
+
+namespace {
+
+// Splits "folder/KEY" into the folder ("" for none) and the key name.
+std::pair<std::string, std::string> SplitVaultKey(const std::string& key) {
+  size_t slash = key.rfind('/');
+  if (slash == std::string::npos) return {"", key};
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+// Reads the lists one ExternalSecret needs, sharing them within `max_age`.
+class Lister {
+ public:
+  Lister(vault::Client& vault, const StoreSpec& store,
+         const vault::UniversalAuth& auth, std::chrono::milliseconds max_age,
+         Fetched& out)
+      : vault_(vault),
+        store_(store),
+        auth_(auth),
+        max_age_(max_age),
+        out_(out) {}
+  Result<std::shared_ptr<const vault::SecretList>> List(
+      const std::string& rel_path, bool recursive) {
+    vault::SecretScope scope = store_.scope;
+    scope.path = JoinPath(store_.scope.path, rel_path);
+    scope.recursive = scope.recursive || recursive;
+    auto l = vault_.List(auth_, scope, max_age_);
+    if (l) out_.oldest = std::min(out_.oldest, (*l)->fetched);
+    return l;
+  }
+  const StoreSpec& store() const { return store_; }
+
+ private:
+  vault::Client& vault_;
+  const StoreSpec& store_;
+  const vault::UniversalAuth& auth_;
+  std::chrono::milliseconds max_age_;
+  Fetched& out_;
+};
+
+// spec.data[i]: one key (and optionally one property of its JSON value).
+Result<void> FetchData(Lister& lister, const DataRef& r,
+                       const std::string& field, Fetched& out) {
+  auto [folder, name] = SplitVaultKey(r.key);
+  auto l = lister.List(folder, false);
+  if (!l) return std::unexpected(l.error().Wrap(field));
+  const vault::VaultSecret* s = (*l)->Find(name);
+  if (s == nullptr) {
+    const StoreSpec& store = lister.store();
+    return MakeError(ErrorCode::kNotFound,
+                     field + ": key " + r.key + " not found in " +
+                         store.scope.project_slug + "/" +
+                         store.scope.environment + ":" +
+                         JoinPath(store.scope.path, folder));
+  }
+  std::string value(AsString(s->value));
+  if (!r.property.empty()) {
+    auto p = Property(value, r.property, field);
+    if (!p) return std::unexpected(p.error());
+    value = std::move(*p);
+  }
+  out.values[r.secret_key] = std::move(value);
+  return {};
+}
+
+// spec.dataFrom[i].extract: every field of one key's JSON object value.
+Result<void> FetchExtract(Lister& lister, const DataFrom& d,
+                          const std::string& field, Fetched& out) {
+  auto [folder, name] = SplitVaultKey(d.key);
+  auto l = lister.List(folder, false);
+  if (!l) return std::unexpected(l.error().Wrap(field));
+  const vault::VaultSecret* s = (*l)->Find(name);
+  if (s == nullptr)
+    return MakeError(ErrorCode::kNotFound,
+                     field + ".extract: key " + d.key + " not found");
+  std::string raw(AsString(s->value));
+  Json j = ValueJson(raw);
+  if (!d.property.empty() && j.is_object() && j.contains(d.property))
+    j = j[d.property];
+  if (j.is_discarded() || !j.is_object()) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        field + ".extract: the value of " + d.key + " is not a JSON object");
+  }
+  for (const auto& [k, v] : j.items()) {
+    // Keys come from the vault's value: checked as the Secret's keys.
+    if (auto ok = api::ValidateSecretKey(k, field + ".extract"); !ok)
+      return std::unexpected(ok.error());
+    out.values[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  }
+  return {};
+}
+
+// spec.dataFrom[i].find: every key under a path whose name matches.
+Result<void> FetchFind(Lister& lister, const DataFrom& d,
+                       const std::string& field, Fetched& out) {
+  auto l = lister.List(d.path, true);
+  if (!l) return std::unexpected(l.error().Wrap(field));
+  for (const auto& s : (*l)->secrets) {
+    if (!RE2::PartialMatch(s.key, *d.name_re)) continue;
+    if (auto ok = api::ValidateSecretKey(s.key, field + ".find"); !ok)
+      return std::unexpected(ok.error());
+    out.values[s.key] = std::string(AsString(s.value));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,
+                            const ExternalSecretSpec& es,
+                            const StoreSpec& store,
+                            const vault::UniversalAuth& auth, bool fresh) {
+  Fetched out;
+  out.oldest = clock.Now();
+  // One refresh window: lists younger than this are shared, not re-read; a
+  // forced sync reads afresh.
+  std::chrono::milliseconds max_age =
+      fresh ? std::chrono::milliseconds(0)
+      : es.refresh.count() > 0
+          ? es.refresh
+          : std::chrono::milliseconds(std::chrono::hours(1));
+  Lister lister(vault, store, auth, max_age, out);
+  std::string id = "ExternalSecret " + es.ns + "/" + es.name;
+  for (size_t i = 0; i < es.data.size(); ++i) {
+    std::string field = id + ": spec.data[" + std::to_string(i) + "]";
+    if (auto r = FetchData(lister, es.data[i], field, out); !r)
+      return std::unexpected(r.error());
+  }
+  for (size_t i = 0; i < es.data_from.size(); ++i) {
+    const DataFrom& d = es.data_from[i];
+    std::string field = id + ": spec.dataFrom[" + std::to_string(i) + "]";
+    auto r = d.kind == DataFrom::Kind::kExtract
+                 ? FetchExtract(lister, d, field, out)
+                 : FetchFind(lister, d, field, out);
+    if (!r) return std::unexpected(r.error());
+  }
+  return out;
+}
+
+Result<Json> RenderTarget(const ExternalSecretSpec& es, const std::string& uid,
+                          const std::map<std::string, std::string>& values) {
+  std::string id = "ExternalSecret " + es.ns + "/" + es.name;
+  std::map<std::string, std::string> data;
+  if (es.template_data.empty()) {
+    data = values;
+  } else {
+    for (const auto& [k, tmpl] : es.template_data) {
+      auto r =
+          RenderTemplate(id + ": spec.target.template.data." + k, tmpl, values);
+      if (!r) return std::unexpected(r.error());
+      data[k] = std::move(*r);
+    }
+  }
+  for (const auto& [k, _] : data) {
+    if (auto v = api::ValidateSecretKey(k, id + ": the vault's key names"); !v)
+      return std::unexpected(v.error());
+  }
+  return RenderExternalSecret(es, uid, data);
+}
+
+Json RenderExternalSecret(const ExternalSecretSpec& es, const std::string& uid,
+                          const std::map<std::string, std::string>& data) {
+  Json jdata = Json::object();
+  for (const auto& [k, v] : data) jdata[k] = Base64Encode(AsBytes(v));
+  Json labels = Json::object(), annotations = Json::object();
+  for (const auto& [k, v] : es.template_labels) labels[k] = v;
+  for (const auto& [k, v] : es.template_annotations) annotations[k] = v;
+  labels[std::string(names::kManagedByLabel)] = names::kManagedByValue;
+  // Merge writes into a Secret someone else made: its owner annotation (the
+  // consent, possibly naming several objects) stays theirs.
+  if (es.creation_policy != CreationPolicy::kMerge) {
+    annotations[std::string(names::kOwnerAnnotation)] =
+        "ExternalSecret/" + es.name;
+  }
+  Json desired = {{"apiVersion", "v1"},
+                  {"kind", "Secret"},
+                  {"metadata",
+                   {{"name", es.target_name},
+                    {"namespace", es.ns},
+                    {"labels", labels},
+                    {"annotations", annotations}}},
+                  {"data", jdata}};
+  if (es.creation_policy != CreationPolicy::kMerge)
+    desired["type"] = es.template_type.empty() ? "Opaque" : es.template_type;
+  if (es.immutable) desired["immutable"] = *es.immutable;
+  if (es.creation_policy == CreationPolicy::kOwner) {
+    desired["metadata"]["ownerReferences"] = {
+        {{"apiVersion", "sealsync.dev/v1alpha1"},
+         {"kind", "ExternalSecret"},
+         {"name", es.name},
+         {"uid", uid},
+         {"controller", true},
+         {"blockOwnerDeletion", true}}};
+  }
+  return desired;
+}
+
+}  // namespace sealsync::op

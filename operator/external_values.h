@@ -1,0 +1,57 @@
+// What an ExternalSecret reads and renders, apart from the Kubernetes
+// writes: the store's credentials (StoreAuth), the values from the vault
+// (FetchValues) and the target Secret (RenderTarget, pure). Used by
+// ExternalSecretReconciler and StoreReconciler. Values are never put in
+// errors.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "operator/external_secret_spec.h"
+#include "sealsync/clock.h"
+#include "sealsync/kube.h"
+#include "sealsync/vault.h"
+
+namespace sealsync::op {
+
+// Reads a store's credentials from its referenced Secret(s) (and its CA from
+// a Secret or ConfigMap). kFailedPrecondition naming the Secret and key when
+// one is missing or empty, kUnavailable when the API server fails; never the
+// value.
+Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
+                                       const StoreSpec& store);
+
+// The values an ExternalSecret asks for, by Secret key.
+struct Fetched {
+  std::map<std::string, std::string> values;
+  Clock::TimePoint oldest;  // fetch time of the oldest list used
+};
+
+// Reads spec.data and spec.dataFrom through the shared vault client: lists
+// younger than the refresh interval are shared; `fresh` reads afresh.
+// Errors name the field and key (kNotFound, kInvalidArgument for a value
+// that is not the JSON asked for) or are the vault's (vault.h).
+Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,
+                            const ExternalSecretSpec& es,
+                            const StoreSpec& store,
+                            const vault::UniversalAuth& auth, bool fresh);
+
+// The Secret an ExternalSecret asks for (pure): spec.target.template.data
+// rendered from `values` (or the values as they are), every key checked,
+// then RenderExternalSecret. kInvalidArgument / kNotFound naming the
+// template or key.
+Result<kube::Json> RenderTarget(
+    const ExternalSecretSpec& es, const std::string& uid,
+    const std::map<std::string, std::string>& values);
+
+// The Secret for `data` (pure): data base64-encoded, the template's
+// metadata, the managed-by label, the owner annotation (not for Merge: the
+// Secret's own consent annotation stays), and the controller ownerReference
+// for creationPolicy Owner.
+kube::Json RenderExternalSecret(const ExternalSecretSpec& es,
+                                const std::string& uid,
+                                const std::map<std::string, std::string>& data);
+
+}  // namespace sealsync::op
