@@ -4,7 +4,6 @@
 
 #include "lib/base/base64.h"
 #include "lib/base/time_format.h"
-#include "lib/format/armor.h"
 #include "sealsync/names.h"
 
 namespace sealsync::op {
@@ -203,7 +202,7 @@ Result<int> KeyManager::BackUpImported() {
       auto enc = AgeEncrypt(AsBytes(pem), rs, random_);
       SecureWipe(pem.data(), pem.size());
       if (!enc) return std::unexpected(enc.error().Wrap("imported key backup"));
-      auto w = WriteBackup(id, format::Armor(*enc));
+      auto w = WriteBackup(id, AgeArmor(*enc));
       if (!w)
         return std::unexpected(
             w.error().Wrap("writing the backup of " + key.key_id()));
@@ -225,7 +224,7 @@ Result<SealingKey> KeyManager::CreateKey() {
     auto enc = AgeEncrypt(AsBytes(file), rs, random_);
     SecureWipe(file.data(), file.size());
     if (!enc) return std::unexpected(enc.error().Wrap("sealing key backup"));
-    auto w = WriteBackup(key.key_id, format::Armor(*enc));
+    auto w = WriteBackup(key.key_id, AgeArmor(*enc));
     if (!w)
       return std::unexpected(
           w.error().Wrap("writing the key backup (key not created)"));

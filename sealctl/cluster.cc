@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/http/transport.h"
-#include "lib/kube/client_impl.h"
 #include "sealsync/kube.h"
 #include "sealsync/names.h"
 

@@ -154,6 +154,11 @@ struct AgeDecrypted {
   size_t identity_index = 0;    // which of `identities` opened it
 };
 
+// The ASCII armor of a binary age file (age-encryption.org/v1 "Armor": begin
+// line, 64-column standard base64, end line), for files kept as text (key
+// backups). AgeDecrypt and AgeVerify accept it as they accept the binary.
+std::string AgeArmor(ByteView file);
+
 // Decrypts a binary or armored age file with the first identity that matches.
 // See the contract at the top of this file.
 Result<AgeDecrypted> AgeDecrypt(ByteView file,

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sealsync/error.h"
@@ -164,5 +165,25 @@ Result<RestConfig> InClusterConfig(
 
 // A libcurl-backed Client. kInvalidArgument for an unusable config.
 Result<std::unique_ptr<Client>> NewClient(const RestConfig& config);
+
+// Supplies the Authorization header value for each request ("" for none),
+// for callers that speak to the API server without a Client (sealctl's calls
+// through the service proxy). Re-reads rotating token files and re-runs exec
+// plugins near expiry. Errors never quote the credential. Thread-safe.
+class CredentialSource {
+ public:
+  virtual ~CredentialSource() = default;
+  virtual Result<std::string> AuthorizationHeader() = 0;
+};
+
+std::unique_ptr<CredentialSource> MakeCredentialSource(
+    const RestConfig& config);
+
+// Maps a non-2xx API server answer (a Kubernetes Status body, or anything) to
+// the Error a Client returns for it: "`what`: <code> <reason>: <message>",
+// its code from the HTTP status and reason (409 on create kAlreadyExists,
+// else kAborted; 404 kNotFound; 403 kPermissionDenied; ...).
+Error StatusError(long http_status, std::string_view body,
+                  std::string_view what, bool is_create);
 
 }  // namespace sealsync::kube

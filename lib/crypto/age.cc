@@ -236,6 +236,8 @@ Result<bool> age_internal::OpenHeader(
   return true;
 }
 
+std::string AgeArmor(ByteView file) { return format::Armor(file); }
+
 Result<AgeDecrypted> AgeDecrypt(
     ByteView file, std::span<const AgeIdentity* const> identities) {
   age_internal::OpenedHeader h;

@@ -13,18 +13,6 @@
 
 namespace sealsync::kube {
 
-// Supplies the Authorization header value for each request ("" for none).
-// Re-reads rotating token files and re-runs exec plugins near expiry.
-// Thread-safe.
-class CredentialSource {
- public:
-  virtual ~CredentialSource() = default;
-  virtual Result<std::string> AuthorizationHeader() = 0;
-};
-
-std::unique_ptr<CredentialSource> MakeCredentialSource(
-    const RestConfig& config);
-
 class ClientImpl final : public Client {
  public:
   ClientImpl(RestConfig config, std::unique_ptr<CredentialSource> creds);
@@ -61,10 +49,5 @@ class ClientImpl final : public Client {
 // /api/v1/namespaces/NS/secrets[/NAME][/status].
 std::string ResourcePath(const Resource& r, std::string_view ns,
                          std::string_view name = {}, bool status = false);
-
-// Maps a non-2xx response (a Kubernetes Status body, or anything) to an Error
-// whose message is "`what`: <code> <reason>: <message>".
-Error StatusError(long http_status, std::string_view body,
-                  std::string_view what, bool is_create);
 
 }  // namespace sealsync::kube

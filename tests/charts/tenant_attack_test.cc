@@ -365,11 +365,14 @@ TEST_F(TenantAttackTest, ConsentOnTheSecretHandsItOver) {
   ASSERT_TRUE(
       tenant_->Create(kSealedSecrets, Sealed("handed", {{"password", "new"}}))
           .has_value());
+  // The Secret is written before the status: wait for both.
   EXPECT_TRUE(Eventually(
-      [&] { return env_->SecretValue(team_, "handed", "password") == "new"; },
+      [&] {
+        return env_->SecretValue(team_, "handed", "password") == "new" &&
+               Ready(kSealedSecrets, "handed") == "True/Synced";
+      },
       30s))
       << Ready(kSealedSecrets, "handed") << op_->Log();
-  EXPECT_EQ(Ready(kSealedSecrets, "handed"), "True/Synced");
 }
 
 // M7: a Secret sealsync wrote for an ExternalSecret (creationPolicy Orphan:
