@@ -5,6 +5,7 @@
 #   bash bench/run.sh            all
 #   bash bench/run.sh sealing    in-process sealing + sealctl vs age CLI
 #   bash bench/run.sh operator   1,000 SealedSecrets / ExternalSecrets
+#   bash bench/run.sh scan       sealctl scan vs gitleaks, 10,000 files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -31,4 +32,9 @@ if [ "$what" = all ] || [ "$what" = operator ]; then
   echo
   echo "### 1,000 ExternalSecrets over 10 scopes"
   build-bench/bench/external_bench 1000 4 2>/dev/null
+fi
+if [ "$what" = all ] || [ "$what" = scan ]; then
+  echo
+  echo "### sealctl scan vs gitleaks: 10,000 files"
+  RUNS=${RUNS:-3} bash bench/scan_tree.sh build-bench
 fi

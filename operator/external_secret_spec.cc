@@ -5,6 +5,7 @@
 
 #include "lib/base/base64.h"
 #include "lib/base/time_format.h"
+#include "operator/store_auth_spec.h"
 #include "operator/target_consent.h"
 #include "sealsync/api.h"
 
@@ -38,20 +39,13 @@ std::map<std::string, std::string> StrMap(const Json& j) {
   return out;
 }
 
-Result<SecretKeyRef> ParseRef(const Json& j, const std::string& field) {
-  SecretKeyRef r{Str(j, "namespace"), Str(j, "name"), Str(j, "key")};
-  if (r.name.empty()) return Bad(field + ".name", "missing");
-  if (r.key.empty()) return Bad(field + ".key", "missing");
-  return r;
-}
-
 }  // namespace
 
 namespace {
 
 // A namespaced SecretStore reads only its own namespace (kPermissionDenied
 // otherwise; an empty namespace means its own). A ClusterSecretStore's ref
-// must name one: its callers check that first.
+// must name one: the caller checks that first.
 Result<void> RefNamespace(const StoreSpec& s, SecretKeyRef& r,
                           const std::string& field, const std::string& what) {
   if (s.kind == "SecretStore") {
@@ -62,34 +56,6 @@ Result<void> RefNamespace(const StoreSpec& s, SecretKeyRef& r,
     }
     r.ns = s.ns;
   }
-  return {};
-}
-
-// auth.universalAuthCredentials: clientId and clientSecret refs.
-Result<void> ParseCredentials(StoreSpec& s, const Json& inf,
-                              const std::string& id) {
-  const Json ua = inf.value("auth", Json::object())
-                      .value("universalAuthCredentials", Json());
-  std::string base =
-      id + ": spec.provider.infisical.auth.universalAuthCredentials";
-  if (!ua.is_object()) return std::unexpected(Bad(base, "missing").error());
-  auto cid = ParseRef(ua.value("clientId", Json()), base + ".clientId");
-  if (!cid) return std::unexpected(cid.error());
-  auto csec =
-      ParseRef(ua.value("clientSecret", Json()), base + ".clientSecret");
-  if (!csec) return std::unexpected(csec.error());
-  for (SecretKeyRef* r : {&*cid, &*csec}) {
-    if (s.kind != "SecretStore" && r->ns.empty()) {
-      return std::unexpected(
-          Bad(base,
-              "a ClusterSecretStore's credential refs must name a namespace")
-              .error());
-    }
-    if (auto ok = RefNamespace(s, *r, base, "credentials from its"); !ok)
-      return ok;
-  }
-  s.client_id = *cid;
-  s.client_secret = *csec;
   return {};
 }
 
@@ -143,8 +109,8 @@ Result<StoreSpec> ParseStore(const Json& obj) {
   if (!inf.is_object()) return Bad(id + ": spec.provider.infisical", "missing");
   s.host_api = Str(inf, "hostAPI", std::string(vault::kInfisicalCloud));
   while (s.host_api.ends_with('/')) s.host_api.pop_back();
-  if (auto c = ParseCredentials(s, inf, id); !c)
-    return std::unexpected(c.error());
+  if (auto a = ParseStoreAuth(inf.value("auth", Json()), id, s); !a)
+    return std::unexpected(a.error());
   if (auto c = ParseCa(s, inf, id); !c) return std::unexpected(c.error());
   const Json& sc = inf.value("secretsScope", Json::object());
   s.scope.project_slug = Str(sc, "projectSlug");
