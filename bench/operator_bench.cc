@@ -158,7 +158,7 @@ bool Floor(sealsync::kube::Client& client, const std::string& ns,
 // timed phase.
 void WaitReady(sealsync::kube::Client& client, const std::string& ns,
                size_t n) {
-  for (int i = 0; i < 600; ++i) {
+  for (int i = 0; i < 1200; ++i) {
     auto l = client.List(kSealed, ns, {});
     size_t ready = 0;
     for (const auto& o : l ? l->items : std::vector<Json>{}) {
@@ -342,7 +342,10 @@ int main(int argc, char** argv) {
 
   // Phase 4: memory while UNRELATED Secrets (not labelled as ours) are added
   // to a watched namespace. The operator's Secret watch is label-selected,
-  // so the API server never sends them. Settles 5 s before each reading.
+  // so the API server never sends them. Starts once every status is written
+  // (at 10,000 objects the live phase's status writes outlast a fixed
+  // pause), and settles 5 s before each reading.
+  WaitReady(*client, ns, 2 * count);
   std::this_thread::sleep_for(5s);
   auto before_unrelated = Stats(op->pid());
   Parallel(unrelated, workers, [&](int i) {
