@@ -2,6 +2,7 @@
 
 #include "lib/kube/event_recorder.h"
 #include "operator/api_handlers.h"
+#include "operator/audit.h"
 #include "operator/builder.h"
 #include "operator/change_filter.h"
 #include "operator/event_handlers.h"
@@ -77,6 +78,7 @@ class Operator {
   kube::Client& client_;
   const Clock& clock_ = SystemClock();
   Registry metrics_;
+  AuditLog audit_{metrics_, clock_};
   KeyRing ring_;
   std::unique_ptr<vault::Client> vault_;
   kube::EventRecorder recorder_;
@@ -152,7 +154,8 @@ void Operator::AddCaches() {
                               std::string(names::kSealingKeyLabel)});
   key_manager_ = std::make_unique<KeyManager>(
       client_, keys_->store(), ring_, clock_, SystemRandom(),
-      KeyManagerOptions{opts_.ns, opts_.key_renewal, opts_.break_glass});
+      KeyManagerOptions{opts_.ns, opts_.key_renewal, opts_.break_glass,
+                        &audit_});
   key_loop_ = std::make_unique<KeyLoop>(
       *key_manager_, ring_, recorder_, metrics_, opts_.ns,
       [this] { return manager_.leading(); },
@@ -199,11 +202,11 @@ void Operator::AddServers() {
     return HttpReply{200, "text/plain; version=0.0.4", metrics_.Render(), {}};
   });
   if (opts_.serve_api == ServeApi::kHealthPort)
-    RegisterApi(health, ring_, SystemRandom());
+    RegisterApi(health, ring_, SystemRandom(), {}, &audit_);
   if (opts_.serve_api == ServeApi::kApiPort) {
     HttpServer& api =
         manager_.AddServer("API server", opts_.api_address, opts_.api_port);
-    RegisterApi(api, ring_, SystemRandom());
+    RegisterApi(api, ring_, SystemRandom(), {}, &audit_);
   }
 }
 
@@ -226,7 +229,7 @@ ControllerHooks Operator::Hooks(
 
 void Operator::BuildSealedSecretController() {
   sealed_reconciler_ = std::make_unique<SealedSecretReconciler>(
-      client_, sealed_->store(), secrets_->store(), ring_, clock_);
+      client_, sealed_->store(), secrets_->store(), ring_, clock_, &audit_);
   ControllerHooks hooks = Hooks("Unseal", [this](const Request& r) {
     return sealed_->store().Get(r.StoreKey());
   });
@@ -259,7 +262,7 @@ void Operator::BuildExternalSecretController() {
       client_,
       ExternalCaches{external_->store(), stores_->store(),
                      cluster_stores_->store(), secrets_->store()},
-      *vault_, clock_, SystemRandom());
+      *vault_, clock_, SystemRandom(), &audit_);
   ControllerHooks hooks = Hooks("Sync", [this](const Request& r) {
     return external_->store().Get(r.StoreKey());
   });
@@ -390,6 +393,8 @@ void Operator::Lead(const std::atomic<bool>& stop) {
 }
 
 Result<bool> Operator::Run(const std::atomic<bool>& stop) {
+  if (auto open = audit_.Open(opts_.audit_log); !open)
+    return std::unexpected(open.error());
   return manager_.Run(stop, [this] {
     const auto& at = manager_.bound();
     std::string api = opts_.serve_api == ServeApi::kOff       ? "off"

@@ -67,7 +67,7 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, std::ostream& out,
                                    renewal = "720h";
   std::string health = ":8081", api = ":8080", log_format = "json",
               log_level = "info";
-  std::string break_glass, identity = DefaultIdentity();
+  std::string break_glass, identity = DefaultIdentity(), audit_log;
   std::string lease_duration = "15s", renew_deadline = "10s",
               retry_period = "2s";
   int workers = 2;
@@ -122,6 +122,10 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, std::ostream& out,
                  "Refuse vault answers larger than this (MiB)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  app.add_option("--audit-log", audit_log,
+                 "Audit trail, one JSON line per decrypt, vault fetch, key "
+                 "creation or import, rewrap and verify: stderr or FILE "
+                 "(default: counted in metrics only)");
   app.add_option("--log-format", log_format)
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
@@ -147,6 +151,7 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, std::ostream& out,
   o.workers = workers;
   o.leader_elect = leader_elect;
   o.identity = identity;
+  o.audit_log = audit_log;
   p.log_format = log_format == "text" ? LogFormat::kText : LogFormat::kJson;
   p.log_level = log_level;
   o.watch_namespaces = SplitList(watch);
