@@ -91,9 +91,10 @@ void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
                   if (!limiter(req)) return TooMany();
                   auto obj = api::ParseSealedSecret(req.body);
                   if (!obj) {
-                    return JsonReply(400, {{"ok", false},
-                                           {"reason", "Malformed"},
-                                           {"message", obj.error().message()}});
+                    return JsonReply(
+                        400, {{"ok", false},
+                              {"reason", std::string(sealed::kReasonMalformed)},
+                              {"message", obj.error().message()}});
                   }
                   std::vector<X25519Identity> ids = keys.Identities();
                   auto opened = sealed::Unseal(*obj, ids, keys.BitnamiKeys());
@@ -112,9 +113,10 @@ void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
         if (!limiter(req)) return TooMany();
         auto obj = api::ParseSealedSecret(req.body);
         if (!obj) {
-          return JsonReply(400, {{"ok", false},
-                                 {"reason", "Malformed"},
-                                 {"message", obj.error().message()}});
+          return JsonReply(400,
+                           {{"ok", false},
+                            {"reason", std::string(sealed::kReasonMalformed)},
+                            {"message", obj.error().message()}});
         }
         auto newest = keys.Newest();
         if (!newest) {

@@ -324,6 +324,10 @@ TEST_F(AgeInterop, TamperedAgeFilesAreRejectedByBoth) {
        "payload corrupt"});
   cases.push_back(
       {"truncated", file.substr(0, file.size() - 100), "payload corrupt"});
+  // The file ends after a full chunk: that chunk is not marked last.
+  cases.push_back({"last chunk dropped",
+                   file.substr(0, payload + 16 + 65536 + 16),
+                   "payload corrupt"});
   cases.push_back({"MAC",
                    [&] {
                      std::string t = file;
@@ -342,9 +346,23 @@ TEST_F(AgeInterop, TamperedAgeFilesAreRejectedByBoth) {
     EXPECT_TRUE(ours.err.starts_with("sealctl: error: " + c.phrase))
         << ours.err;
     EXPECT_EQ(ours.err.find(kCanary), std::string::npos);
+    // Through a pipe (not seekable: sealctl buffers the ciphertext), the
+    // first chunk verifies but nothing of it is released either.
+    CommandResult piped = RunProcess(
+        {"/bin/sh", "-c", "cat \"$1\" | \"$2\" unseal --raw -i \"$3\"", "sh",
+         Path("t.age"), SEALCTL_BINARY, keys_[0]});
+    EXPECT_EQ(piped.exit_code, 1);
+    EXPECT_EQ(piped.out, "");
+    EXPECT_TRUE(piped.err.starts_with("sealctl: error: " + c.phrase))
+        << piped.err;
     CommandResult theirs = AgeDecrypt(keys_[0], Path("t.age"));
     EXPECT_NE(theirs.exit_code, 0) << "age accepted it too";
   }
+  CommandResult piped =
+      RunProcess({"/bin/sh", "-c", "cat \"$1\" | \"$2\" unseal --raw -i \"$3\"",
+                  "sh", Path("f.age"), SEALCTL_BINARY, keys_[0]});
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_TRUE(SameBytes(piped.out, plain));
   // The untouched file opens in both.
   EXPECT_TRUE(SameBytes(
       Sealctl({"unseal", "--raw", "-i", keys_[0], "-f", Path("f.age")}).out,
