@@ -51,6 +51,10 @@ struct OperatorOptions {
   // The audit trail (operator/audit.h): "" counts only, "stderr", or a file
   // appended to.
   std::string audit_log;
+  // Workload reload (operator/reload_reconciler.h), off unless enabled: it
+  // watches Deployments, StatefulSets and DaemonSets and patches them.
+  bool reload = false;
+  std::chrono::milliseconds reload_window{std::chrono::seconds(10)};
   vault::HostPolicy vault_hosts = {
       {"app.infisical.com", "us.infisical.com", "eu.infisical.com"}, {}};
 };

@@ -122,6 +122,16 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, std::ostream& out,
                  "Refuse vault answers larger than this (MiB)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  bool reload = false;
+  std::string reload_window = "10s";
+  app.add_flag("--reload-workloads", reload,
+               "Restart Deployments, StatefulSets and DaemonSets annotated "
+               "sealsync.dev/reload when a managed Secret they use changes "
+               "data (needs get/list/watch/patch on them)");
+  app.add_option("--reload-window", reload_window,
+                 "Coalesce a burst of Secret changes into one restart per "
+                 "workload within this window")
+      ->capture_default_str();
   app.add_option("--audit-log", audit_log,
                  "Audit trail, one JSON line per decrypt, vault fetch, key "
                  "creation or import, rewrap and verify: stderr or FILE "
@@ -152,6 +162,13 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args, std::ostream& out,
   o.leader_elect = leader_elect;
   o.identity = identity;
   o.audit_log = audit_log;
+  o.reload = reload;
+  {
+    auto w = ParseDuration(reload_window);
+    if (!w || *w < std::chrono::milliseconds(0))
+      return Fail(err, "--reload-window: not a duration: " + reload_window);
+    o.reload_window = *w;
+  }
   p.log_format = log_format == "text" ? LogFormat::kText : LogFormat::kJson;
   p.log_level = log_level;
   o.watch_namespaces = SplitList(watch);
