@@ -491,20 +491,20 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
   // The allowed ServiceAccount with the allowed audience: Ready, and an
   // ExternalSecret through it syncs.
   ASSERT_TRUE(k8s_store("k8s", "vault-reader", {"infisical"}).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return StoreReady("k8s") == "True";
   })) << StoreCondition("k8s").dump();
   ASSERT_TRUE(Apply(External("via-k8s",
                              Json::array({Ref("pw", "/db/PASSWORD")}), "k8s"))
                   .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env_->SecretValue("via-k8s", "pw") == std::string(kVaultCanary);
   }));
   EXPECT_GE(vault_->CallsWithStatus("login", 200), logins_before + 1);
 
   // Another ServiceAccount of the namespace: Infisical refuses it.
   ASSERT_TRUE(k8s_store("k8s-intruder", "intruder", {"infisical"}));
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("k8s-intruder");
     return c.is_object() && c["status"] == "False" &&
            c.value("message", "").find("HTTP 401") != std::string::npos;
@@ -512,7 +512,7 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
   // The right ServiceAccount with a token for another audience: refused by
   // the TokenReview (the token is not for Infisical).
   ASSERT_TRUE(k8s_store("k8s-audience", "vault-reader", {"somewhere-else"}));
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("k8s-audience");
     return c.is_object() && c["status"] == "False" &&
            c.value("message", "").find("HTTP 401") != std::string::npos;
@@ -521,7 +521,7 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
   // by field name before any token is minted.
   ASSERT_TRUE(
       k8s_store("k8s-cross", "vault-reader", {"infisical"}, "kube-system"));
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("k8s-cross");
     return c.is_object() && c["status"] == "False" &&
            c.value("message", "")
@@ -543,7 +543,7 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
             {"secretsScope",
              {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
   if (env_->client().Apply(kStores, aws, {"test", true})) {
-    EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    EXPECT_TRUE(Eventually([&] {
       Json c = StoreCondition("k8s-aws");
       return c.is_object() &&
              c.value("message", "").find("auth.awsAuthCredentials") !=
@@ -601,20 +601,20 @@ TEST_F(ExternalIntegration, TokenAuthFromASecret) {
   };
   const long long logins_before = vault_->Calls("login");
   token_store("by-token", token);
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return StoreReady("by-token") == "True";
   })) << StoreCondition("by-token").dump();
   ASSERT_TRUE(
       Apply(External("via-token", Json::array({Ref("pw", "/db/PASSWORD")}),
                      "by-token"))
           .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env_->SecretValue("via-token", "pw") == std::string(kVaultCanary);
   }));
   EXPECT_EQ(vault_->Calls("login"), logins_before) << "token auth logged in";
   // A token that is not the vault's: not Ready, and no token in the status.
   token_store("bad-token", token.substr(0, token.size() - 4) + "AAAA");
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("bad-token");
     return c.is_object() && c["status"] == "False";
   })) << StoreCondition("bad-token").dump();
