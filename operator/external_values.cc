@@ -83,6 +83,74 @@ Result<std::string> ReadCa(kube::Client& client, const StoreSpec& store) {
 
 }  // namespace
 
+namespace {
+
+// Everything StoreAuth's result depends on, unambiguously joined.
+std::string AuthKey(const StoreSpec& s) {
+  std::string k;
+  auto add = [&k](std::string_view part) {
+    k += std::to_string(part.size());
+    k += ':';
+    k += part;
+  };
+  add(s.kind);
+  add(s.ns);
+  add(s.host_api);
+  for (const SecretKeyRef* r : {&s.client_id, &s.client_secret}) {
+    add(r->ns);
+    add(r->name);
+    add(r->key);
+  }
+  add(s.ca_pem);
+  add(s.ca_ref ? "ref" : "");
+  if (s.ca_ref) {
+    add(s.ca_ref->ns);
+    add(s.ca_ref->name);
+    add(s.ca_ref->key);
+    add(s.ca_in_config_map ? "ConfigMap" : "Secret");
+  }
+  return k;
+}
+
+void Wipe(vault::UniversalAuth& a) {
+  SecureWipe(a.client_secret.data(), a.client_secret.size());
+}
+
+}  // namespace
+
+StoreAuthCache::~StoreAuthCache() {
+  for (auto& [_, e] : entries_) Wipe(e.auth);
+}
+
+Result<vault::UniversalAuth> StoreAuthCache::Get(kube::Client& client,
+                                                 const StoreSpec& store) {
+  const std::string key = AuthKey(store);
+  const auto now = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && now - it->second.read < ttl_) {
+      return it->second.auth;
+    }
+  }
+  auto auth = StoreAuth(client, store);
+  if (!auth) return auth;
+  std::lock_guard<std::mutex> lock(mu_);
+  // Expired entries of other stores go too: the map holds recent ones only.
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (now - it->second.read >= ttl_) {
+      Wipe(it->second.auth);
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  Entry& e = entries_[key];
+  Wipe(e.auth);
+  e = Entry{*auth, now};
+  return auth;
+}
+
 Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
                                        const StoreSpec& store) {
   vault::UniversalAuth auth;

@@ -63,7 +63,7 @@ struct RawFlags {
                                    renewal = "720h";
   std::string health = ":8081", api = ":8080", log_format = "json",
               log_level = "info";
-  std::string break_glass, identity = DefaultIdentity();
+  std::string break_glass, identity = DefaultIdentity(), audit_log;
   std::string lease_duration = "15s", renew_deadline = "10s",
               retry_period = "2s";
   int workers = 2;
@@ -74,6 +74,8 @@ struct RawFlags {
                   "eu.infisical.com",
               vault_insecure;
   int vault_max_mib = 32;
+  bool reload = false;
+  std::string reload_window = "10s";
 };
 
 // Registers every flag on `app`, bound to `f`.
@@ -123,6 +125,18 @@ void AddFlags(CLI::App& app, RawFlags& f) {
                  "Refuse vault answers larger than this (MiB)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  app.add_flag("--reload-workloads", f.reload,
+               "Restart Deployments, StatefulSets and DaemonSets annotated "
+               "sealsync.dev/reload when a managed Secret they use changes "
+               "data (needs get/list/watch/patch on them)");
+  app.add_option("--reload-window", f.reload_window,
+                 "Coalesce a burst of Secret changes into one restart per "
+                 "workload within this window")
+      ->capture_default_str();
+  app.add_option("--audit-log", f.audit_log,
+                 "Audit trail, one JSON line per decrypt, vault fetch, key "
+                 "creation or import, rewrap and verify: stderr or FILE "
+                 "(default: counted in metrics only)");
   app.add_option("--log-format", f.log_format)
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
@@ -139,6 +153,12 @@ std::optional<ParsedFlags> Convert(const RawFlags& f, ParsedFlags& p,
   o.workers = f.workers;
   o.leader_elect = f.leader_elect;
   o.identity = f.identity;
+  o.audit_log = f.audit_log;
+  o.reload = f.reload;
+  auto w = ParseDuration(f.reload_window);
+  if (!w || *w < std::chrono::milliseconds(0))
+    return Fail(err, "--reload-window: not a duration: " + f.reload_window);
+  o.reload_window = *w;
   p.log_format = f.log_format == "text" ? LogFormat::kText : LogFormat::kJson;
   p.log_level = f.log_level;
   o.watch_namespaces = SplitList(f.watch);
