@@ -76,8 +76,7 @@ TEST(ReloadIntegration, OneRolloutPerDataChangeNoneForUnchangedWrites) {
     ASSERT_TRUE(env.Apply(env.SealedSecret("db", {{"password", v}}, *r)));
   };
   auto wait_value = [&](const std::string& v) {
-    return Eventually(
-        [&] { return env.SecretValue("db", "password") == v; });
+    return Eventually([&] { return env.SecretValue("db", "password") == v; });
   };
   set_password(canary + "-1");
   ASSERT_TRUE(wait_value(canary + "-1"));
@@ -155,15 +154,15 @@ TEST(ReloadIntegration, OffUnlessEnabled) {
   auto r = env.NewestRecipient();
   ASSERT_TRUE(r);
   ASSERT_TRUE(env.Apply(env.SealedSecret("db", {{"password", "a"}}, *r)));
-  ASSERT_TRUE(Eventually(
-      [&] { return env.SecretValue("db", "password") == "a"; }));
+  ASSERT_TRUE(
+      Eventually([&] { return env.SecretValue("db", "password") == "a"; }));
   ASSERT_TRUE(env.client().Create(kDeploymentsR,
                                   Deployment(env.ns(), "app", "true", "db")));
-  ASSERT_TRUE(Eventually(
-      [&] { return ReplicaSets(env, env.ns(), "app") == 1; }));
+  ASSERT_TRUE(
+      Eventually([&] { return ReplicaSets(env, env.ns(), "app") == 1; }));
   ASSERT_TRUE(env.Apply(env.SealedSecret("db", {{"password", "b"}}, *r)));
-  ASSERT_TRUE(Eventually(
-      [&] { return env.SecretValue("db", "password") == "b"; }));
+  ASSERT_TRUE(
+      Eventually([&] { return env.SecretValue("db", "password") == "b"; }));
   // The operator's log says what it started; no reload controller.
   EXPECT_EQ(op->Log().find("reload controller started"), std::string::npos);
   EXPECT_EQ(Annotation(env, env.ns(), "app", names::kReloadObservedAnnotation),
