@@ -123,10 +123,10 @@ void EventRecorder::TrimLocked(std::map<std::string, Bucket>& buckets,
     i = i->second.tokens >= burst ? buckets.erase(i) : std::next(i);
   }
   while (buckets.size() > options_.max_tracked) {
-    auto oldest = std::min_element(
-        buckets.begin(), buckets.end(), [](const auto& a, const auto& b) {
-          return a.second.updated < b.second.updated;
-        });
+    auto oldest = std::min_element(buckets.begin(), buckets.end(),
+                                   [](const auto& a, const auto& b) {
+                                     return a.second.updated < b.second.updated;
+                                   });
     buckets.erase(oldest);
   }
 }

@@ -164,7 +164,7 @@ class EventRecorder {
   uint64_t enqueued_ = 0;  // sequence numbers for Flush()
   uint64_t finished_ = 0;
   Bucket global_;
-  std::map<std::string, Bucket> buckets_;  // by regarding uid (or ns/name)
+  std::map<std::string, Bucket> buckets_;     // by regarding uid (or ns/name)
   std::map<std::string, Bucket> ns_buckets_;  // by regarding namespace
   EventRecorderStats stats_;
 

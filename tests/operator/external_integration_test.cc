@@ -491,9 +491,8 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
   // The allowed ServiceAccount with the allowed audience: Ready, and an
   // ExternalSecret through it syncs.
   ASSERT_TRUE(k8s_store("k8s", "vault-reader", {"infisical"}).has_value());
-  EXPECT_TRUE(Eventually([&] {
-    return StoreReady("k8s") == "True";
-  })) << StoreCondition("k8s").dump();
+  EXPECT_TRUE(Eventually([&] { return StoreReady("k8s") == "True"; }))
+      << StoreCondition("k8s").dump();
   ASSERT_TRUE(Apply(External("via-k8s",
                              Json::array({Ref("pw", "/db/PASSWORD")}), "k8s"))
                   .has_value());
@@ -601,9 +600,8 @@ TEST_F(ExternalIntegration, TokenAuthFromASecret) {
   };
   const long long logins_before = vault_->Calls("login");
   token_store("by-token", token);
-  EXPECT_TRUE(Eventually([&] {
-    return StoreReady("by-token") == "True";
-  })) << StoreCondition("by-token").dump();
+  EXPECT_TRUE(Eventually([&] { return StoreReady("by-token") == "True"; }))
+      << StoreCondition("by-token").dump();
   ASSERT_TRUE(
       Apply(External("via-token", Json::array({Ref("pw", "/db/PASSWORD")}),
                      "by-token"))

@@ -239,8 +239,8 @@ TEST(EventRecorder, ANoisyNamespaceCannotSilenceAnother) {
                         "DecryptFailed", "Reconcile", "tampered");
   }
   EXPECT_EQ(noisy_accepted, Options().namespace_burst);
-  ObjectReference victim{"sealsync.io/v1alpha1", "SealedSecret", "team-b",
-                         "db", "u-victim", "1"};
+  ObjectReference victim{
+      "sealsync.io/v1alpha1", "SealedSecret", "team-b", "db", "u-victim", "1"};
   EXPECT_TRUE(recorder.Record(victim, EventType::kWarning, "TargetNotOwned",
                               "Reconcile", "the Secret is not ours"));
   recorder.Flush();
