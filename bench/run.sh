@@ -8,6 +8,7 @@
 #   bash bench/run.sh operator   1,000 SealedSecrets / ExternalSecrets, and
 #                                Bitnami's controller beside the operator
 #   bash bench/run.sh scale      10,000 SealedSecrets / ExternalSecrets
+#   bash bench/run.sh scan       sealctl scan vs gitleaks, 10,000 files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -49,4 +50,9 @@ if [ "$what" = all ] || [ "$what" = scale ]; then
   echo
   echo "### 10,000 ExternalSecrets"
   build-bench/bench/external_bench 10000 4 1 2>/dev/null
+fi
+if [ "$what" = all ] || [ "$what" = scan ]; then
+  echo
+  echo "### sealctl scan vs gitleaks: 10,000 files"
+  RUNS=${RUNS:-3} bash bench/scan_tree.sh build-bench
 fi

@@ -81,9 +81,10 @@ void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
         if (!limiter(req)) return TooMany();
         auto obj = api::ParseSealedSecret(req.body);
         if (!obj) {
-          return JsonReply(400, {{"ok", false},
-                                 {"reason", "Malformed"},
-                                 {"message", obj.error().message()}});
+          return JsonReply(400,
+                           {{"ok", false},
+                            {"reason", std::string(sealed::kReasonMalformed)},
+                            {"message", obj.error().message()}});
         }
         std::vector<X25519Identity> ids = keys.Identities();
         return JsonReply(
@@ -96,9 +97,10 @@ void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
         if (!limiter(req)) return TooMany();
         auto obj = api::ParseSealedSecret(req.body);
         if (!obj) {
-          return JsonReply(400, {{"ok", false},
-                                 {"reason", "Malformed"},
-                                 {"message", obj.error().message()}});
+          return JsonReply(400,
+                           {{"ok", false},
+                            {"reason", std::string(sealed::kReasonMalformed)},
+                            {"message", obj.error().message()}});
         }
         auto newest = keys.Newest();
         if (!newest) {

@@ -5,6 +5,7 @@
 
 #include "lib/base/base64.h"
 #include "lib/base/time_format.h"
+#include "operator/store_auth_spec.h"
 #include "operator/target_consent.h"
 #include "sealsync/api.h"
 
@@ -38,13 +39,6 @@ std::map<std::string, std::string> StrMap(const Json& j) {
   return out;
 }
 
-Result<SecretKeyRef> ParseRef(const Json& j, const std::string& field) {
-  SecretKeyRef r{Str(j, "namespace"), Str(j, "name"), Str(j, "key")};
-  if (r.name.empty()) return Bad(field + ".name", "missing");
-  if (r.key.empty()) return Bad(field + ".key", "missing");
-  return r;
-}
-
 }  // namespace
 
 Result<StoreSpec> ParseStore(const Json& obj) {
@@ -59,36 +53,8 @@ Result<StoreSpec> ParseStore(const Json& obj) {
   if (!inf.is_object()) return Bad(id + ": spec.provider.infisical", "missing");
   s.host_api = Str(inf, "hostAPI", std::string(vault::kInfisicalCloud));
   while (s.host_api.ends_with('/')) s.host_api.pop_back();
-  const Json ua = inf.value("auth", Json::object())
-                      .value("universalAuthCredentials", Json());
-  if (!ua.is_object())
-    return Bad(id + ": spec.provider.infisical.auth.universalAuthCredentials",
-               "missing");
-  std::string base =
-      id + ": spec.provider.infisical.auth.universalAuthCredentials";
-  auto cid = ParseRef(ua.value("clientId", Json()), base + ".clientId");
-  if (!cid) return std::unexpected(cid.error());
-  auto csec =
-      ParseRef(ua.value("clientSecret", Json()), base + ".clientSecret");
-  if (!csec) return std::unexpected(csec.error());
-  for (SecretKeyRef* r : {&*cid, &*csec}) {
-    if (s.kind == "SecretStore") {
-      if (!r->ns.empty() && r->ns != s.ns) {
-        return MakeError(
-            ErrorCode::kPermissionDenied,
-            base +
-                ": a SecretStore may only read credentials from its own "
-                "namespace " +
-                s.ns + " (not " + r->ns + ")");
-      }
-      r->ns = s.ns;
-    } else if (r->ns.empty()) {
-      return Bad(
-          base, "a ClusterSecretStore's credential refs must name a namespace");
-    }
-  }
-  s.client_id = *cid;
-  s.client_secret = *csec;
+  if (auto a = ParseStoreAuth(inf.value("auth", Json()), id, s); !a)
+    return std::unexpected(a.error());
   const std::string ca_field = id + ": spec.provider.infisical";
   if (inf.contains("caBundle") && inf["caBundle"].is_string()) {
     auto pem = Base64Decode(inf["caBundle"].get<std::string>());

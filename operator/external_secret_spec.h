@@ -30,13 +30,26 @@ struct SecretKeyRef {
   std::string key;
 };
 
+// auth.kubernetesAuth.serviceAccountRef: the ServiceAccount whose
+// short-lived token (TokenRequest API) logs in.
+struct ServiceAccountRef {
+  std::string ns;  // the store's own for a SecretStore
+  std::string name;
+  std::vector<std::string> audiences;  // empty: the API server's
+};
+
 struct StoreSpec {
   std::string kind;  // SecretStore | ClusterSecretStore
   std::string ns;    // "" for ClusterSecretStore
   std::string name;
   std::string host_api;
+  vault::AuthMethod auth_method = vault::AuthMethod::kUniversal;
+  // kUniversal: both refs. kToken: client_secret is the access token's ref.
   SecretKeyRef client_id;
   SecretKeyRef client_secret;
+  // kKubernetes.
+  std::string identity_id;
+  ServiceAccountRef service_account;
   vault::SecretScope scope;  // project, environment, path, recursive, expand
   std::chrono::seconds refresh{300};
   // Trust for hostAPI's TLS (ESO's caBundle / caProvider): caBundle's PEM

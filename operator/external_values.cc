@@ -3,6 +3,7 @@
 #include "lib/base/base64.h"
 #include "lib/kube/json_reader.h"
 #include "operator/reasons.h"
+#include "operator/service_account_token.h"
 #include "sealsync/api.h"
 #include "sealsync/names.h"
 
@@ -60,6 +61,12 @@ std::string AuthKey(const StoreSpec& s) {
   add(s.kind);
   add(s.ns);
   add(s.host_api);
+  add(std::to_string(static_cast<int>(s.auth_method)));
+  add(s.identity_id);
+  add(s.service_account.ns);
+  add(s.service_account.name);
+  add(std::to_string(s.service_account.audiences.size()));
+  for (const std::string& a : s.service_account.audiences) add(a);
   for (const SecretKeyRef* r : {&s.client_id, &s.client_secret}) {
     add(r->ns);
     add(r->name);
@@ -121,9 +128,23 @@ Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
   auth.host_api = store.host_api;
   // Client id and secret usually live in one Secret: read each Secret once.
   std::map<std::pair<std::string, std::string>, Json> read;
-  for (auto [ref, out] :
-       {std::pair{&store.client_id, &auth.client_id},
-        std::pair{&store.client_secret, &auth.client_secret}}) {
+  std::vector<std::pair<const SecretKeyRef*, std::string*>> refs;
+  switch (store.auth_method) {
+    case vault::AuthMethod::kUniversal:
+      refs = {{&store.client_id, &auth.client_id},
+              {&store.client_secret, &auth.client_secret}};
+      break;
+    case vault::AuthMethod::kToken:
+      auth.method = vault::AuthMethod::kToken;
+      auth.client_id =
+          "token " + store.client_secret.ns + "/" + store.client_secret.name;
+      refs = {{&store.client_secret, &auth.client_secret}};
+      break;
+    case vault::AuthMethod::kKubernetes:
+      SetKubernetesAuth(client, store, auth);
+      break;
+  }
+  for (auto [ref, out] : refs) {
     std::string id = "Secret " + ref->ns + "/" + ref->name;
     auto it = read.find({ref->ns, ref->name});
     if (it == read.end()) {

@@ -12,6 +12,7 @@
 #include "operator/log.h"
 #include "operator/manager.h"
 #include "operator/metrics.h"
+#include "operator/reasons.h"
 #include "operator/sealed_secret_reconciler.h"
 #include "sealsync/clock.h"
 #include "sealsync/names.h"
@@ -230,11 +231,7 @@ void Operator::BuildSealedSecretController() {
   ControllerHooks hooks = Hooks("Unseal", [this](const Request& r) {
     return sealed_->store().Get(r.StoreKey());
   });
-  hooks.reason = [](const Error& e) {
-    return e.code() == ErrorCode::kFailedPrecondition
-               ? std::string(names::kReasonTargetNotOwned)
-               : std::string(sealed::ReasonFor(e));
-  };
+  hooks.default_reason = reasons::kSealedSecretDefault;
   // SealedSecret events, less the status-only writes (the operator's own):
   // those would cost a decrypt each and find nothing to do.
   sealed_controller_.emplace(
@@ -263,9 +260,7 @@ void Operator::BuildExternalSecretController() {
   ControllerHooks hooks = Hooks("Sync", [this](const Request& r) {
     return external_->store().Get(r.StoreKey());
   });
-  hooks.reason = [](const Error&) {
-    return std::string(names::kReasonSecretSyncedError);
-  };
+  hooks.default_reason = reasons::kExternalSecretDefault;
   ControllerBuilder b(manager_, "externalsecret", kVaultBackoff);
   b.For(*external_)
       .Watches(*secrets_,
@@ -299,9 +294,7 @@ void Operator::BuildStoreController() {
     Cache* c = r.kind == "ClusterSecretStore" ? cluster_stores_ : stores_;
     return c->store().Get(r.StoreKey());
   });
-  hooks.reason = [](const Error&) {
-    return std::string(names::kReasonInvalidCredentials);
-  };
+  hooks.default_reason = reasons::kStoreDefault;
   store_controller_.emplace(
       ControllerBuilder(manager_, "secretstore", kVaultBackoff)
           .For(*stores_, "SecretStore")

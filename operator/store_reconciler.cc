@@ -76,7 +76,15 @@ Result<Action> StoreReconciler::Reconcile(std::stop_token,
     SecureWipe(auth->client_secret.data(), auth->client_secret.size());
     return Action::RequeueAfter(2s);  // that host is busy: wait, not block
   }
-  auto ok = vault_.Verify(*auth);
+  // Token auth has no login to try: reading the scope proves the token
+  // (and the list is shared with the store's ExternalSecrets).
+  Result<bool> ok = true;
+  if (store->auth_method == vault::AuthMethod::kToken) {
+    auto l = vault_.List(*auth, store->scope, store->refresh);
+    if (!l) ok = std::unexpected(l.error());
+  } else {
+    ok = vault_.Verify(*auth);
+  }
   slot.reset();
   SecureWipe(auth->client_secret.data(), auth->client_secret.size());
   if (!ok) {

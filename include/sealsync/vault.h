@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,7 +29,20 @@ namespace sealsync::vault {
 inline constexpr std::string_view kInfisicalCloud =
     "https://app.infisical.com/api";
 
-// A machine identity. `client_secret` is a secret.
+// How a machine identity logs in (Infisical's auth methods).
+enum class AuthMethod {
+  kUniversal,   // POST /v1/auth/universal-auth/login {clientId, clientSecret}
+  kKubernetes,  // POST /v1/auth/kubernetes-auth/login {identityId, jwt}
+  kToken,       // a pre-issued access token: no login, no renewal
+};
+
+// A machine identity and how it proves itself. `client_secret` is a secret.
+// kUniversal: client_id and client_secret. kKubernetes: client_id is the
+// identityId, `service_account` names the ServiceAccount ("ns/name") and
+// `service_account_token` mints a short-lived token for it, called only when
+// a login is needed (the token is a secret, wiped after the login).
+// kToken: client_secret is the access token, client_id a name for it
+// (e.g. "Secret ns/name") used only to keep identities apart.
 struct UniversalAuth {
   std::string host_api = std::string(kInfisicalCloud);  // ".../api" base
   std::string client_id;
@@ -36,6 +50,9 @@ struct UniversalAuth {
   // PEM certificates trusted for host_api's TLS, for this store only (a
   // self-hosted Infisical with a private CA); empty: the client's trust.
   std::string ca_pem;
+  AuthMethod method = AuthMethod::kUniversal;
+  std::string service_account;
+  std::function<Result<std::string>()> service_account_token;
 };
 
 // What to read: ESO's secretsScope.

@@ -137,12 +137,26 @@ CallResult<TokenGrant> InfisicalApi::Login(const UniversalAuth& auth) {
   HttpRequest req;
   req.ca_pem = auth.ca_pem;
   req.method = "POST";
-  req.url = auth.host_api + "/v1/auth/universal-auth/login";
   req.headers = {"Content-Type: application/json", "Accept: application/json"};
-  req.body = JsonBody(
-      {{"clientId", auth.client_id}, {"clientSecret", auth.client_secret}});
   req.timeout = options_.timeout;
+  std::string jwt;
+  if (auth.method == AuthMethod::kKubernetes) {
+    // A fresh ServiceAccount token for this login only.
+    auto t = auth.service_account_token();
+    if (!t) return std::unexpected(CallError{t.error().Wrap(what)});
+    jwt = std::move(*t);
+    req.url = auth.host_api + "/v1/auth/kubernetes-auth/login";
+    req.body = JsonBody({{"identityId", auth.client_id}, {"jwt", jwt}});
+  } else {
+    req.url = auth.host_api + "/v1/auth/universal-auth/login";
+    req.body = JsonBody(
+        {{"clientId", auth.client_id}, {"clientSecret", auth.client_secret}});
+  }
   auto r = Send(auth.host_api, req, what, counters_.logins);
+  struct Wipe {
+    std::string& s;
+    ~Wipe() { SecureWipe(s.data(), s.size()); }
+  } wipe{jwt};
   if (!r) return std::unexpected(r.error());
   if (r->status != 200)
     return std::unexpected(Failed(*r, Endpoint::kLogin, what,

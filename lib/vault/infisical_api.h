@@ -53,7 +53,9 @@ class InfisicalApi {
   InfisicalApi(const Clock& clock, const ClientOptions& options,
                Counters& counters);
 
-  // POST {base}/v1/auth/universal-auth/login. `auth.host_api` normalized.
+  // POST {base}/v1/auth/universal-auth/login, or for kubernetes auth
+  // {base}/v1/auth/kubernetes-auth/login with a token minted for this login.
+  // `auth.host_api` normalized.
   CallResult<TokenGrant> Login(const UniversalAuth& auth);
 
   // Every call goes to auth.host_api ("base"), trusting auth.ca_pem when set.

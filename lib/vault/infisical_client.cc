@@ -13,10 +13,27 @@ Result<UniversalAuth> Normalized(const UniversalAuth& auth) {
     return MakeError(
         ErrorCode::kInvalidArgument,
         "Infisical hostAPI '" + a.host_api + "' is not an http(s) URL");
-  if (a.client_id.empty() || a.client_secret.empty())
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "Infisical universal auth for " + a.host_api +
-                         " needs a client id and a client secret");
+  switch (a.method) {
+    case AuthMethod::kUniversal:
+      if (a.client_id.empty() || a.client_secret.empty())
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "Infisical universal auth for " + a.host_api +
+                             " needs a client id and a client secret");
+      break;
+    case AuthMethod::kKubernetes:
+      if (a.client_id.empty() || a.service_account.empty() ||
+          !a.service_account_token)
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "Infisical kubernetes auth for " + a.host_api +
+                             " needs an identity id and a ServiceAccount");
+      break;
+    case AuthMethod::kToken:
+      if (a.client_secret.empty())
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "Infisical token auth for " + a.host_api +
+                             " needs an access token");
+      break;
+  }
   return a;
 }
 

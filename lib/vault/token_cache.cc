@@ -85,7 +85,12 @@ std::shared_ptr<TokenCache::Slot> TokenCache::SlotFor(
   std::string where = auth.host_api;
   if (!auth.ca_pem.empty())
     where += "\nca:" + std::to_string(std::hash<std::string>{}(auth.ca_pem));
-  auto& slot = slots_[{where, auth.client_id}];
+  // Kubernetes auth: one slot per (identity, ServiceAccount), so a store
+  // naming another ServiceAccount for the same identity logs in itself.
+  std::string who = auth.client_id;
+  if (auth.method == AuthMethod::kKubernetes)
+    who = "kubernetes:" + auth.client_id + "|" + auth.service_account;
+  auto& slot = slots_[{where, who}];
   if (!slot) slot = std::make_shared<Slot>();
   return slot;
 }
@@ -102,7 +107,13 @@ TokenCache::Plan TokenCache::Decide(const Slot& s, const std::string& fp,
 }
 
 Result<std::string> TokenCache::Acquire(const UniversalAuth& auth) {
-  const std::string fp = Fingerprint(auth.client_secret);
+  // Token auth: the token is the credential; nothing to log in or renew.
+  if (auth.method == AuthMethod::kToken) return auth.client_secret;
+  // Kubernetes auth: every login sends a new ServiceAccount token, so the
+  // credential that tells logins apart is the ServiceAccount itself.
+  const std::string fp =
+      Fingerprint(auth.method == AuthMethod::kKubernetes ? auth.service_account
+                                                         : auth.client_secret);
   std::shared_ptr<Slot> slot = SlotFor(auth);
   std::unique_lock lk(slot->mu);
   for (;;) {
@@ -172,14 +183,15 @@ Result<std::string> TokenCache::Fly(Slot& s, std::unique_lock<std::mutex>& lk,
   }
   s.flight_error = e.error;
   if (login) {
-    RecordLoginFailure(s, fp, e, now);
+    RecordLoginFailure(s, fp, e, now, auth.method == AuthMethod::kUniversal);
     if (s.Blocked(fp, now)) s.flight_error = s.BlockError(now);
   }
   return std::unexpected(*s.flight_error);
 }
 
 void TokenCache::RecordLoginFailure(Slot& s, const std::string& fp,
-                                    const CallError& e, Clock::TimePoint now) {
+                                    const CallError& e, Clock::TimePoint now,
+                                    bool lockout) {
   if (e.kind == Failure::kRateLimited) return;  // the host gate handles it
   if (now - s.last_failure > kFailureMemory)
     s.bad_logins = s.transient_failures = 0;
@@ -192,7 +204,7 @@ void TokenCache::RecordLoginFailure(Slot& s, const std::string& fp,
       s.blocked_until = now + kLockoutDuration;
       return;
     case Failure::kBadCredentials:
-      if (++s.bad_logins >= kAssumedLockoutThreshold) {
+      if (++s.bad_logins >= kAssumedLockoutThreshold && lockout) {
         s.block_error = Error(
             e.error.code(),
             e.error.message() + "; " + std::to_string(s.bad_logins) +
@@ -200,7 +212,8 @@ void TokenCache::RecordLoginFailure(Slot& s, const std::string& fp,
                 std::to_string(kAssumedLockoutThreshold));
         s.blocked_until = now + kLockoutDuration;
       } else {
-        s.blocked_until = now + kBadLoginBackoff * (1 << (s.bad_logins - 1));
+        s.blocked_until =
+            now + kBadLoginBackoff * (1 << (std::min(s.bad_logins, 3) - 1));
         s.blocked_fp = fp;
       }
       return;
@@ -216,6 +229,7 @@ void TokenCache::RecordLoginFailure(Slot& s, const std::string& fp,
 
 void TokenCache::Invalidate(const UniversalAuth& auth,
                             const std::string& token) {
+  if (auth.method == AuthMethod::kToken) return;
   std::shared_ptr<Slot> slot = SlotFor(auth);
   std::lock_guard lock(slot->mu);
   if (slot->token == token) slot->token.clear();

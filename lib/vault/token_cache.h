@@ -10,11 +10,14 @@
 //            within accessTokenMaxTTL; otherwise handed out until
 //            min(expiry, max TTL) - margin, then replaced by a fresh login.
 //   expired  expiry or max TTL passed: the next Acquire logs in.
+// Token auth (AuthMethod::kToken) has no slot: its token is handed out as is.
+// Kubernetes auth has a slot per (identity, ServiceAccount).
 // Failed logins block the identity; meanwhile callers get the cached error
 // and no request is sent:
 //   bad credentials  30 s, then 60 s (for that client secret); the third in a
 //                    row blocks every secret of the client id for 300 s, as
-//                    Infisical's default lockout would.
+//                    Infisical's default lockout would (Universal Auth;
+//                    Kubernetes auth has no lockout: 30, 60, 120 s).
 //   "locked" answer  300 s, every secret.
 //   5xx, network     2 s doubling to 30 s, every secret.
 //   429              nothing here: the host gate refuses the calls.
@@ -59,8 +62,10 @@ class TokenCache {
   Result<std::string> Fly(Slot& s, std::unique_lock<std::mutex>& lk,
                           const UniversalAuth& auth, const std::string& fp,
                           Plan plan);
+  // `lockout`: the method has Infisical's lockout (Universal Auth only).
   static void RecordLoginFailure(Slot& s, const std::string& fp,
-                                 const CallError& e, Clock::TimePoint now);
+                                 const CallError& e, Clock::TimePoint now,
+                                 bool lockout);
 
   const Clock& clock_;
   InfisicalApi& api_;

@@ -65,7 +65,7 @@ TEST(ControllerTest, EveryFailureIsRecordedUnderOneReason) {
     std::lock_guard<std::mutex> lock(mu);
     warnings.push_back({r.Key(), reason, e.message()});
   };
-  hooks.reason = [](const Error&) { return std::string("Fallback"); };
+  hooks.default_reason = "Fallback";
   kube::WorkQueue queue;
   Registry metrics;
   Controller c("test", queue, r, metrics, hooks, 1);

@@ -427,3 +427,207 @@ TEST_F(ExternalIntegration, SelfHostedVaultWithAPrivateCa) {
 
 }  // namespace
 }  // namespace sealsync::testing
+
+namespace sealsync::testing {
+namespace {
+
+// Kubernetes auth for Infisical, end to end: no stored credential. The
+// operator mints a short-lived, audience-bound token for the store's
+// ServiceAccount (TokenRequest) and logs in at
+// /api/v1/auth/kubernetes-auth/login; the double verifies it with the API
+// server's TokenReview and checks the identity's allowed namespace, name and
+// audience, as Infisical does.
+TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
+  const std::string ns = env_->ns();
+  const kube::Resource kSa{"", "v1", "serviceaccounts", true};
+  for (const char* sa : {"vault-reader", "intruder"}) {
+    Json o = {{"apiVersion", "v1"},
+              {"kind", "ServiceAccount"},
+              {"metadata", {{"name", sa}, {"namespace", ns}}}};
+    ASSERT_TRUE(env_->client().Apply(kSa, o, {"test", true}).has_value());
+  }
+  // The identity: Kubernetes auth against this control plane.
+  Json seed = Json::parse(
+      ReadText(std::string(SEALSYNC_TESTDATA) + "/infisical/seed.json"));
+  const std::string identity = "7d1c0f2e-k8s-identity";
+  seed["identities"].push_back(
+      {{"id", identity},
+       {"name", "k8s-reader"},
+       {"projects", {"team-a"}},
+       {"kubernetesAuth",
+        {{"kubernetesHost",
+          "https://127.0.0.1:" + ReadText(cp_->dir() + "/apiserver.port")},
+         {"caCert", ReadText(cp_->dir() + "/pki/ca.crt")},
+         {"tokenReviewerJwt", ReadText(cp_->dir() + "/admin.token")},
+         {"allowedNamespaces", ns},
+         {"allowedNames", "vault-reader"},
+         {"allowedAudience", "infisical"}}}});
+  for (auto& i : seed["identities"]) {
+    if (!i.contains("kubernetesAuth")) continue;
+    auto& k = i["kubernetesAuth"];
+    for (const char* f : {"kubernetesHost", "tokenReviewerJwt"}) {
+      std::string v = k[f];
+      while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+      k[f] = v;
+    }
+  }
+  ASSERT_FALSE(vault_->Control("seed", seed).is_null());
+  auto k8s_store = [&](const std::string& name, const std::string& sa,
+                       Json audiences, const std::string& sa_ns = "") {
+    Json ref = {{"name", sa}, {"audiences", std::move(audiences)}};
+    if (!sa_ns.empty()) ref["namespace"] = sa_ns;
+    Json store = {
+        {"apiVersion", "sealsync.dev/v1alpha1"},
+        {"kind", "SecretStore"},
+        {"metadata", {{"name", name}, {"namespace", ns}}},
+        {"spec",
+         {{"provider",
+           {{"infisical",
+             {{"hostAPI", vault_->api_base()},
+              {"auth",
+               {{"kubernetesAuth",
+                 {{"identityId", identity}, {"serviceAccountRef", ref}}}}},
+              {"secretsScope",
+               {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
+    return env_->client().Apply(kStores, store, {"test", true});
+  };
+  const long long logins_before = vault_->CallsWithStatus("login", 200);
+
+  // The allowed ServiceAccount with the allowed audience: Ready, and an
+  // ExternalSecret through it syncs.
+  ASSERT_TRUE(k8s_store("k8s", "vault-reader", {"infisical"}).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return StoreReady("k8s") == "True";
+  })) << StoreCondition("k8s").dump();
+  ASSERT_TRUE(Apply(External("via-k8s",
+                             Json::array({Ref("pw", "/db/PASSWORD")}), "k8s"))
+                  .has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return env_->SecretValue("via-k8s", "pw") == std::string(kVaultCanary);
+  }));
+  EXPECT_GE(vault_->CallsWithStatus("login", 200), logins_before + 1);
+
+  // Another ServiceAccount of the namespace: Infisical refuses it.
+  ASSERT_TRUE(k8s_store("k8s-intruder", "intruder", {"infisical"}));
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    Json c = StoreCondition("k8s-intruder");
+    return c.is_object() && c["status"] == "False" &&
+           c.value("message", "").find("HTTP 401") != std::string::npos;
+  })) << StoreCondition("k8s-intruder").dump();
+  // The right ServiceAccount with a token for another audience: refused by
+  // the TokenReview (the token is not for Infisical).
+  ASSERT_TRUE(k8s_store("k8s-audience", "vault-reader", {"somewhere-else"}));
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    Json c = StoreCondition("k8s-audience");
+    return c.is_object() && c["status"] == "False" &&
+           c.value("message", "").find("HTTP 401") != std::string::npos;
+  })) << StoreCondition("k8s-audience").dump();
+  // A hostile tenant naming a ServiceAccount of another namespace: refused
+  // by field name before any token is minted.
+  ASSERT_TRUE(
+      k8s_store("k8s-cross", "vault-reader", {"infisical"}, "kube-system"));
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    Json c = StoreCondition("k8s-cross");
+    return c.is_object() && c["status"] == "False" &&
+           c.value("message", "")
+                   .find("kubernetesAuth.serviceAccountRef.namespace") !=
+               std::string::npos;
+  })) << StoreCondition("k8s-cross").dump();
+  // An auth method sealsync does not implement: named.
+  Json aws = {
+      {"apiVersion", "sealsync.dev/v1alpha1"},
+      {"kind", "SecretStore"},
+      {"metadata", {{"name", "k8s-aws"}, {"namespace", ns}}},
+      {"spec",
+       {{"provider",
+         {{"infisical",
+           {{"hostAPI", vault_->api_base()},
+            {"auth",
+             {{"awsAuthCredentials",
+               {{"identityId", {{"name", "x"}, {"key", "y"}}}}}}},
+            {"secretsScope",
+             {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
+  if (env_->client().Apply(kStores, aws, {"test", true})) {
+    EXPECT_TRUE(OperatorEnv::Eventually([&] {
+      Json c = StoreCondition("k8s-aws");
+      return c.is_object() &&
+             c.value("message", "").find("auth.awsAuthCredentials") !=
+                 std::string::npos;
+    })) << StoreCondition("k8s-aws").dump();
+  }
+  // No ServiceAccount token (a JWT: "eyJ...") in the log or any status.
+  EXPECT_EQ(op_->Log().find("eyJhbGci"), std::string::npos);
+  auto stores = env_->client().List(kStores, ns, {});
+  ASSERT_TRUE(stores.has_value());
+  for (const auto& s : stores->items)
+    EXPECT_EQ(s.value("status", Json::object()).dump().find("eyJhbGci"),
+              std::string::npos);
+  ExpectNoCanary();
+}
+
+// Token auth (tokenAuthCredentials.accessToken): a pre-issued access token
+// in a Secret of the store's namespace; no login call. A revoked or foreign
+// token makes the store not Ready.
+TEST_F(ExternalIntegration, TokenAuthFromASecret) {
+  const std::string ns = env_->ns();
+  Json seed = Json::parse(
+      ReadText(std::string(SEALSYNC_TESTDATA) + "/infisical/seed.json"));
+  const std::string identity = "4e5f6a7b-token-identity";
+  seed["identities"].push_back({{"id", identity},
+                                {"name", "token-reader"},
+                                {"clientId", "token-reader-client"},
+                                {"clientSecret", "unused-client-secret"},
+                                {"projects", {"team-a"}}});
+  ASSERT_FALSE(vault_->Control("seed", seed).is_null());
+  Json issued = vault_->Control("token-auth", {{"identityId", identity}});
+  ASSERT_TRUE(issued.contains("accessToken")) << issued.dump();
+  const std::string token = issued["accessToken"];
+  auto token_store = [&](const std::string& name, const std::string& value) {
+    Json secret = {{"apiVersion", "v1"},
+                   {"kind", "Secret"},
+                   {"metadata", {{"name", name + "-token"}, {"namespace", ns}}},
+                   {"stringData", {{"accessToken", value}}}};
+    ASSERT_TRUE(env_->client().Apply(kube::kSecrets, secret, {"test", true}));
+    Json store = {
+        {"apiVersion", "sealsync.dev/v1alpha1"},
+        {"kind", "SecretStore"},
+        {"metadata", {{"name", name}, {"namespace", ns}}},
+        {"spec",
+         {{"provider",
+           {{"infisical",
+             {{"hostAPI", vault_->api_base()},
+              {"auth",
+               {{"tokenAuthCredentials",
+                 {{"accessToken",
+                   {{"name", name + "-token"}, {"key", "accessToken"}}}}}}},
+              {"secretsScope",
+               {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
+    ASSERT_TRUE(env_->client().Apply(kStores, store, {"test", true}));
+  };
+  const long long logins_before = vault_->Calls("login");
+  token_store("by-token", token);
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return StoreReady("by-token") == "True";
+  })) << StoreCondition("by-token").dump();
+  ASSERT_TRUE(
+      Apply(External("via-token", Json::array({Ref("pw", "/db/PASSWORD")}),
+                     "by-token"))
+          .has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return env_->SecretValue("via-token", "pw") == std::string(kVaultCanary);
+  }));
+  EXPECT_EQ(vault_->Calls("login"), logins_before) << "token auth logged in";
+  // A token that is not the vault's: not Ready, and no token in the status.
+  token_store("bad-token", token.substr(0, token.size() - 4) + "AAAA");
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    Json c = StoreCondition("bad-token");
+    return c.is_object() && c["status"] == "False";
+  })) << StoreCondition("bad-token").dump();
+  EXPECT_EQ(StoreCondition("bad-token").dump().find(token.substr(0, 40)),
+            std::string::npos);
+  EXPECT_EQ(op_->Log().find(token.substr(0, 40)), std::string::npos);
+  ExpectNoCanary();
+}
+
+}  // namespace
+}  // namespace sealsync::testing

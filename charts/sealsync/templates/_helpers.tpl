@@ -81,4 +81,9 @@ OwnerReferencesPermissionEnforcement admission plugin is on.
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch, get]
+# Kubernetes auth for Infisical: a short-lived token for the ServiceAccount a
+# store names (its own namespace for a SecretStore), for one login.
+- apiGroups: [""]
+  resources: [serviceaccounts/token]
+  verbs: [create]
 {{- end }}

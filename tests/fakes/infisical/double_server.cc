@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "tests/fakes/infisical/http_util.h"
+#include "tests/fakes/infisical/kubernetes_auth.h"
 
 namespace sealsync::infisical_double {
 namespace {
@@ -123,7 +124,8 @@ DoubleServer::DoubleServer(Seed seed, std::ostream* log)
 std::string DoubleServer::EndpointOf(const std::string& method,
                                      const std::string& path) {
   if (path.starts_with("/__control/") || path == "/__control") return "control";
-  if (method == "POST" && path == "/api/v1/auth/universal-auth/login")
+  if (method == "POST" && (path == "/api/v1/auth/universal-auth/login" ||
+                           path == "/api/v1/auth/kubernetes-auth/login"))
     return "login";
   if (method == "POST" && path == "/api/v1/auth/token/renew") return "renew";
   if (method == "POST" && path == "/api/v1/auth/token/revoke") return "revoke";
@@ -267,6 +269,22 @@ DoubleServer::Result DoubleServer::Dispatch(const HttpRequest& req,
       route.endpoint == "revoke") {
     auto body = ParseBody(req);
     if (!body) return std::unexpected(InternalError());  // fastify parse error
+    if (route.endpoint == "login" &&
+        route.path == "/api/v1/auth/kubernetes-auth/login") {
+      if (auto e = RequireStrings(*body, {"identityId", "jwt"}))
+        return std::unexpected(*e);
+      const Identity* id = model_.FindIdentityById(
+          Trim((**body)["identityId"].get<std::string>()));
+      if (id == nullptr || !id->kubernetes_auth)
+        return std::unexpected(
+            NotFound("Kubernetes auth method not found for identity, did you "
+                     "configure Kubernetes auth?"));
+      if (auto ok = ReviewKubernetesLogin(
+              *id, Trim((**body)["jwt"].get<std::string>()));
+          !ok)
+        return std::unexpected(ok.error());
+      return tokens_.Issue(*id, now);
+    }
     if (route.endpoint == "login") {
       if (auto e = RequireStrings(*body, {"clientId", "clientSecret"}))
         return std::unexpected(*e);
@@ -508,6 +526,15 @@ HttpResponse DoubleServer::HandleControl(const HttpRequest& req,
                                    comment, IsoTime(NowMs()));
       if (!r) return bad(r.error());
       return JsonResponse(200, {{"ok", true}});
+    }
+    if (p == "/__control/token-auth") {
+      // Stands in for POST /api/v1/auth/token-auth/identities/{id}/tokens,
+      // which an admin calls with their own session: a token-auth access
+      // token for the identity, same shape as a login's answer.
+      const Identity* id =
+          model_.FindIdentityById(b.at("identityId").get<std::string>());
+      if (id == nullptr) return bad("no such identity");
+      return JsonResponse(200, tokens_.Issue(*id, NowMs()));
     }
     if (p == "/__control/clock") {
       clock_offset_ms_ +=

@@ -171,6 +171,11 @@ std::expected<Json, ApiError> TokenService::Login(const VaultModel& model,
     return std::unexpected(Unauthorized("Invalid credentials"));
   }
   if (lock) lockouts_.erase(client_id);
+  return Issue(*id, now_ms);
+}
+
+Json TokenService::Issue(const Identity& identity, long long now_ms) {
+  const Identity* id = &identity;
   Claims c{id->id, id->client_secret_id,
            StableUuid(key_ + "|token|" + std::to_string(next_token_++)),
            kIdentityAccessToken};

@@ -32,6 +32,9 @@ class TokenService {
   [[nodiscard]] std::expected<Json, ApiError> Login(
       const VaultModel& model, const std::string& client_id,
       const std::string& secret, long long now_ms);
+  // A new access token for `identity` (what every login method ends with):
+  // {accessToken, expiresIn, accessTokenMaxTTL, tokenType}.
+  [[nodiscard]] Json Issue(const Identity& identity, long long now_ms);
   // POST /api/v1/auth/token/renew: a new token, same shape as Login. Errors:
   // 403 TokenError (bad/expired JWT), 401 for a revoked token or one past
   // its TTL / Max TTL (the record is then deleted).

@@ -227,10 +227,26 @@ std::expected<Seed, std::string> ParseSeed(const Json& j) {
   try {
     for (const auto& ij : j.value("identities", Json::array())) {
       Identity id;
-      id.client_id = ij.at("clientId").get<std::string>();
-      id.client_secret = ij.at("clientSecret").get<std::string>();
-      id.name = ij.value("name", id.client_id);
-      id.id = ij.value("id", StableUuid("identity|" + id.client_id));
+      if (ij.contains("kubernetesAuth")) {
+        const Json& k = ij.at("kubernetesAuth");
+        KubernetesAuth ka;
+        ka.kubernetes_host = k.at("kubernetesHost").get<std::string>();
+        ka.ca_cert = k.value("caCert", "");
+        ka.token_reviewer_jwt = k.value("tokenReviewerJwt", "");
+        ka.allowed_namespaces = k.value("allowedNamespaces", "");
+        ka.allowed_names = k.value("allowedNames", "");
+        ka.allowed_audience = k.value("allowedAudience", "");
+        id.kubernetes_auth = std::move(ka);
+        id.client_id = ij.value("clientId", "");
+        id.client_secret = ij.value("clientSecret", "");
+        id.name = ij.value("name", "kubernetes");
+        id.id = ij.at("id").get<std::string>();
+      } else {
+        id.client_id = ij.at("clientId").get<std::string>();
+        id.client_secret = ij.at("clientSecret").get<std::string>();
+        id.name = ij.value("name", id.client_id);
+        id.id = ij.value("id", StableUuid("identity|" + id.client_id));
+      }
       id.client_secret_id = StableUuid("client-secret|" + id.client_id);
       id.access_token_ttl = ij.value("accessTokenTTL", id.access_token_ttl);
       id.access_token_max_ttl =
@@ -260,7 +276,7 @@ std::expected<Seed, std::string> ParseSeed(const Json& j) {
 const Identity* VaultModel::FindIdentityByClientId(
     const std::string& cid) const {
   for (const auto& i : seed_.identities)
-    if (i.client_id == cid) return &i;
+    if (!i.client_id.empty() && i.client_id == cid) return &i;
   return nullptr;
 }
 

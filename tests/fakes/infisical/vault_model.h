@@ -45,8 +45,21 @@ struct Project {
   std::map<std::string, Environment> environments;  // by slug
 };
 
+// An identity's Kubernetes Auth configuration (identity_kubernetes_auths):
+// where to send the TokenReview and what the reviewed token must be.
+// Comma-separated lists; an empty one allows anything.
+struct KubernetesAuth {
+  std::string kubernetes_host;     // "https://127.0.0.1:6443"
+  std::string ca_cert;             // PEM; empty: the system's trust
+  std::string token_reviewer_jwt;  // empty: the login's own JWT reviews
+  std::string allowed_namespaces, allowed_names, allowed_audience;
+};
+
 struct Identity {
+  // client_id / client_secret: Universal Auth (optional when
+  // kubernetes_auth is set).
   std::string id, name, client_id, client_secret, client_secret_id;
+  std::optional<KubernetesAuth> kubernetes_auth;
   long long access_token_ttl = 2592000;      // s; 0 = never expires
   long long access_token_max_ttl = 2592000;  // s; 0 = no limit
   bool lockout_enabled = true;
