@@ -254,7 +254,7 @@ ExternalSecretReconciler::ReadSource(const ExternalSecretSpec& es,
                                     id + ": " + store_id + " is not ready",
                                     reasons::kStoreNotReady, 30s));
   }
-  auto auth = StoreAuth(client_, *store);
+  auto auth = auth_cache_.Get(client_, *store);
   if (!auth) {
     if (auth.error().code() == ErrorCode::kUnavailable)
       return std::unexpected(Failed(auth.error(), Outcome::Kind::kQuiet));

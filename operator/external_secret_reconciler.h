@@ -111,6 +111,9 @@ class ExternalSecretReconciler final : public Reconciler {
   vault::Client& vault_;
   const Clock& clock_;
   Random& random_;
+  // Credentials are read again after this long (a rotation is picked up).
+  static constexpr std::chrono::seconds kCredentialsTtl{10};
+  StoreAuthCache auth_cache_{clock_, kCredentialsTtl};
   AuditLog* audit_;  // every vault fetch; may be null
 };
 

@@ -32,7 +32,7 @@ void EnsureCrds(kube::Client& client) {
     Json crd = Json::parse(doc->dump());
     (void)client.Apply(kube::kCrds, crd, {"sealsync-test", true});
     std::string name = crd["metadata"]["name"];
-    OperatorEnv::Eventually([&] {
+    Eventually([&] {
       auto c = client.Get(kube::kCrds, {"", name});
       if (!c) return false;
       for (const auto& cond :

@@ -16,6 +16,7 @@
 #include "sealsync/kube.h"
 #include "sealsync/sealing.h"
 #include "tests/support/control_plane.h"
+#include "tests/support/eventually.h"
 #include "tests/support/subprocess.h"
 
 namespace sealsync::testing {
@@ -70,11 +71,6 @@ class OperatorEnv {
                           const std::string& ns = "");
   Result<kube::Json> Apply(const kube::Json& obj);
 
-  // Polls `fn` every 100 ms until true or `deadline`.
-  template <typename Fn>
-  static bool Eventually(
-      Fn fn, std::chrono::seconds deadline = std::chrono::seconds(30));
-
   // The Ready condition of SealedSecret ns/name, if any.
   std::optional<kube::Json> Ready(const std::string& name,
                                   const std::string& ns = "");
@@ -91,15 +87,5 @@ class OperatorEnv {
   std::string op_ns_, ns_, ns2_;
   std::string binary_;
 };
-
-template <typename Fn>
-bool OperatorEnv::Eventually(Fn fn, std::chrono::seconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return fn();
-}
 
 }  // namespace sealsync::testing
