@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "lib/base/base64.h"
 #include "tests/lib/vault/infisical_double_process.h"
@@ -37,7 +38,8 @@ class ExternalIntegration : public ::testing::Test {
     vault_ = std::make_unique<InfisicalDouble>();
     ASSERT_TRUE(vault_->running());
     env_ = std::make_unique<OperatorEnv>(cp_);
-    op_ = env_->Start();
+    audit_ = cp_->dir() + "/audit-" + env_->ns() + ".log";
+    op_ = env_->Start({"--audit-log", audit_});
     ASSERT_TRUE(op_);
     Credentials("reader-creds", "reader-client-secret-0001");
     ASSERT_TRUE(Store("vault", "reader-creds").has_value());
@@ -121,6 +123,11 @@ class ExternalIntegration : public ::testing::Test {
     EXPECT_EQ(op_->Log().find("reader-client-secret-0001"), std::string::npos)
         << "client secret in the log";
     EXPECT_EQ(env_->EventsText().find(kVaultCanary), std::string::npos);
+    std::string audit = ReadFile(audit_);
+    EXPECT_EQ(audit.find(kVaultCanary), std::string::npos)
+        << "vault value in the audit log";
+    EXPECT_EQ(audit.find("reader-client-secret-0001"), std::string::npos)
+        << "client secret in the audit log";
     auto list = env_->client().List(kExternal, env_->ns(), {});
     for (const auto& o : list->items) {
       EXPECT_EQ(o.value("status", Json::object()).dump().find(kVaultCanary),
@@ -135,6 +142,7 @@ class ExternalIntegration : public ::testing::Test {
   std::unique_ptr<InfisicalDouble> vault_;
   std::unique_ptr<OperatorEnv> env_;
   std::unique_ptr<OperatorProcess> op_;
+  std::string audit_;  // the operator's --audit-log
 };
 
 TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
@@ -154,6 +162,22 @@ TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
   EXPECT_TRUE((*st)["status"].contains("refreshTime"));
   EXPECT_TRUE((*st)["status"].contains("syncedResourceVersion"));
   EXPECT_TRUE(ReadyIs("app", "True", "SecretSynced"));
+  // The vault read is in the audit trail: object, store path, outcome.
+  bool audited = false;
+  std::istringstream lines(ReadFile(audit_));
+  for (std::string line; std::getline(lines, line);) {
+    Json a = Json::parse(line);
+    if (a["action"] == "vault-fetch" &&
+        a["object"] == "ExternalSecret " + env_->ns() + "/app" &&
+        a["outcome"] == "success") {
+      audited = true;
+      EXPECT_NE(a["vaultPath"].get<std::string>().find(vault_->api_base()),
+                std::string::npos)
+          << line;
+      EXPECT_EQ(a["caller"]["kind"], "controller");
+    }
+  }
+  EXPECT_TRUE(audited) << ReadFile(audit_);
 
   // 20 more ExternalSecrets over the same two folders: still one login and
   // one list per folder for the whole refresh window.
@@ -491,20 +515,19 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
   // The allowed ServiceAccount with the allowed audience: Ready, and an
   // ExternalSecret through it syncs.
   ASSERT_TRUE(k8s_store("k8s", "vault-reader", {"infisical"}).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
-    return StoreReady("k8s") == "True";
-  })) << StoreCondition("k8s").dump();
+  EXPECT_TRUE(Eventually([&] { return StoreReady("k8s") == "True"; }))
+      << StoreCondition("k8s").dump();
   ASSERT_TRUE(Apply(External("via-k8s",
                              Json::array({Ref("pw", "/db/PASSWORD")}), "k8s"))
                   .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env_->SecretValue("via-k8s", "pw") == std::string(kVaultCanary);
   }));
   EXPECT_GE(vault_->CallsWithStatus("login", 200), logins_before + 1);
 
   // Another ServiceAccount of the namespace: Infisical refuses it.
   ASSERT_TRUE(k8s_store("k8s-intruder", "intruder", {"infisical"}));
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("k8s-intruder");
     return c.is_object() && c["status"] == "False" &&
            c.value("message", "").find("HTTP 401") != std::string::npos;
@@ -512,7 +535,7 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
   // The right ServiceAccount with a token for another audience: refused by
   // the TokenReview (the token is not for Infisical).
   ASSERT_TRUE(k8s_store("k8s-audience", "vault-reader", {"somewhere-else"}));
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("k8s-audience");
     return c.is_object() && c["status"] == "False" &&
            c.value("message", "").find("HTTP 401") != std::string::npos;
@@ -521,7 +544,7 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
   // by field name before any token is minted.
   ASSERT_TRUE(
       k8s_store("k8s-cross", "vault-reader", {"infisical"}, "kube-system"));
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("k8s-cross");
     return c.is_object() && c["status"] == "False" &&
            c.value("message", "")
@@ -543,7 +566,7 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
             {"secretsScope",
              {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
   if (env_->client().Apply(kStores, aws, {"test", true})) {
-    EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    EXPECT_TRUE(Eventually([&] {
       Json c = StoreCondition("k8s-aws");
       return c.is_object() &&
              c.value("message", "").find("auth.awsAuthCredentials") !=
@@ -601,20 +624,19 @@ TEST_F(ExternalIntegration, TokenAuthFromASecret) {
   };
   const long long logins_before = vault_->Calls("login");
   token_store("by-token", token);
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
-    return StoreReady("by-token") == "True";
-  })) << StoreCondition("by-token").dump();
+  EXPECT_TRUE(Eventually([&] { return StoreReady("by-token") == "True"; }))
+      << StoreCondition("by-token").dump();
   ASSERT_TRUE(
       Apply(External("via-token", Json::array({Ref("pw", "/db/PASSWORD")}),
                      "by-token"))
           .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env_->SecretValue("via-token", "pw") == std::string(kVaultCanary);
   }));
   EXPECT_EQ(vault_->Calls("login"), logins_before) << "token auth logged in";
   // A token that is not the vault's: not Ready, and no token in the status.
   token_store("bad-token", token.substr(0, token.size() - 4) + "AAAA");
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("bad-token");
     return c.is_object() && c["status"] == "False";
   })) << StoreCondition("bad-token").dump();
