@@ -27,6 +27,7 @@ kube::ObjectPtr FindStore(const ExternalCaches& c,
   return c.stores.Get(es.ns + "/" + es.store_name);
 }
 
+// Whether `obj` (a store or an ExternalSecret) has Ready=True.
 bool StoreReady(const Json& store) {
   for (const auto& c : store.value("status", Json::object())
                            .value("conditions", Json::array())) {
@@ -34,6 +35,10 @@ bool StoreReady(const Json& store) {
       return c.value("status", "") == "True";
   }
   return false;
+}
+
+std::string SyncedVersion(const Json& obj) {
+  return obj.value("status", Json::object()).value("syncedResourceVersion", "");
 }
 
 Error NotOwned(const ExternalSecretSpec& es) {
@@ -202,6 +207,12 @@ Outcome ExternalSecretReconciler::Sync(std::stop_token stop, const Json& obj,
   auto retry = es.refresh.count() > 0
                    ? std::min<std::chrono::milliseconds>(es.refresh, 5min)
                    : 5min;
+  // refreshPolicy OnChange / CreatedOnce: nothing asked for a sync.
+  if (RefreshPolicySkips(
+          es, SyncedVersion(obj), StoreReady(obj),
+          caches_.secrets.Get(es.ns + "/" + es.target_name) != nullptr))
+    return Outcome{.kind = Outcome::Kind::kSkip,
+                   .action = Action::AwaitChange()};
   auto source = ReadSource(es, retry);
   if (!source) return source.error();
   // Stopping: the vault call can take its whole timeout; the next leader

@@ -629,5 +629,86 @@ TEST_F(ExternalIntegration, TokenAuthFromASecret) {
   ExpectNoCanary();
 }
 
+// ESO's value features on the real operator: a nested property path,
+// decodingStrategy Base64, find + rewrite (regexp and transform) and template
+// functions; refreshPolicy OnChange reads the vault only when the
+// ExternalSecret changes, CreatedOnce only when its Secret is gone.
+TEST_F(ExternalIntegration, PropertyPathsDecodingRewriteTemplatesAndPolicies) {
+  auto put = [&](const std::string& key, const std::string& value) {
+    vault_->Control("secret", {{"project", "team-a"},
+                               {"environment", "dev"},
+                               {"secretPath", "/cfg"},
+                               {"secretKey", key},
+                               {"secretValue", value}});
+  };
+  put("CONFIG", R"({"db":{"users":[{"name":"svc","pass":"p"}]}})");
+  put("B64_CERT", Base64Encode(AsBytes(std::string("cert-bytes"))));
+  put("APP_ONE", "1");
+  put("APP_TWO", "2");
+  put("ROTATING", "v1");
+  Json es = External("transforms", Json::array({Ref("user", "/cfg/CONFIG"),
+                                                Ref("cert", "/cfg/B64_CERT")}));
+  es["spec"]["data"][0]["remoteRef"]["property"] = "db.users.0.name";
+  es["spec"]["data"][1]["remoteRef"]["decodingStrategy"] = "Base64";
+  es["spec"]["dataFrom"] = Json::parse(R"([{
+      "find": {"path": "/cfg", "name": {"regexp": "^APP_"}},
+      "rewrite": [{"regexp": {"source": "^APP_(.*)$", "target": "app-$1"}},
+                  {"transform": {"template": "{{ .value | lower }}"}}]}])");
+  es["spec"]["target"] = {
+      {"template",
+       {{"data",
+         {{"user", "{{ .user | upper }}"},
+          {"cert", "{{ .cert }}"},
+          {"both", "{{ index . \"app-one\" }}+{{ index . \"app-two\" }}"},
+          {"conf", "{{ .user | quote }}"}}}}}};
+  ASSERT_TRUE(Apply(es).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    return env_->SecretValue("transforms", "both") == "1+2";
+  })) << (Ready("transforms") ? Ready("transforms")->dump() : "");
+  EXPECT_EQ(env_->SecretValue("transforms", "user"), "SVC");
+  EXPECT_EQ(env_->SecretValue("transforms", "cert"), "cert-bytes");
+  EXPECT_EQ(env_->SecretValue("transforms", "conf"), "\"svc\"");
+
+  // refreshPolicy: a Periodic object (1 s) sees a vault change; the
+  // OnChange one (also 1 s, which it ignores) keeps its value until the
+  // ExternalSecret changes; CreatedOnce writes again only a deleted Secret.
+  auto with_policy = [&](const std::string& name, const std::string& policy) {
+    Json o = External(name, Json::array({Ref("v", "/cfg/ROTATING")}));
+    o["spec"]["refreshInterval"] = "1s";
+    o["spec"]["refreshPolicy"] = policy;
+    return o;
+  };
+  Json periodic = with_policy("periodic", "Periodic");
+  Json on_change = with_policy("on-change", "OnChange");
+  Json once = with_policy("once", "CreatedOnce");
+  for (const Json* o : {&periodic, &on_change, &once})
+    ASSERT_TRUE(Apply(*o).has_value());
+  for (const char* n : {"periodic", "on-change", "once"})
+    ASSERT_TRUE(OperatorEnv::Eventually([&] {
+      return env_->SecretValue(n, "v") == "v1";
+    })) << n;
+  put("ROTATING", "v2");
+  ASSERT_TRUE(OperatorEnv::Eventually(
+      [&] { return env_->SecretValue("periodic", "v") == "v2"; }));
+  EXPECT_EQ(env_->SecretValue("on-change", "v"), "v1");
+  EXPECT_EQ(env_->SecretValue("once", "v"), "v1");
+  on_change["metadata"]["labels"] = {{"touched", "yes"}};
+  ASSERT_TRUE(Apply(on_change).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] { return env_->SecretValue("on-change", "v") == "v2"; }));
+  once["metadata"]["labels"] = {{"touched", "yes"}};
+  ASSERT_TRUE(Apply(once).has_value());
+  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+    auto o = env_->client().Get(kExternal, {env_->ns(), "once"});
+    return o && o->value("status", Json::object())
+                        .value("observedGeneration", int64_t{0}) >= 1;
+  }));
+  EXPECT_EQ(env_->SecretValue("once", "v"), "v1");
+  ASSERT_TRUE(
+      env_->client().Delete(kube::kSecrets, {env_->ns(), "once"}).has_value());
+  EXPECT_TRUE(OperatorEnv::Eventually(
+      [&] { return env_->SecretValue("once", "v") == "v2"; }));
+}
+
 }  // namespace
 }  // namespace sealsync::testing
