@@ -285,7 +285,20 @@ ExternalSecretReconciler::Step<Fetched> ExternalSecretReconciler::ReadValues(
     std::chrono::milliseconds retry) {
   std::string synced =
       obj.value("status", Json::object()).value("syncedResourceVersion", "");
-  bool forced = !synced.empty() && synced != es.sync_version;
+  std::optional<std::chrono::milliseconds> forced;
+  if (!synced.empty() && synced != es.sync_version) {
+    // Only labels or annotations changed (same generation): a force-sync
+    // value shared by many objects shares its lists (force_sync.h). A spec
+    // change reads afresh.
+    bool same_generation = synced.substr(0, synced.find('-')) ==
+                           es.sync_version.substr(0, es.sync_version.find('-'));
+    std::string token =
+        same_generation
+            ? Str(obj["metadata"].value("annotations", Json::object()),
+                  std::string(names::kForceSyncAnnotation).c_str())
+            : "";
+    forced = force_windows_.MaxAge(token);
+  }
   auto fetched =
       FetchValues(vault_, clock_, es, source.store, source.auth, forced);
   SecureWipe(source.auth.client_secret.data(),

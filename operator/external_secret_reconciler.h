@@ -27,6 +27,7 @@
 #include "operator/controller.h"
 #include "operator/external_secret_spec.h"
 #include "operator/external_values.h"
+#include "operator/force_sync.h"
 #include "operator/store_reconciler.h"
 #include "sealsync/clock.h"
 #include "sealsync/kube.h"
@@ -109,6 +110,7 @@ class ExternalSecretReconciler final : public Reconciler {
   ExternalCaches caches_;
   vault::Client& vault_;
   const Clock& clock_;
+  ForceSyncWindows force_windows_{clock_};
   Random& random_;
 };
 

@@ -276,13 +276,14 @@ Result<void> FetchFind(Lister& lister, const DataFrom& d,
 Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,
                             const ExternalSecretSpec& es,
                             const StoreSpec& store,
-                            const vault::UniversalAuth& auth, bool fresh) {
+                            const vault::UniversalAuth& auth,
+                            std::optional<std::chrono::milliseconds> forced) {
   Fetched out;
   out.oldest = clock.Now();
   // One refresh window: lists younger than this are shared, not re-read; a
-  // forced sync reads afresh.
+  // forced sync only takes lists as young as it says.
   std::chrono::milliseconds max_age =
-      fresh ? std::chrono::milliseconds(0)
+      forced ? *forced
       : es.refresh.count() > 0
           ? es.refresh
           : std::chrono::milliseconds(std::chrono::hours(1));

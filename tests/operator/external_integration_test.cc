@@ -710,5 +710,54 @@ TEST_F(ExternalIntegration, PropertyPathsDecodingRewriteTemplatesAndPolicies) {
       [&] { return env_->SecretValue("once", "v") == "v2"; }));
 }
 
+// A force-sync of 1,000 ExternalSecrets (one annotate command: one value)
+// reads each scope once: the forced syncs share the list fetched after the
+// value was first seen, as timer refreshes share theirs.
+TEST_F(ExternalIntegration, ForceSyncOfAThousandSharesTheList) {
+  constexpr int kObjects = 1000;
+  vault_->Control("secret", {{"project", "team-a"},
+                             {"environment", "dev"},
+                             {"secretPath", "/bulk"},
+                             {"secretKey", "TOKEN"},
+                             {"secretValue", "before"}});
+  std::vector<Json> objects;
+  for (int i = 0; i < kObjects; ++i) {
+    objects.push_back(External("bulk-" + std::to_string(i),
+                               Json::array({Ref("t", "/bulk/TOKEN")})));
+    ASSERT_TRUE(Apply(objects.back()).has_value()) << i;
+  }
+  auto all_are = [&](const std::string& want) {
+    auto list = env_->client().List(kube::kSecrets, env_->ns(), {});
+    if (!list) return false;
+    int n = 0;
+    for (const auto& s : list->items) {
+      const std::string name = s["metadata"].value("name", "");
+      if (!name.starts_with("bulk-")) continue;
+      auto v = Base64Decode(s.value("data", Json::object()).value("t", ""));
+      if (v && std::string(v->begin(), v->end()) == want) ++n;
+    }
+    return n == kObjects;
+  };
+  ASSERT_TRUE(OperatorEnv::Eventually([&] { return all_are("before"); },
+                                      std::chrono::seconds(180)));
+  vault_->Control("secret", {{"project", "team-a"},
+                             {"environment", "dev"},
+                             {"secretPath", "/bulk"},
+                             {"secretKey", "TOKEN"},
+                             {"secretValue", "after"}});
+  const long long lists_before = vault_->Calls("list");
+  for (auto& o : objects) {
+    o["metadata"]["annotations"] = {{"sealsync.dev/force-sync", "1700000000"}};
+    ASSERT_TRUE(Apply(o).has_value());
+  }
+  ASSERT_TRUE(OperatorEnv::Eventually([&] { return all_are("after"); },
+                                      std::chrono::seconds(180)));
+  const long long lists = vault_->Calls("list") - lists_before;
+  std::cerr << "force-sync of " << kObjects << " ExternalSecrets: " << lists
+            << " list call(s)\n";
+  EXPECT_LE(lists, 1) << "one scope: at most one list";
+  EXPECT_GE(lists, 1) << "the vault was read";
+}
+
 }  // namespace
 }  // namespace sealsync::testing

@@ -1,0 +1,28 @@
+#include "operator/force_sync.h"
+
+#include <algorithm>
+
+namespace sealsync::op {
+
+std::chrono::milliseconds ForceSyncWindows::MaxAge(const std::string& token) {
+  if (token.empty()) return std::chrono::milliseconds(0);
+  const auto now = clock_.Now();
+  std::lock_guard lock(mu_);
+  std::erase_if(first_seen_,
+                [&](const auto& e) { return now - e.second > kTokenLife; });
+  auto it = first_seen_.find(token);
+  if (it == first_seen_.end()) {
+    if (first_seen_.size() >= kMaxTokens) {
+      auto oldest = std::min_element(
+          first_seen_.begin(), first_seen_.end(),
+          [](const auto& a, const auto& b) { return a.second < b.second; });
+      first_seen_.erase(oldest);
+    }
+    first_seen_.emplace(token, now);
+    return std::chrono::milliseconds(0);
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now -
+                                                               it->second);
+}
+
+}  // namespace sealsync::op
