@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/base/time_format.h"
+#include "operator/audit.h"
 #include "operator/key_manager.h"
 #include "sealsync/api.h"
 #include "sealsync/sealed_secret.h"
@@ -45,10 +46,19 @@ json Verdict(const Result<sealed::Unsealed>& r) {
           {"keyIds", json::array()}};
 }
 
+// The audit record of an API call on `obj`: who asked, and the outcome.
+AuditEvent ApiEvent(std::string_view action, const HttpRequestView& req,
+                    const api::SealedSecret& obj) {
+  AuditEvent e(action,
+               "SealedSecret " + obj.metadata.ns + "/" + obj.metadata.name);
+  e.caller = ApiCaller(req);
+  return e;
+}
+
 }  // namespace
 
 void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
-                 ApiLimits limits) {
+                 ApiLimits limits, AuditLog* audit) {
   const Clock& clock = limits.clock ? *limits.clock : SystemClock();
   auto per_client = std::make_shared<ClientRateLimiter>(
       limits.per_second, limits.burst, 4096, clock);
@@ -76,29 +86,37 @@ void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
     return JsonReply(200, {{"recipients", list}});
   });
 
-  server.Handle(
-      "POST", "/v1/verify", [&keys, limiter](const HttpRequestView& req) {
-        if (!limiter(req)) return TooMany();
-        auto obj = api::ParseSealedSecret(req.body);
-        if (!obj) {
-          return JsonReply(400, {{"ok", false},
-                                 {"reason", "Malformed"},
-                                 {"message", obj.error().message()}});
-        }
-        std::vector<X25519Identity> ids = keys.Identities();
-        return JsonReply(
-            200, Verdict(sealed::Unseal(*obj, ids, keys.BitnamiKeys())));
-      });
+  server.Handle("POST", "/v1/verify",
+                [&keys, limiter, audit](const HttpRequestView& req) {
+                  if (!limiter(req)) return TooMany();
+                  auto obj = api::ParseSealedSecret(req.body);
+                  if (!obj) {
+                    return JsonReply(
+                        400, {{"ok", false},
+                              {"reason", std::string(sealed::kReasonMalformed)},
+                              {"message", obj.error().message()}});
+                  }
+                  std::vector<X25519Identity> ids = keys.Identities();
+                  auto opened = sealed::Unseal(*obj, ids, keys.BitnamiKeys());
+                  AuditEvent e = ApiEvent(audit::kVerify, req, *obj);
+                  if (opened) e.key_ids = opened->key_ids;
+                  if (!opened)
+                    SetFailure(e, opened.error().WithReason(
+                                      sealed::ReasonFor(opened.error())));
+                  Audit(audit, e);
+                  return JsonReply(200, Verdict(opened));
+                });
 
   server.Handle(
       "POST", "/v1/rewrap",
-      [&keys, &random, limiter](const HttpRequestView& req) {
+      [&keys, &random, limiter, audit](const HttpRequestView& req) {
         if (!limiter(req)) return TooMany();
         auto obj = api::ParseSealedSecret(req.body);
         if (!obj) {
-          return JsonReply(400, {{"ok", false},
-                                 {"reason", "Malformed"},
-                                 {"message", obj.error().message()}});
+          return JsonReply(400,
+                           {{"ok", false},
+                            {"reason", std::string(sealed::kReasonMalformed)},
+                            {"message", obj.error().message()}});
         }
         auto newest = keys.Newest();
         if (!newest) {
@@ -109,6 +127,11 @@ void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
         std::vector<X25519Identity> ids = keys.Identities();
         std::vector<X25519Recipient> to = {newest->identity.recipient()};
         auto out = sealed::Rewrap(*obj, ids, to, random, keys.BitnamiKeys());
+        AuditEvent e = ApiEvent(audit::kRewrap, req, *obj);
+        if (out) e.key_ids = {newest->key_id};
+        if (!out)
+          SetFailure(e, out.error().WithReason(sealed::ReasonFor(out.error())));
+        Audit(audit, e);
         if (!out) {
           return JsonReply(
               422, {{"ok", false},

@@ -71,7 +71,7 @@ void Controller::Work() {
 
 std::string Controller::ReasonOf(const Error& e) const {
   if (!e.reason().empty()) return e.reason();
-  if (hooks_.reason) return hooks_.reason(e);
+  if (!hooks_.default_reason.empty()) return hooks_.default_reason;
   return std::string(ErrorCodeName(e.code()));
 }
 

@@ -10,8 +10,10 @@
 //   Action::Degraded              Warning Event, requeue after its delay
 //
 // Every failure is logged, counted and recorded under one reason: the
-// Error's reason() when the reconciler set one (it also wrote it to status),
-// else hooks.reason, else the code's name.
+// Error's reason() (reasons.h: the reconciler derived it once and wrote the
+// same one to status), else hooks.default_reason (errors that never reach
+// status: the API server failing a read or a status write), else the
+// code's name.
 //
 // The queue guarantees one key is never reconciled by two workers at once.
 // Stop() lets in-flight reconciles finish. Thread-safe.
@@ -80,9 +82,9 @@ struct ControllerHooks {
   std::function<void(const Request& request, const std::string& reason,
                      const Error& error)>
       warn;
-  // The reason a failure is counted under (a condition reason such as
-  // NoMatchingKey); default: the error code's name.
-  std::function<std::string(const Error& error)> reason;
+  // The reason of a failure whose Error carries none (reasons.h names it
+  // per controller); empty: the error code's name.
+  std::string default_reason;
 };
 
 class Controller {

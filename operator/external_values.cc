@@ -27,7 +27,119 @@ std::string JoinPath(const std::string& base, const std::string& rel) {
   return b + (rel.starts_with('/') ? "" : "/") + rel;
 }
 
+// The PEM a store trusts for its vault's TLS: caBundle as parsed, or the
+// caProvider key of a ConfigMap (plain text) or Secret (base64).
+// kFailedPrecondition naming the object and key when it is missing or holds
+// no certificate, kUnavailable when the API server fails.
+Result<std::string> ReadCa(kube::Client& client, const StoreSpec& store) {
+  if (!store.ca_ref) return store.ca_pem;
+  const SecretKeyRef& r = *store.ca_ref;
+  std::string id =
+      std::string(store.ca_in_config_map ? "ConfigMap " : "Secret ") + r.ns +
+      "/" + r.name;
+  auto o =
+      client.Get(store.ca_in_config_map ? kube::kConfigMaps : kube::kSecrets,
+                 {r.ns, r.name});
+  if (!o) {
+    ErrorCode c = o.error().code() == ErrorCode::kNotFound
+                      ? ErrorCode::kFailedPrecondition
+                      : ErrorCode::kUnavailable;
+    return MakeError(c, "reading the CA " + id + ": " + o.error().message());
+  }
+  const Json& data = o->value("data", Json::object());
+  if (!data.contains(r.key) || !data[r.key].is_string())
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "the CA " + id + " has no key \"" + r.key + "\"");
+  std::string pem = data[r.key].get<std::string>();
+  if (!store.ca_in_config_map) {
+    auto bytes = Base64Decode(pem);
+    pem = bytes ? std::string(bytes->begin(), bytes->end()) : "";
+  }
+  if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    return MakeError(
+        ErrorCode::kFailedPrecondition,
+        "the CA " + id + " key \"" + r.key + "\" holds no PEM certificate");
+  return pem;
+}
+
 }  // namespace
+
+namespace {
+
+// Everything StoreAuth's result depends on, unambiguously joined.
+std::string AuthKey(const StoreSpec& s) {
+  std::string k;
+  auto add = [&k](std::string_view part) {
+    k += std::to_string(part.size());
+    k += ':';
+    k += part;
+  };
+  add(s.kind);
+  add(s.ns);
+  add(s.host_api);
+  for (const SecretKeyRef* r : {&s.client_id, &s.client_secret}) {
+    add(r->ns);
+    add(r->name);
+    add(r->key);
+  }
+  // The login method and, for kubernetes auth, the identity and the
+  // ServiceAccount with its audiences: two stores naming different
+  // ServiceAccounts must never share an entry.
+  add(std::to_string(static_cast<int>(s.auth_method)));
+  add(s.identity_id);
+  add(s.service_account.ns);
+  add(s.service_account.name);
+  add(std::to_string(s.service_account.audiences.size()));
+  for (const std::string& a : s.service_account.audiences) add(a);
+  add(s.ca_pem);
+  add(s.ca_ref ? "ref" : "");
+  if (s.ca_ref) {
+    add(s.ca_ref->ns);
+    add(s.ca_ref->name);
+    add(s.ca_ref->key);
+    add(s.ca_in_config_map ? "ConfigMap" : "Secret");
+  }
+  return k;
+}
+
+void Wipe(vault::UniversalAuth& a) {
+  SecureWipe(a.client_secret.data(), a.client_secret.size());
+}
+
+}  // namespace
+
+StoreAuthCache::~StoreAuthCache() {
+  for (auto& [_, e] : entries_) Wipe(e.auth);
+}
+
+Result<vault::UniversalAuth> StoreAuthCache::Get(kube::Client& client,
+                                                 const StoreSpec& store) {
+  const std::string key = AuthKey(store);
+  const auto now = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && now - it->second.read < ttl_) {
+      return it->second.auth;
+    }
+  }
+  auto auth = StoreAuth(client, store);
+  if (!auth) return auth;
+  std::lock_guard<std::mutex> lock(mu_);
+  // Expired entries of other stores go too: the map holds recent ones only.
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (now - it->second.read >= ttl_) {
+      Wipe(it->second.auth);
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  Entry& e = entries_[key];
+  Wipe(e.auth);
+  e = Entry{*auth, now};
+  return auth;
+}
 
 Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
                                        const StoreSpec& store) {
@@ -80,37 +192,9 @@ Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
     out->assign(bytes->begin(), bytes->end());
     SecureWipe(bytes->data(), bytes->size());
   }
-  auth.ca_pem = store.ca_pem;
-  if (store.ca_ref) {
-    // caProvider: a ConfigMap (data, plain text) or a Secret (base64) key.
-    const SecretKeyRef& r = *store.ca_ref;
-    std::string id =
-        std::string(store.ca_in_config_map ? "ConfigMap " : "Secret ") + r.ns +
-        "/" + r.name;
-    auto o =
-        client.Get(store.ca_in_config_map ? kube::kConfigMaps : kube::kSecrets,
-                   {r.ns, r.name});
-    if (!o) {
-      ErrorCode c = o.error().code() == ErrorCode::kNotFound
-                        ? ErrorCode::kFailedPrecondition
-                        : ErrorCode::kUnavailable;
-      return MakeError(c, "reading the CA " + id + ": " + o.error().message());
-    }
-    const Json& data = o->value("data", Json::object());
-    if (!data.contains(r.key) || !data[r.key].is_string())
-      return MakeError(ErrorCode::kFailedPrecondition,
-                       "the CA " + id + " has no key \"" + r.key + "\"");
-    std::string pem = data[r.key].get<std::string>();
-    if (!store.ca_in_config_map) {
-      auto bytes = Base64Decode(pem);
-      pem = bytes ? std::string(bytes->begin(), bytes->end()) : "";
-    }
-    if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
-      return MakeError(
-          ErrorCode::kFailedPrecondition,
-          "the CA " + id + " key \"" + r.key + "\" holds no PEM certificate");
-    auth.ca_pem = std::move(pem);
-  }
+  auto ca = ReadCa(client, store);
+  if (!ca) return std::unexpected(ca.error());
+  auth.ca_pem = std::move(*ca);
   return auth;
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -23,6 +24,36 @@ namespace sealsync::op {
 // value.
 Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
                                        const StoreSpec& store);
+
+// StoreAuth with a short memory: a store's credentials read in the last
+// `ttl` are used again instead of reading the Secret once per ExternalSecret
+// (1,000 objects of one store cost one read, not 1,000). Keyed by
+// everything the read depends on (store kind and namespace, host, each
+// Secret/ConfigMap reference, inline CA), so no store sees credentials its
+// own references would not give it. A rotated credential is picked up
+// within `ttl`; errors are never remembered. Cached client secrets are
+// wiped when replaced and on destruction. Thread-safe.
+class StoreAuthCache {
+ public:
+  StoreAuthCache(const Clock& clock, std::chrono::milliseconds ttl)
+      : clock_(clock), ttl_(ttl) {}
+  ~StoreAuthCache();
+  StoreAuthCache(const StoreAuthCache&) = delete;
+  StoreAuthCache& operator=(const StoreAuthCache&) = delete;
+  // As StoreAuth.
+  Result<vault::UniversalAuth> Get(kube::Client& client,
+                                   const StoreSpec& store);
+
+ private:
+  struct Entry {
+    vault::UniversalAuth auth;
+    Clock::TimePoint read;
+  };
+  const Clock& clock_;
+  const std::chrono::milliseconds ttl_;
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;  // guarded by mu_
+};
 
 // The values an ExternalSecret asks for, by Secret key.
 struct Fetched {

@@ -44,6 +44,21 @@ inline constexpr std::string_view kInvalidProviderConfig =
 inline constexpr std::string_view kVaultUnavailable =
     names::kReasonVaultUnavailable;
 
+// The reason a controller records for a failure whose Error carries none:
+// errors that never reach status (the API server failing a read of the
+// target or the status write itself). A SealedSecret's used to be derived
+// from the error code as if it were an unseal failure ("Malformed" for an
+// API outage, "NoMatchingKey" for a status write on a deleted object).
+inline constexpr std::string_view kSealedSecretDefault = kWriteFailed;
+inline constexpr std::string_view kExternalSecretDefault = kSecretSyncedError;
+inline constexpr std::string_view kStoreDefault = kInvalidProviderConfig;
+
+// The reason of an unseal failure (sealed::Unseal's error codes):
+// NoMatchingKey, ScopeMismatch, DecryptFailed, else Malformed.
+inline std::string_view UnsealReason(const Error& e) {
+  return sealed::ReasonFor(e);
+}
+
 // Events on sealing key Secrets (no condition).
 inline constexpr std::string_view kSealingKeyUnreadable =
     "SealingKeyUnreadable";

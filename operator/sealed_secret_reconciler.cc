@@ -90,37 +90,40 @@ bool SecretMatches(const Json& observed, const Json& desired) {
 }
 
 // What a SealedSecret may not ask for in its template (DESIGN.md "Tenants and
-// trust"): a type outside the allow-list, or metadata only the operator sets.
+// trust"): a type outside the allow-list (TypeNotAllowed), or metadata only
+// the operator sets, or a bad key (Malformed). Errors carry their reason.
 Result<void> CheckTemplate(const api::Secret& secret) {
   if (auto t = api::ValidateSecretType(secret.type, "spec.template.type"); !t)
-    return t;
+    return std::unexpected(t.error().WithReason(reasons::kTypeNotAllowed));
   for (const auto& [field, map] :
        {std::pair{"labels", &secret.metadata.labels},
         std::pair{"annotations", &secret.metadata.annotations}}) {
     for (const auto& [k, _] : *map) {
       if (ReservedMetadataKey(k)) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         std::string("spec.template.metadata.") + field + "." +
-                             k + ": reserved for the operator");
+        return std::unexpected(Error(ErrorCode::kInvalidArgument,
+                                     std::string("spec.template.metadata.") +
+                                         field + "." + k +
+                                         ": reserved for the operator")
+                                   .WithReason(reasons::kMalformed));
       }
     }
   }
   for (const auto& [k, _] : secret.data) {
-    if (auto v = api::ValidateSecretKey(k, "spec.encryptedData"); !v) return v;
+    if (auto v = api::ValidateSecretKey(k, "spec.encryptedData"); !v)
+      return std::unexpected(v.error().WithReason(reasons::kMalformed));
   }
   return {};
 }
 
-SealedSecretReconciler::SealedSecretReconciler(kube::Client& client,
-                                               const kube::Store& sealed,
-                                               const kube::Store& secrets,
-                                               const KeyRing& keys,
-                                               const Clock& clock)
+SealedSecretReconciler::SealedSecretReconciler(
+    kube::Client& client, const kube::Store& sealed, const kube::Store& secrets,
+    const KeyRing& keys, const Clock& clock, AuditLog* audit)
     : client_(client),
       sealed_(sealed),
       secrets_(secrets),
       keys_(keys),
-      clock_(clock) {}
+      clock_(clock),
+      audit_(audit) {}
 
 Result<std::optional<Json>> SealedSecretReconciler::Observed(
     const std::string& key) {
@@ -231,16 +234,18 @@ Result<SealedSecretReconciler::Rendered> SealedSecretReconciler::Render(
   out.ring_generation = keys_.generation();  // read first: a change re-runs
   std::vector<X25519Identity> keys = keys_.Identities();
   auto unsealed = sealed::Unseal(*parsed, keys, keys_.BitnamiKeys());
+  AuditEvent decrypt(audit::kDecrypt, id);
+  if (unsealed) decrypt.key_ids = unsealed->key_ids;
+  if (!unsealed)
+    SetFailure(decrypt, unsealed.error().WithReason(
+                            sealed::ReasonFor(unsealed.error())));
+  Audit(audit_, decrypt);
   if (!unsealed) {
     return std::unexpected(
-        unsealed.error().WithReason(sealed::ReasonFor(unsealed.error())));
+        unsealed.error().WithReason(reasons::UnsealReason(unsealed.error())));
   }
   if (auto t = CheckTemplate(unsealed->secret); !t) {
-    std::string_view reason =
-        t.error().message().starts_with("spec.template.type")
-            ? reasons::kTypeNotAllowed
-            : reasons::kMalformed;
-    return std::unexpected(t.error().Wrap(id).WithReason(reason));
+    return std::unexpected(t.error().Wrap(id));
   }
   out.desired = RenderSecret(unsealed->secret, obj);
   out.key_ids = std::move(unsealed->key_ids);

@@ -8,7 +8,7 @@ PACKAGES=(
   libssl-dev libsodium-dev libyaml-cpp-dev nlohmann-json3-dev
   libcurl4-openssl-dev libboost-dev libboost-system-dev libspdlog-dev libfmt-dev
   libcli11-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libre2-dev age openssl clang-16 libclang-rt-16-dev clang-format iproute2
+  libre2-dev age openssl time clang-16 libclang-rt-16-dev clang-format iproute2
   # a real node for the node tests (scripts/node.sh): container runtime, CNI,
   # kube-proxy's iptables; binutils strips the operator for its image; jq
   containerd runc containernetworking-plugins iptables binutils jq

@@ -19,6 +19,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash scripts/fuzz.sh
 bash scripts/controlplane.sh build --node   # --node: kubelet, kube-proxy, kube-scheduler too
 bash scripts/helm.sh build   # the real helm CLI for the chart tests
 bash scripts/kubeseal.sh build   # the real kubeseal for the Bitnami interop tests
+bash scripts/gitleaks.sh build   # the real gitleaks the scan interop test measures against
 # The node test first and verbose (it runs alone anyway): what it reports,
 # the timings and the operators' memory as their Pods see it, is in the log
 # even when it passes. Then everything else.

@@ -141,4 +141,21 @@ struct BootstrapOptions {
 };
 int Bootstrap(const BootstrapOptions& opts, Streams io);
 
+// sealctl scan (sealctl/scan_cmd.cc): finds plaintext secrets in files, the
+// git index or commits. Exit 0 clean, 1 findings, 2 usage or input error.
+struct ScanOptions {
+  std::vector<std::string> paths;  // default "."
+  bool staged = false;             // the git index (pre-commit)
+  std::string since;               // commits REV..HEAD (CI)
+  std::string format = "text";     // text | json | sarif
+  std::string config;  // allow-list; default ./.sealctl-scan.yaml if present
+  // Seal each plaintext Secret manifest found beside it (NAME.sealed.yaml)
+  // and remove the plaintext file.
+  bool fix = false;
+  std::vector<std::string> recipients;  // --fix: else the cluster's
+  std::vector<std::string> recipients_files;
+  ClusterOptions cluster;
+};
+int Scan(const ScanOptions& opts, Streams io);
+
 }  // namespace sealsync::sealctl

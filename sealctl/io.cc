@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <iostream>
 
@@ -111,13 +113,65 @@ Result<std::string> ReadInput(const std::string& path, std::istream& in) {
   return data;
 }
 
+namespace {
+
+// Reads everything from `read_some` (returns bytes read, 0 at the end, -1
+// with errno set on error) into an anonymous mapping grown with mremap.
+// Sets *map and *size (the mapping's size; *used the bytes read); the errno
+// of a failed read or mapping, else 0.
+template <typename ReadSome>
+int ReadIntoMapping(ReadSome read_some, void** map, size_t* size,
+                    size_t* used) {
+  size_t cap = 4 * kBlock;
+  void* m = ::mmap(nullptr, cap, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return errno;
+  size_t n = 0;
+  while (true) {
+    if (cap - n < kBlock) {
+      void* grown = ::mremap(m, cap, 2 * cap, MREMAP_MAYMOVE);
+      if (grown == MAP_FAILED) {
+        int e = errno;
+        ::munmap(m, cap);
+        return e;
+      }
+      m = grown;
+      cap *= 2;
+    }
+    ssize_t got = read_some(static_cast<char*>(m) + n, cap - n);
+    if (got < 0) {
+      int e = errno;
+      ::munmap(m, cap);
+      return e;
+    }
+    if (got == 0) break;
+    n += static_cast<size_t>(got);
+  }
+  *map = m;
+  *size = cap;
+  *used = n;
+  return 0;
+}
+
+}  // namespace
+
 Result<InputBytes> InputBytes::Open(const std::string& path, std::istream& in) {
   InputBytes out;
+  size_t used = 0;
   if (path.empty() || path == "-") {
-    auto data = ReadInput(path, in);
-    if (!data) return std::unexpected(data.error());
-    out.owned_ = std::move(*data);
-    out.view_ = AsBytes(out.owned_);
+    int e = ReadIntoMapping(
+        [&](char* p, size_t n) -> ssize_t {
+          if (!in) return 0;
+          in.read(p, static_cast<std::streamsize>(n));
+          if (in.bad()) {
+            errno = EIO;
+            return -1;
+          }
+          return static_cast<ssize_t>(in.gcount());
+        },
+        &out.map_, &out.map_size_, &used);
+    if (e != 0) return MakeError(ErrorCode::kUnavailable, "cannot read stdin");
+    out.view_ = ByteView(static_cast<const uint8_t*>(out.map_), used);
     return out;
   }
   auto fd = OpenForReading(path);
@@ -125,10 +179,18 @@ Result<InputBytes> InputBytes::Open(const std::string& path, std::istream& in) {
   struct stat st {};
   if (::fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     // Not a regular file (a pipe, say): read it instead.
-    int e = ReadFd(*fd, out.owned_);
+    int e = ReadIntoMapping(
+        [&](char* p, size_t n) -> ssize_t {
+          while (true) {
+            ssize_t got = ::read(*fd, p, std::min(n, size_t{1} << 30));
+            if (got < 0 && errno == EINTR) continue;
+            return got;
+          }
+        },
+        &out.map_, &out.map_size_, &used);
     ::close(*fd);
     if (e != 0) return std::unexpected(ErrnoError(e, "cannot read", path));
-    out.view_ = AsBytes(out.owned_);
+    out.view_ = ByteView(static_cast<const uint8_t*>(out.map_), used);
     return out;
   }
   if (st.st_size > 0) {
@@ -141,25 +203,44 @@ Result<InputBytes> InputBytes::Open(const std::string& path, std::istream& in) {
     }
     out.map_ = m;
     out.map_size_ = static_cast<size_t>(st.st_size);
+    out.is_file_ = true;
     out.view_ = ByteView(static_cast<const uint8_t*>(m), out.map_size_);
+    // Read front to back, once or twice.
+    ::madvise(m, out.map_size_, MADV_SEQUENTIAL);
   }
   ::close(*fd);
   return out;
 }
 
+void InputBytes::DoneWith(ByteView part) const {
+  if (!is_file_ || part.empty() || part.data() < view_.data() ||
+      part.data() + part.size() > view_.data() + view_.size()) {
+    return;  // not a part of this mapped file
+  }
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  auto begin = reinterpret_cast<uintptr_t>(part.data());
+  auto end = begin + part.size();
+  begin = (begin + page - 1) / page * page;  // whole pages inside `part`
+  end = end / page * page;
+  if (end > begin) {
+    ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+}
+
 InputBytes::InputBytes(InputBytes&& other) noexcept
     : map_(other.map_),
       map_size_(other.map_size_),
-      owned_(std::move(other.owned_)),
-      view_(other.map_ ? other.view_ : AsBytes(owned_)) {
+      is_file_(other.is_file_),
+      view_(other.view_) {
   other.map_ = nullptr;
   other.map_size_ = 0;
   other.view_ = {};
 }
 
+// An anonymous buffer's pages go back to the kernel, which zeroes them
+// before anyone else gets them.
 InputBytes::~InputBytes() {
   if (map_ != nullptr) ::munmap(map_, map_size_);
-  SecureWipe(owned_.data(), owned_.size());
 }
 
 Result<void> WriteFileAtomically(const std::string& path, std::string_view data,

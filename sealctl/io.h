@@ -23,8 +23,10 @@ Result<std::string> ReadInput(const std::string& path, std::istream& in);
 // ReadInput (a directory is refused).
 Result<int> OpenForReading(const std::string& path);
 
-// A read-only view of a whole input: a file is memory-mapped (no copy),
-// stdin ("-" or empty path) is read into memory. Not copyable.
+// A read-only view of a whole input. A regular file is memory-mapped (no
+// copy); anything else (stdin, a pipe, a FIFO) is read into one anonymous
+// mapping that grows by moving pages (mremap), never by copying, so that
+// holding an input of N bytes takes about N bytes. Not copyable.
 class InputBytes {
  public:
   static Result<InputBytes> Open(const std::string& path, std::istream& in);
@@ -33,12 +35,16 @@ class InputBytes {
   InputBytes(const InputBytes&) = delete;
   ~InputBytes();
   ByteView bytes() const { return view_; }
+  // Tells that `part` (of bytes()) will not be read again soon: for a mapped
+  // file, its whole pages leave this process's resident memory (they stay in
+  // the page cache, and a later read maps them again). No effect otherwise.
+  void DoneWith(ByteView part) const;
 
  private:
   InputBytes() = default;
-  void* map_ = nullptr;
+  void* map_ = nullptr;  // the file's mapping, or the anonymous buffer
   size_t map_size_ = 0;
-  std::string owned_;
+  bool is_file_ = false;
   ByteView view_;
 };
 

@@ -152,6 +152,36 @@ void AddReseal(CLI::App& app, ResealOptions& o) {
   c->get_option("--controller-url")->excludes(id);
 }
 
+CLI::App* AddScan(CLI::App& app, ScanOptions& o) {
+  auto* c = app.add_subcommand(
+      "scan",
+      "Find plaintext secrets in files, the git index or commits (exit 1 on "
+      "findings, 2 on usage errors)");
+  c->add_option("paths", o.paths,
+                "Files or directories (default .); with --staged/--since: a "
+                "directory in the repository");
+  c->add_flag("--staged", o.staged, "Scan the git index (for pre-commit)");
+  c->add_option("--since", o.since,
+                "Scan the commits REV..HEAD (for CI), each file as committed");
+  c->add_option("--format", o.format, "Report format")
+      ->check(CLI::IsMember({"text", "json", "sarif"}))
+      ->capture_default_str();
+  c->add_option("--config", o.config,
+                "Allow-list file (default ./.sealctl-scan.yaml if present)");
+  c->add_flag("--fix", o.fix,
+              "Seal each plaintext Secret manifest to NAME.sealed.yaml beside "
+              "it and remove the plaintext file");
+  c->add_option("-r,--recipient", o.recipients,
+                "--fix: age1... recipient (repeatable; default: the "
+                "cluster's newest)")
+      ->allow_extra_args(false);
+  c->add_option("-R,--recipients-file", o.recipients_files,
+                "--fix: file of recipients (repeatable)")
+      ->allow_extra_args(false);
+  AddClusterFlags(c, o.cluster, false);
+  return c;
+}
+
 void AddBootstrap(CLI::App& app, BootstrapOptions& o) {
   auto* c = app.add_subcommand(
       "bootstrap",
@@ -262,6 +292,9 @@ int RunCommand(const std::vector<std::string>& args, std::istream& in,
   ib->add_option("--context", import_bitnami.cluster.context,
                  "Kubeconfig context (default: the current context)");
 
+  ScanOptions scan;
+  CLI::App* sc = AddScan(app, scan);
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!args.empty() && !args[0].starts_with("-")) {
     // CLI11 reports an unknown command as "A subcommand is required"; name it.
@@ -286,7 +319,8 @@ int RunCommand(const std::vector<std::string>& args, std::istream& in,
   } catch (const CLI::ParseError& e) {
     err << "sealctl: error: " << e.what() << "\n";
     err << "sealctl: hint: run 'sealctl --help' or 'sealctl COMMAND --help'\n";
-    return 1;
+    // scan is a gate in scripts: 1 means findings, so usage errors are 2.
+    return sc->parsed() || (!args.empty() && args[0] == "scan") ? 2 : 1;
   }
   Streams io{in, out, err};
   if (kg->parsed()) return Keygen(keygen, io);
@@ -300,6 +334,7 @@ int RunCommand(const std::vector<std::string>& args, std::istream& in,
   if (ib->parsed()) return ImportBitnami(import_bitnami, io);
   if (mb->parsed()) return MigrateBitnami(migrate, io);
   if (me->parsed()) return MigrateEso(migrate_eso, io);
+  if (sc->parsed()) return Scan(scan, io);
   return Fail(err, "no command");
 }
 

@@ -1,5 +1,6 @@
 // sealctl unseal: disaster recovery and inspection. Enforces scope exactly as
 // the operator does; never prints anything on stdout when it fails.
+#include <functional>
 #include <iostream>
 #include <memory>
 
@@ -42,24 +43,37 @@ Result<std::optional<ScopeBinding>> ExpectedFromFlags(
   return b;
 }
 
-// A raw age file (binary, armored or base64 of binary) with X25519 and/or
-// passphrase identities.
-Result<SecureBytes> UnsealRawAge(ByteView file,
-                                 const std::vector<X25519Identity>& keys,
-                                 const Passphrases& passphrases,
-                                 const std::optional<ScopeBinding>& expect) {
+// A raw age file (binary or armored) with X25519 and/or passphrase
+// identities, written to `out` only after the whole file verified (every
+// chunk's tag, then the scope): plaintext never sits in memory whole.
+// `done_with` drops parts of a mapped input once read.
+Result<void> UnsealRawAge(ByteView file,
+                          const std::vector<X25519Identity>& keys,
+                          const Passphrases& passphrases,
+                          const std::optional<ScopeBinding>& expect,
+                          const std::function<void(ByteView)>& done_with,
+                          std::ostream& out) {
   std::vector<const AgeIdentity*> ids;
   for (const auto& k : keys) ids.push_back(&k);
   for (const auto& p : passphrases) ids.push_back(p.get());
-  auto dec = AgeDecrypt(file, ids);
-  if (!dec) return std::unexpected(dec.error());
-  auto binding = ScopeOfStanzas(dec->stanzas);
+  auto verified = AgeVerify(file, ids, done_with);
+  if (!verified) return std::unexpected(verified.error());
+  auto binding = ScopeOfStanzas(verified->stanzas());
   if (!binding) return std::unexpected(binding.error());
   if (expect) {
     if (auto ok = CheckScope(*binding, *expect); !ok)
       return std::unexpected(ok.error());
   }
-  return std::move(dec->plaintext);
+  auto written = verified->DecryptTo(
+      [&](ByteView part) -> Result<bool> {
+        out.write(reinterpret_cast<const char*>(part.data()),
+                  static_cast<std::streamsize>(part.size()));
+        if (!out) return std::unexpected(OutputError(out));
+        return true;
+      },
+      done_with);
+  if (!written) return std::unexpected(written.error());
+  return {};
 }
 
 int UnsealRaw(const UnsealOptions& opts, Streams io) {
@@ -77,26 +91,28 @@ int UnsealRaw(const UnsealOptions& opts, Streams io) {
   auto input = InputBytes::Open(opts.file, io.in);
   if (!input) return Fail(io.err, input.error());
   std::string_view text = AsString(input->bytes());
-  Result<SecureBytes> plain = MakeError(ErrorCode::kInternal, "unreachable");
+  auto done_with = [&input](ByteView part) { input->DoneWith(part); };
+  Result<void> written;
   if (text.starts_with("sodium:")) {
     auto v = UnsealValue(text, *keys, *expect);
-    if (v) {
-      plain = std::move(v->plaintext);
-    } else {
+    if (!v) {
       // Name the same failure classes as for age input.
       const Error& e = v.error();
       if (e.code() == ErrorCode::kNotFound) {
-        plain = std::unexpected(e.Wrap("no identity matched"));
-      } else if (e.code() == ErrorCode::kDataLoss) {
-        plain = std::unexpected(e.Wrap("payload corrupt"));
-      } else {
-        plain = std::unexpected(e);
+        return Fail(io.err, e.Wrap("no identity matched"));
       }
+      if (e.code() == ErrorCode::kDataLoss) {
+        return Fail(io.err, e.Wrap("payload corrupt"));
+      }
+      return Fail(io.err, e);
     }
+    io.out.write(reinterpret_cast<const char*>(v->plaintext.data()),
+                 static_cast<std::streamsize>(v->plaintext.size()));
   } else if (text.starts_with("age-encryption.org/") ||
              text.find("-----BEGIN AGE ENCRYPTED FILE-----") !=
                  std::string_view::npos) {
-    plain = UnsealRawAge(AsBytes(text), *keys, *passphrases, *expect);
+    written = UnsealRawAge(AsBytes(text), *keys, *passphrases, *expect,
+                           done_with, io.out);
   } else {
     std::string trimmed(text);
     while (!trimmed.empty() &&
@@ -109,11 +125,10 @@ int UnsealRaw(const UnsealOptions& opts, Streams io) {
                   "input is not an age file (binary or armored), base64 of "
                   "one, nor a sodium: value");
     }
-    plain = UnsealRawAge(*bytes, *keys, *passphrases, *expect);
+    written =
+        UnsealRawAge(*bytes, *keys, *passphrases, *expect, nullptr, io.out);
   }
-  if (!plain) return Fail(io.err, plain.error());
-  io.out.write(reinterpret_cast<const char*>(plain->data()),
-               static_cast<std::streamsize>(plain->size()));
+  if (!written) return Fail(io.err, written.error());
   return 0;
 }
 

@@ -159,6 +159,54 @@ struct AgeDecrypted {
 Result<AgeDecrypted> AgeDecrypt(ByteView file,
                                 std::span<const AgeIdentity* const> identities);
 
+// A whole age file verified without decrypting it, for bulk output in
+// bounded memory: AgeVerify checks the header MAC and every payload chunk's
+// tag (Poly1305 over the ciphertext; no plaintext exists yet), then
+// DecryptTo releases the plaintext chunk by chunk. The same contract as
+// AgeDecrypt: nothing is released unless the whole file verified.
+//
+// The file's bytes must stay valid (and should stay unchanged) while this
+// object lives. DecryptTo copies each chunk into private memory and
+// authenticates it again before decrypting it, so a file changed after
+// AgeVerify (a mapped file someone writes to) yields kDataLoss "payload
+// corrupt: file changed after verification" with only authentic chunks
+// written before it, never unauthenticated plaintext.
+// Movable, not copyable; the payload key is wiped on destruction.
+class AgeVerifiedFile {
+ public:
+  ~AgeVerifiedFile();
+  AgeVerifiedFile(AgeVerifiedFile&&) noexcept;
+  AgeVerifiedFile& operator=(AgeVerifiedFile&&) = delete;
+
+  const std::vector<Stanza>& stanzas() const;  // the verified header's
+  size_t identity_index() const;  // which of `identities` opened it
+  size_t plaintext_size() const;
+
+  // Decrypts in order, calling `write` with at most 64 KiB at a time (the
+  // buffer is wiped afterwards). Errors from `write` are returned as they
+  // are. `done_with`, if set, is called with each part of the caller's file
+  // once it has been read for the last time (sealctl drops those mapped
+  // pages); never for an armored file (the parts read are a private copy).
+  Result<bool> DecryptTo(
+      const AgeWriteFn& write,
+      const std::function<void(ByteView)>& done_with = nullptr) const;
+
+ private:
+  friend Result<AgeVerifiedFile> AgeVerify(
+      ByteView, std::span<const AgeIdentity* const>,
+      const std::function<void(ByteView)>&);
+  struct State;
+  explicit AgeVerifiedFile(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Verifies `file` (binary or armored) with the first identity that matches;
+// errors as AgeDecrypt's (see the top of this file). `done_with` as in
+// DecryptTo, for the parts read by the verification.
+Result<AgeVerifiedFile> AgeVerify(
+    ByteView file, std::span<const AgeIdentity* const> identities,
+    const std::function<void(ByteView)>& done_with = nullptr);
+
 // Parses an identity file as age-keygen writes it: "#" comment lines and
 // blank lines are skipped, every other line must be an identity.
 Result<std::vector<X25519Identity>> ParseIdentityFile(std::string_view text);

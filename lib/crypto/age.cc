@@ -11,23 +11,14 @@
 #include <cstring>
 #include <optional>
 
+#include "lib/crypto/age_payload.h"
 #include "lib/crypto/primitives.h"
 #include "lib/format/age_header.h"
 #include "lib/format/armor.h"
 
 namespace sealsync {
-namespace {
 
-constexpr size_t kChunk = 64 * 1024;
-constexpr size_t kSealedChunk = kChunk + crypto::kTagSize;
-constexpr size_t kNonceSize = 16;
-
-void HeaderMac(const FileKey& fk, std::string_view mac_input, uint8_t out[32]) {
-  uint8_t key[32];
-  crypto::Hkdf32(fk, {}, "header", key);
-  crypto::HmacSha256(ByteView(key, 32), AsBytes(mac_input), out);
-  sodium_memzero(key, sizeof key);
-}
+namespace age_internal {
 
 void ChunkNonce(uint64_t counter, bool last, uint8_t nonce[12]) {
   std::memset(nonce, 0, 12);
@@ -35,13 +26,30 @@ void ChunkNonce(uint64_t counter, bool last, uint8_t nonce[12]) {
   nonce[11] = last ? 1 : 0;
 }
 
-auto Corrupt(std::string what) {
-  return MakeError(ErrorCode::kDataLoss, "payload corrupt: " + what);
+Error Corrupt(const std::string& what) {
+  return Error(ErrorCode::kDataLoss, "payload corrupt: " + what);
 }
 
-}  // namespace
+OpenedHeader::~OpenedHeader() {
+  sodium_memzero(payload_key, sizeof payload_key);
+}
+
+}  // namespace age_internal
 
 namespace {
+
+using age_internal::ChunkNonce;
+using age_internal::Corrupt;
+using age_internal::kChunk;
+using age_internal::kNonceSize;
+using age_internal::kSealedChunk;
+
+void HeaderMac(const FileKey& fk, std::string_view mac_input, uint8_t out[32]) {
+  uint8_t key[32];
+  crypto::Hkdf32(fk, {}, "header", key);
+  crypto::HmacSha256(ByteView(key, 32), AsBytes(mac_input), out);
+  sodium_memzero(key, sizeof key);
+}
 
 // The header (with nonce appended) and payload key of a new file.
 struct NewFile {
@@ -163,14 +171,14 @@ Result<bool> AgeEncryptStream(const AgeReadFn& read, const AgeWriteFn& write,
   }
 }
 
-Result<AgeDecrypted> AgeDecrypt(
-    ByteView file, std::span<const AgeIdentity* const> identities) {
-  Bytes dearmored;
+Result<bool> age_internal::OpenHeader(
+    ByteView file, std::span<const AgeIdentity* const> identities,
+    OpenedHeader& out) {
   if (format::LooksArmored(file)) {
     auto d = format::Dearmor(file);
     if (!d) return std::unexpected(d.error());
-    dearmored = std::move(*d);
-    file = dearmored;
+    out.dearmored = std::move(*d);
+    file = out.dearmored;
   }
   auto parsed = format::ParseHeader(file);
   if (!parsed) return std::unexpected(parsed.error());
@@ -207,47 +215,61 @@ Result<AgeDecrypted> AgeDecrypt(
   ByteView payload = file.subspan(parsed->size);
   if (payload.size() < kNonceSize) {
     sodium_memzero(fk->data(), fk->size());
-    return Corrupt("missing nonce");
+    return std::unexpected(Corrupt("missing nonce"));
   }
-  uint8_t pkey[32];
-  crypto::Hkdf32(*fk, payload.first(kNonceSize), "payload", pkey);
+  crypto::Hkdf32(*fk, payload.first(kNonceSize), "payload", out.payload_key);
   sodium_memzero(fk->data(), fk->size());
   ByteView body = payload.subspan(kNonceSize);
-  if (body.empty()) return Corrupt("no chunks");
+  if (body.empty()) return std::unexpected(Corrupt("no chunks"));
   size_t chunks = (body.size() + kSealedChunk - 1) / kSealedChunk;
   size_t last_size = body.size() - (chunks - 1) * kSealedChunk;
-  if (last_size < crypto::kTagSize) return Corrupt("truncated chunk");
-  if (last_size == crypto::kTagSize && chunks > 1) {
-    return Corrupt("empty last chunk");
+  if (last_size < crypto::kTagSize) {
+    return std::unexpected(Corrupt("truncated chunk"));
   }
+  if (last_size == crypto::kTagSize && chunks > 1) {
+    return std::unexpected(Corrupt("empty last chunk"));
+  }
+  out.stanzas = std::move(parsed->header.stanzas);
+  out.identity_index = index;
+  out.body = body;
+  out.chunks = chunks;
+  return true;
+}
+
+Result<AgeDecrypted> AgeDecrypt(
+    ByteView file, std::span<const AgeIdentity* const> identities) {
+  age_internal::OpenedHeader h;
+  if (auto ok = age_internal::OpenHeader(file, identities, h); !ok) {
+    return std::unexpected(ok.error());
+  }
+  ByteView body = h.body;
+  const size_t chunks = h.chunks;
   AgeDecrypted out;
   out.plaintext.resize(body.size() - chunks * crypto::kTagSize);
   if (chunks == 1) {  // small values: skip the EVP context set-up
     uint8_t cn[12];
     ChunkNonce(0, true, cn);
-    bool ok = crypto::AeadOpen(pkey, cn, body, out.plaintext.data());
-    sodium_memzero(pkey, sizeof pkey);
-    if (!ok) return Corrupt("last chunk failed authentication");
-    out.stanzas = stanzas;
-    out.identity_index = index;
-    return out;
-  }
-  crypto::Aead aead(pkey);
-  sodium_memzero(pkey, sizeof pkey);
-  for (size_t i = 0; i < chunks; ++i) {
-    size_t off = i * kSealedChunk;
-    size_t n = std::min(kSealedChunk, body.size() - off);
-    uint8_t cn[12];
-    ChunkNonce(i, i + 1 == chunks, cn);
-    if (!aead.Open(cn, body.subspan(off, n),
-                   out.plaintext.data() + i * kChunk)) {
-      SecureWipe(out.plaintext.data(), out.plaintext.size());
-      return Corrupt(i + 1 == chunks ? "last chunk failed authentication"
-                                     : "chunk failed authentication");
+    if (!crypto::AeadOpen(h.payload_key, cn, body, out.plaintext.data())) {
+      return std::unexpected(Corrupt("last chunk failed authentication"));
+    }
+  } else {
+    crypto::Aead aead(h.payload_key);
+    for (size_t i = 0; i < chunks; ++i) {
+      size_t off = i * kSealedChunk;
+      size_t n = std::min(kSealedChunk, body.size() - off);
+      uint8_t cn[12];
+      ChunkNonce(i, i + 1 == chunks, cn);
+      if (!aead.Open(cn, body.subspan(off, n),
+                     out.plaintext.data() + i * kChunk)) {
+        SecureWipe(out.plaintext.data(), out.plaintext.size());
+        return std::unexpected(Corrupt(i + 1 == chunks
+                                           ? "last chunk failed authentication"
+                                           : "chunk failed authentication"));
+      }
     }
   }
-  out.stanzas = stanzas;
-  out.identity_index = index;
+  out.stanzas = std::move(h.stanzas);
+  out.identity_index = h.identity_index;
   return out;
 }
 

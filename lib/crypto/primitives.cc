@@ -146,6 +146,42 @@ bool Aead::Open(const uint8_t nonce[12], ByteView in, uint8_t* out) {
   return ok;
 }
 
+AeadVerifier::AeadVerifier(const uint8_t key[32]) {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "POLY1305", nullptr);
+  if (mac == nullptr) std::abort();
+  ctx_ = EVP_MAC_CTX_new(mac);
+  if (ctx_ == nullptr) std::abort();
+  std::memcpy(key_.data(), key, 32);
+}
+
+AeadVerifier::~AeadVerifier() {
+  EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx_));
+  sodium_memzero(key_.data(), key_.size());
+}
+
+bool AeadVerifier::Verify(const uint8_t nonce[12], ByteView in) {
+  if (in.size() < kTagSize) return false;
+  auto* ctx = static_cast<EVP_MAC_CTX*>(ctx_);
+  const size_t n = in.size() - kTagSize;
+  // The one-time key: ChaCha20 keystream block 0 (libsodium's IETF stream
+  // starts at counter 0).
+  uint8_t otk[32];
+  crypto_stream_chacha20_ietf(otk, sizeof otk, nonce, key_.data());
+  static const uint8_t kZeros[16] = {0};
+  uint8_t lengths[16] = {0};  // le64(aad length = 0) || le64(n)
+  for (int i = 0; i < 8; ++i) lengths[8 + i] = (uint64_t{n} >> (8 * i)) & 0xff;
+  uint8_t tag[kTagSize];
+  size_t tag_len = 0;
+  bool ok = EVP_MAC_init(ctx, otk, sizeof otk, nullptr) == 1 &&
+            (n == 0 || EVP_MAC_update(ctx, in.data(), n) == 1) &&
+            (n % 16 == 0 || EVP_MAC_update(ctx, kZeros, 16 - n % 16) == 1) &&
+            EVP_MAC_update(ctx, lengths, sizeof lengths) == 1 &&
+            EVP_MAC_final(ctx, tag, &tag_len, sizeof tag) == 1;
+  sodium_memzero(otk, sizeof otk);
+  if (!ok || tag_len != kTagSize) std::abort();  // programming error or OOM
+  return sodium_memcmp(tag, in.data() + n, kTagSize) == 0;
+}
+
 void AeadSeal(const uint8_t key[32], const uint8_t nonce[12], ByteView in,
               uint8_t* out) {
   unsigned long long clen = 0;

@@ -1,6 +1,7 @@
 // HMAC-SHA-256 and HKDF-SHA-256 against the RFCs' published test vectors
 // (RFC 4231 section 4, RFC 5869 appendix A), including a key longer than a
-// SHA-256 block, and the same results from every thread.
+// SHA-256 block, and the same results from every thread; the tag-only
+// ChaCha20-Poly1305 check against the AEAD.
 #include "lib/crypto/primitives.h"
 
 #include <gtest/gtest.h>
@@ -72,6 +73,28 @@ TEST(HmacSha256, SameResultOnEveryThread) {
   }
   for (auto& th : threads) th.join();
   for (const auto& g : got) EXPECT_EQ(g, want);
+}
+
+// AeadVerifier computes the tag AeadSeal (libsodium) made, without
+// decrypting, for every padding case; any changed bit or nonce fails.
+TEST(AeadVerifier, AgreesWithTheAeadOnEveryLength) {
+  uint8_t key[32], nonce[12] = {1, 2, 3};
+  for (int i = 0; i < 32; ++i) key[i] = static_cast<uint8_t>(7 * i + 1);
+  AeadVerifier verifier(key);
+  for (size_t n : {0, 1, 15, 16, 17, 31, 64, 1000, 65536}) {
+    std::string pt = Bytes(static_cast<uint8_t>(n), n, true);
+    std::vector<uint8_t> sealed(n + kTagSize);
+    AeadSeal(key, nonce, AsBytes(pt), sealed.data());
+    EXPECT_TRUE(verifier.Verify(nonce, sealed)) << n;
+    for (size_t at : {size_t{0}, n / 2, n + kTagSize - 1}) {
+      std::vector<uint8_t> bad = sealed;
+      bad[at] ^= 0x40;
+      EXPECT_FALSE(verifier.Verify(nonce, bad)) << n << " at " << at;
+    }
+    uint8_t other[12] = {1, 2, 4};
+    EXPECT_FALSE(verifier.Verify(other, sealed)) << n;
+  }
+  EXPECT_FALSE(verifier.Verify(nonce, ByteView()));
 }
 
 }  // namespace

@@ -1,11 +1,25 @@
-// In-memory fakes of the Kubernetes Client and Clock seams for unit tests.
+// An in-memory fake of the Kubernetes Client seam for unit tests (the
+// FakeClock is tests/support/fake_clock.h).
 //
 // FakeClient keeps objects per (resource, namespace, name), assigns uid and
 // a increasing resourceVersion on every write, refuses a stale Update with
-// kAborted and a duplicate Create with kAlreadyExists, and applies JSON merge
-// patches. It does not validate objects, and has no watch, apply or
-// selectors: behaviour that depends on those is tested against the real API
-// server. Thread-safe.
+// kAborted and a duplicate Create with kAlreadyExists, applies JSON merge
+// patches, and honours a Delete's uid precondition (kAborted).
+//
+// Server-side apply, as far as the operator's own writes need it: each field
+// manager owns the leaf fields (scalars and whole lists; maps are walked) it
+// last applied; Create/Update/MergePatch own theirs under manager "" (as a
+// client without a field manager does). Apply creates the object if missing;
+// else it sets the applied fields, removes fields the manager applied before
+// and no longer sends (unless another manager owns them too), and refuses a
+// field another manager owns with a different value (kAborted, "409
+// Conflict: Apply failed with N conflicts: conflict with \"m\": .data.k")
+// unless `force`, which takes the field over. Status apply is not modelled
+// (kUnimplemented).
+//
+// It does not validate objects, and has no watch or selectors: behaviour that
+// depends on those, on real defaulting or on RBAC is tested against the real
+// API server. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -13,34 +27,23 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "sealsync/clock.h"
 #include "sealsync/kube.h"
+#include "tests/support/fake_clock.h"
 
 namespace sealsync::kube::testing {
 
-class FakeClock final : public Clock {
- public:
-  TimePoint Now() const override { return now_.load(); }
-  std::chrono::system_clock::time_point WallNow() const override {
-    return wall_start_ + (now_.load() - start_);
-  }
-  void Advance(std::chrono::milliseconds d) { now_ = now_.load() + d; }
-
- private:
-  static constexpr TimePoint start_{std::chrono::hours(1)};
-  // 2024-05-01T12:00:00Z
-  const std::chrono::system_clock::time_point wall_start_{
-      std::chrono::seconds(1714564800)};
-  std::atomic<TimePoint> now_{start_};
-};
+using sealsync::testing::FakeClock;
 
 // One call made to the FakeClient.
 struct FakeCall {
-  std::string verb;  // "get", "list", "create", "update", "patch", "delete"
+  // "get", "list", "create", "update", "patch", "apply", "delete"
+  std::string verb;
   std::string resource;
   ObjectKey key;
   Json body;  // the object or patch sent, if any
@@ -58,6 +61,15 @@ class FakeClient final : public Client {
   int CountCalls(std::string_view verb, std::string_view resource = "") const;
   // Every stored object of a resource, ordered by namespace and name.
   std::vector<Json> Objects(const Resource& r) const;
+  // The stored object, if any (no call recorded).
+  std::optional<Json> Object(const Resource& r, const ObjectKey& key) const;
+  // Puts `obj` as if someone else had created it (no call recorded, owned by
+  // `manager`): the state a test starts from.
+  Json Seed(const Resource& r, Json obj, const std::string& manager = "");
+  // The field paths (".data.k") `manager` owns on the object.
+  std::vector<std::string> ManagedFields(const Resource& r,
+                                         const ObjectKey& key,
+                                         const std::string& manager) const;
 
   Result<Json> Get(const Resource& r, const ObjectKey& key) override;
   Result<ListResult> List(const Resource& r, std::string_view ns,
@@ -81,11 +93,18 @@ class FakeClient final : public Client {
   // Records the call and runs the hook; an Error means "fail with it".
   std::optional<Error> Begin(FakeCall call);
   void Stamp(Json& obj);
+  // Adds the leaf fields of `obj` to `manager`'s set on `k` (lock held).
+  void Own(const Key& k, const std::string& manager, const Json& obj);
+  Result<Json> ApplyLocked(const Resource& r, const Key& k, const Json& obj,
+                           const ApplyOptions& opts);
 
   mutable std::mutex mu_;
   Hook hook_;
   std::vector<FakeCall> calls_;
   std::map<Key, Json> objects_;
+  // Field ownership: object -> manager -> leaf paths.
+  using Path = std::vector<std::string>;
+  std::map<Key, std::map<std::string, std::set<Path>>> managers_;
   int64_t version_ = 100;
 };
 

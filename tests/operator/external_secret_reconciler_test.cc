@@ -1,0 +1,482 @@
+// ExternalSecretReconciler and StoreReconciler against the fake client
+// (server-side apply included) and the in-memory vault: every condition
+// reason of both, the creation and deletion policies, ownership and
+// consent, drift, and the canary never leaving the Secret. Tables; each row
+// starts from a fresh cluster state. No control plane.
+#include "operator/external_secret_reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "lib/base/base64.h"
+#include "operator/reasons.h"
+#include "operator/store_reconciler.h"
+#include "sealsync/names.h"
+#include "tests/fake_random.h"
+#include "tests/lib/kube/fake_client.h"
+#include "tests/lib/vault/fake_vault.h"
+
+namespace sealsync::op {
+namespace {
+
+using kube::Json;
+using kube::testing::FakeClient;
+using kube::testing::FakeClock;
+using namespace std::chrono_literals;
+
+constexpr std::string_view kCanary = "canary-3f9a-never-in-status";
+constexpr char kNs[] = "team-a";
+constexpr char kHost[] = "https://vault.example";
+
+std::string B64(std::string_view s) { return Base64Encode(AsBytes(s)); }
+
+struct Cluster {
+  FakeClient client;
+  FakeClock clock;
+  testing::FakeRandom random{3};
+  vault::testing::FakeVault vault{clock};
+  kube::Store externals, stores, cluster_stores, secrets;
+  HostBulkhead hosts{2};
+  ExternalSecretReconciler reconciler{
+      client,
+      {externals, stores, cluster_stores, secrets},
+      vault,
+      clock,
+      random};
+  StoreReconciler store_reconciler{client, stores, "SecretStore", vault,
+                                   clock,  random, hosts};
+
+  Cluster() {
+    vault.Put("team-a", "dev", "/", "DB_PASS", std::string(kCanary));
+    vault.Put("team-a", "dev", "/", "DB_JSON", R"({"user":"admin"})");
+    client.Seed(
+        kube::kSecrets,
+        {{"apiVersion", "v1"},
+         {"kind", "Secret"},
+         {"metadata", {{"name", "creds"}, {"namespace", kNs}}},
+         {"data", {{"clientId", B64("id")}, {"clientSecret", B64("secret")}}}});
+  }
+  // SecretStore "vault"; `ready` sets its status as the store controller
+  // would have.
+  void AddStore(bool ready = true, std::string secret_key = "clientSecret") {
+    Json ref = {{"name", "creds"}, {"key", "clientId"}};
+    Json sref = {{"name", "creds"}, {"key", secret_key}};
+    Json store = {
+        {"apiVersion", "sealsync.dev/v1alpha1"},
+        {"kind", "SecretStore"},
+        {"metadata", {{"name", "vault"}, {"namespace", kNs}}},
+        {"spec",
+         {{"provider",
+           {{"infisical",
+             {{"hostAPI", kHost},
+              {"auth",
+               {{"universalAuthCredentials",
+                 {{"clientId", ref}, {"clientSecret", sref}}}}},
+              {"secretsScope",
+               {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
+    if (ready) {
+      store["status"] = {
+          {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}};
+    }
+    stores.Upsert(client.Seed(kSecretStores, store));
+  }
+  // ExternalSecret "app" -> Secret "app"; `data` spec.data, `target` merged
+  // into spec.target.
+  void AddExternal(Json data, Json target = Json::object(),
+                   Json data_from = nullptr) {
+    Json spec = {{"refreshInterval", "1h"},
+                 {"secretStoreRef", {{"name", "vault"}}},
+                 {"target", target},
+                 {"data", data}};
+    if (!data_from.is_null()) spec["dataFrom"] = data_from;
+    Json es = {
+        {"apiVersion", "sealsync.dev/v1alpha1"},
+        {"kind", "ExternalSecret"},
+        {"metadata", {{"name", "app"}, {"namespace", kNs}, {"generation", 1}}},
+        {"spec", spec}};
+    externals.Upsert(client.Seed(kExternalSecrets, es));
+  }
+  void AddGood(Json target = Json::object()) {
+    AddStore();
+    AddExternal(Json::array({{{"secretKey", "password"},
+                              {"remoteRef", {{"key", "DB_PASS"}}}}}),
+                target);
+  }
+  // A Secret "app" someone else made, with `annotations`.
+  void AddForeignSecret(Json annotations = Json::object()) {
+    client.Seed(
+        kube::kSecrets,
+        {{"apiVersion", "v1"},
+         {"kind", "Secret"},
+         {"metadata",
+          {{"name", "app"}, {"namespace", kNs}, {"annotations", annotations}}},
+         {"data", {{"password", B64("old")}, {"other", B64("keep")}}}},
+        "kubectl");
+  }
+  Result<Action> Reconcile() {
+    auto r = reconciler.Reconcile({}, {"", kNs, "app"});
+    if (auto o = client.Object(kExternalSecrets, {kNs, "app"}))
+      externals.Upsert(*o);
+    if (auto s = client.Object(kube::kSecrets, {kNs, "app"})) {
+      const Json& labels = (*s)["metadata"].value("labels", Json::object());
+      if (labels.value(std::string(names::kManagedByLabel), "") == "sealsync")
+        secrets.Upsert(*s);
+    } else {
+      secrets.Remove(std::string(kNs) + "/app");
+    }
+    return r;
+  }
+  Json Ready(const kube::Resource& r, const std::string& name) {
+    auto o = client.Object(r, {kNs, name});
+    return o ? (*o)["status"]["conditions"][0] : Json();
+  }
+  std::optional<Json> Secret() {
+    return client.Object(kube::kSecrets, {kNs, "app"});
+  }
+  std::optional<std::string> Value(const std::string& key) {
+    auto s = Secret();
+    if (!s || !(*s)["data"].contains(key)) return std::nullopt;
+    auto b = Base64Decode((*s)["data"][key].get<std::string>());
+    return std::string(b->begin(), b->end());
+  }
+};
+
+enum class Outcome { kOk, kTerminal, kTransient, kDegraded };
+
+Outcome KindOf(const Result<Action>& r) {
+  if (!r) {
+    auto c = r.error().code();
+    return c == ErrorCode::kUnavailable || c == ErrorCode::kDeadlineExceeded
+               ? Outcome::kTransient
+               : Outcome::kTerminal;
+  }
+  return r->degraded ? Outcome::kDegraded : Outcome::kOk;
+}
+
+struct Case {
+  std::string name;
+  std::function<void(Cluster&)> setup;
+  std::string status;
+  std::string_view reason;
+  Outcome outcome;
+  // Secret "app" data.password afterwards; "" = no such key / Secret.
+  std::string password;
+};
+
+const std::vector<Case>& ExternalCases() {
+  static const std::vector<Case> cases = {
+      {"SecretSynced", [](Cluster& c) { c.AddGood(); }, "True",
+       reasons::kSecretSynced, Outcome::kOk, std::string(kCanary)},
+      {"InvalidSpecPolicy",
+       [](Cluster& c) {
+         c.AddStore();
+         c.AddExternal(Json::array(), {{"creationPolicy", "Sometimes"}});
+       },
+       "False", reasons::kInvalidSpec, Outcome::kTerminal, ""},
+      {"StoreNotReadyMissingStore",
+       [](Cluster& c) {
+         c.AddExternal(Json::array({{{"secretKey", "password"},
+                                     {"remoteRef", {{"key", "DB_PASS"}}}}}));
+       },
+       "False", reasons::kStoreNotReady, Outcome::kDegraded, ""},
+      {"StoreNotReadyStoreNotValidated",
+       [](Cluster& c) {
+         c.AddStore(false);
+         c.AddExternal(Json::array({{{"secretKey", "password"},
+                                     {"remoteRef", {{"key", "DB_PASS"}}}}}));
+       },
+       "False", reasons::kStoreNotReady, Outcome::kDegraded, ""},
+      {"StoreNotReadyCredentialKeyMissing",
+       [](Cluster& c) {
+         c.AddStore(true, "nope");
+         c.AddExternal(Json::array({{{"secretKey", "password"},
+                                     {"remoteRef", {{"key", "DB_PASS"}}}}}));
+       },
+       "False", reasons::kStoreNotReady, Outcome::kDegraded, ""},
+      {"SecretSyncedErrorKeyNotInVault",
+       [](Cluster& c) {
+         c.AddStore();
+         c.AddExternal(Json::array(
+             {{{"secretKey", "password"}, {"remoteRef", {{"key", "NOPE"}}}}}));
+       },
+       "False", reasons::kSecretSyncedError, Outcome::kDegraded, ""},
+      {"SecretSyncedErrorVaultDown",
+       [](Cluster& c) {
+         c.AddGood();
+         c.vault.Fail(Error(ErrorCode::kUnavailable, "503 from vault"));
+       },
+       "False", reasons::kSecretSyncedError, Outcome::kTransient, ""},
+      {"SecretSyncedErrorVaultRateLimited",
+       [](Cluster& c) {
+         c.AddGood();
+         c.vault.Fail(Error(ErrorCode::kResourceExhausted, "429"));
+       },
+       "False", reasons::kSecretSyncedError, Outcome::kDegraded, ""},
+      {"SecretSyncedErrorPropertyOfANonJsonValue",
+       [](Cluster& c) {
+         c.AddStore();
+         c.AddExternal(Json::array(
+             {{{"secretKey", "password"},
+               {"remoteRef", {{"key", "DB_PASS"}, {"property", "x"}}}}}));
+       },
+       "False", reasons::kSecretSyncedError, Outcome::kDegraded, ""},
+      {"SecretSyncedErrorTemplateNamesAnUnknownKey",
+       [](Cluster& c) {
+         c.AddGood({{"template", {{"data", {{"url", "{{ .NOPE }}"}}}}}});
+       },
+       "False", reasons::kSecretSyncedError, Outcome::kDegraded, ""},
+      {"SecretSyncedErrorRetainWithNothingInTheVault",
+       [](Cluster& c) {
+         c.AddStore();
+         c.AddExternal(Json::array(), {{"deletionPolicy", "Retain"}},
+                       {{{"find", {{"name", {{"regexp", "^NONE_"}}}}}}});
+       },
+       "False", reasons::kSecretSyncedError, Outcome::kDegraded, ""},
+      {"SecretSyncedErrorMergeTargetMissing",
+       [](Cluster& c) {
+         c.AddGood({{"creationPolicy", "Merge"}});
+       },
+       "False", reasons::kSecretSyncedError, Outcome::kDegraded, ""},
+      {"SecretDeletedWithDeletionPolicyDelete",
+       [](Cluster& c) {
+         c.AddForeignSecret(
+             {{std::string(names::kOwnerAnnotation), "ExternalSecret/app"}});
+         c.AddStore();
+         c.AddExternal(Json::array(), {{"deletionPolicy", "Delete"}},
+                       {{{"find", {{"name", {{"regexp", "^NONE_"}}}}}}});
+       },
+       "True", reasons::kSecretDeleted, Outcome::kOk, ""},
+      {"TargetNotOwnedLeavesTheSecretAsItWas",
+       [](Cluster& c) {
+         c.AddForeignSecret();
+         c.AddGood();
+       },
+       "False", reasons::kTargetNotOwned, Outcome::kDegraded, "old"},
+      {"TargetNotOwnedForDeletion",
+       [](Cluster& c) {
+         c.AddForeignSecret();
+         c.AddStore();
+         c.AddExternal(Json::array(), {{"deletionPolicy", "Delete"}},
+                       {{{"find", {{"name", {{"regexp", "^NONE_"}}}}}}});
+       },
+       "False", reasons::kTargetNotOwned, Outcome::kDegraded, "old"},
+      {"TargetNotOwnedWhenConsentNamesAnotherKind",
+       [](Cluster& c) {
+         c.AddForeignSecret(
+             {{std::string(names::kOwnerAnnotation), "SealedSecret/app"}});
+         c.AddGood({{"creationPolicy", "Merge"}});
+       },
+       "False", reasons::kTargetNotOwned, Outcome::kDegraded, "old"},
+      {"WriteFailed",
+       [](Cluster& c) {
+         c.AddGood();
+         c.client.SetHook(
+             [](const kube::testing::FakeCall& call) -> std::optional<Error> {
+               if (call.verb == "create" && call.resource == "secrets")
+                 return Error(ErrorCode::kUnavailable, "quota exceeded");
+               return std::nullopt;
+             });
+       },
+       "False", reasons::kWriteFailed, Outcome::kTransient, ""},
+  };
+  return cases;
+}
+
+class ExternalSecretReasons : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ExternalSecretReasons, StatusEventAndSecret) {
+  const Case& tc = GetParam();
+  Cluster c;
+  tc.setup(c);
+  auto r = c.Reconcile();
+  EXPECT_EQ(KindOf(r), tc.outcome) << (r ? "" : r.error().message());
+  Json ready = c.Ready(kExternalSecrets, "app");
+  EXPECT_EQ(ready["status"], tc.status) << ready.dump();
+  EXPECT_EQ(ready["reason"], tc.reason) << ready.dump();
+  // The reason the controller records (Event, metric) is the status reason.
+  if (!r) {
+    EXPECT_EQ(r.error().reason(), tc.reason);
+  } else if (r->degraded) {
+    EXPECT_EQ(r->degraded->reason(), tc.reason);
+  }
+  if (tc.password.empty()) {
+    EXPECT_FALSE(c.Value("password").has_value());
+  } else {
+    EXPECT_EQ(c.Value("password"), tc.password);
+  }
+  auto obj = c.client.Object(kExternalSecrets, {kNs, "app"});
+  EXPECT_EQ((*obj)["status"].dump().find(kCanary), std::string::npos);
+  if (!r) {
+    EXPECT_EQ(r.error().message().find(kCanary), std::string::npos);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, ExternalSecretReasons,
+                         ::testing::ValuesIn(ExternalCases()),
+                         [](const auto& info) { return info.param.name; });
+
+// creationPolicy: who owns the Secret, and what a Merge leaves alone.
+TEST(ExternalSecretPolicies, CreationPolicies) {
+  {
+    Cluster c;
+    c.AddGood();  // Owner
+    ASSERT_TRUE(c.Reconcile());
+    auto s = c.Secret();
+    EXPECT_EQ((*s)["metadata"]["ownerReferences"][0]["kind"], "ExternalSecret");
+    EXPECT_EQ(
+        (*s)["metadata"]["annotations"][std::string(names::kOwnerAnnotation)],
+        "ExternalSecret/app");
+  }
+  {
+    Cluster c;
+    c.AddGood({{"creationPolicy", "Orphan"}});
+    ASSERT_TRUE(c.Reconcile());
+    auto s = c.Secret();
+    ASSERT_TRUE(s);
+    EXPECT_FALSE((*s)["metadata"].contains("ownerReferences"));
+    EXPECT_EQ(c.Value("password"), std::string(kCanary));
+  }
+  {
+    Cluster c;
+    c.AddForeignSecret(
+        {{std::string(names::kOwnerAnnotation), "ExternalSecret/app"}});
+    c.AddGood({{"creationPolicy", "Merge"}});
+    ASSERT_TRUE(c.Reconcile());
+    EXPECT_EQ(c.Value("password"), std::string(kCanary));
+    EXPECT_EQ(c.Value("other"), "keep");  // not ours: kept
+    auto s = c.Secret();
+    EXPECT_FALSE((*s)["metadata"].contains("ownerReferences"));
+    EXPECT_EQ(c.Ready(kExternalSecrets, "app")["reason"],
+              reasons::kSecretSynced);
+  }
+  {
+    Cluster c;
+    c.AddGood({{"creationPolicy", "None"}});
+    ASSERT_TRUE(c.Reconcile());
+    EXPECT_FALSE(c.Secret().has_value());
+    EXPECT_EQ(c.Ready(kExternalSecrets, "app")["reason"],
+              reasons::kSecretSynced);
+  }
+}
+
+TEST(ExternalSecretPolicies, DeletionPolicyMergeWritesTheSecretWithoutTheKeys) {
+  Cluster c;
+  c.AddStore();
+  c.AddExternal(Json::array(), {{"deletionPolicy", "Merge"}},
+                {{{"find", {{"name", {{"regexp", "^DB_"}}}}}}});
+  ASSERT_TRUE(c.Reconcile());
+  EXPECT_EQ(c.Value("DB_PASS"), std::string(kCanary));
+  c.vault.Remove("team-a", "dev", "/", "DB_PASS");
+  c.vault.Remove("team-a", "dev", "/", "DB_JSON");
+  // A spec change asks for a fresh read (the status' sync version differs).
+  Json es = *c.client.Object(kExternalSecrets, {kNs, "app"});
+  es["metadata"]["generation"] = 2;
+  c.externals.Upsert(c.client.Seed(kExternalSecrets, es));
+  ASSERT_TRUE(c.Reconcile());
+  ASSERT_TRUE(c.Secret().has_value());
+  EXPECT_FALSE(c.Value("DB_PASS").has_value());
+}
+
+TEST(ExternalSecretDrift, AnEditedSecretIsWrittenBackAndTheRefreshIsJittered) {
+  Cluster c;
+  c.AddGood();
+  auto first = c.Reconcile();
+  ASSERT_TRUE(first);
+  // Next refresh: one hour after the fetch, plus at most a tenth.
+  ASSERT_TRUE(first->requeue_after);
+  EXPECT_GE(*first->requeue_after, 1h);
+  EXPECT_LE(*first->requeue_after, 66min);
+  EXPECT_FALSE(c.Ready(kExternalSecrets, "app")["reason"].is_null());
+  EXPECT_EQ((*c.client.Object(kExternalSecrets,
+                              {kNs, "app"}))["status"]["refreshTime"],
+            "2024-05-01T12:00:00Z");
+  ASSERT_TRUE(c.client
+                  .MergePatch(kube::kSecrets, {kNs, "app"},
+                              {{"data", {{"password", B64("hacked")}}}})
+                  .has_value());
+  c.secrets.Upsert(*c.client.Object(kube::kSecrets, {kNs, "app"}));
+  ASSERT_TRUE(c.Reconcile());
+  EXPECT_EQ(c.Value("password"), std::string(kCanary));
+  auto owned = c.client.ManagedFields(kube::kSecrets, {kNs, "app"},
+                                      std::string(names::kFieldManager));
+  EXPECT_NE(std::find(owned.begin(), owned.end(), ".data.password"),
+            owned.end());
+}
+
+TEST(ExternalSecretStop, NoVaultCallOnceStopping) {
+  Cluster c;
+  c.AddGood();
+  std::stop_source stop;
+  stop.request_stop();
+  auto r = c.reconciler.Reconcile(stop.get_token(), {"", kNs, "app"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(c.vault.stats().list_calls, 0u);
+  EXPECT_FALSE(c.Secret().has_value());
+}
+
+// StoreReconciler: every reason of a SecretStore's Ready condition.
+struct StoreCase {
+  std::string name;
+  std::function<void(Cluster&)> setup;
+  std::string status;
+  std::string_view reason;
+  Outcome outcome;
+};
+
+const std::vector<StoreCase>& StoreCases() {
+  static const std::vector<StoreCase> cases = {
+      {"Valid", [](Cluster& c) { c.AddStore(false); }, "True",
+       reasons::kStoreValid, Outcome::kOk},
+      {"InvalidSpecCrossNamespaceCredentials",
+       [](Cluster& c) {
+         c.AddStore(false);
+         Json s = *c.client.Object(kSecretStores, {kNs, "vault"});
+         s["spec"]["provider"]["infisical"]["auth"]["universalAuthCredentials"]
+          ["clientSecret"]["namespace"] = "victim";
+         c.stores.Upsert(c.client.Seed(kSecretStores, s));
+       },
+       "False", reasons::kInvalidSpec, Outcome::kDegraded},
+      {"InvalidProviderConfigWrongSecret",
+       [](Cluster& c) {
+         c.AddStore(false);
+         c.vault.SetIdentity("id", "another-secret");
+       },
+       "False", reasons::kInvalidProviderConfig, Outcome::kDegraded},
+      {"InvalidProviderConfigCredentialKeyMissing",
+       [](Cluster& c) { c.AddStore(false, "nope"); }, "False",
+       reasons::kInvalidProviderConfig, Outcome::kDegraded},
+      {"VaultUnavailable",
+       [](Cluster& c) {
+         c.AddStore(false);
+         c.vault.Fail(Error(ErrorCode::kUnavailable, "connection refused"));
+       },
+       "False", reasons::kVaultUnavailable, Outcome::kDegraded},
+  };
+  return cases;
+}
+
+class StoreReasons : public ::testing::TestWithParam<StoreCase> {};
+
+TEST_P(StoreReasons, Status) {
+  const StoreCase& tc = GetParam();
+  Cluster c;
+  tc.setup(c);
+  auto r = c.store_reconciler.Reconcile({}, {"SecretStore", kNs, "vault"});
+  EXPECT_EQ(KindOf(r), tc.outcome) << (r ? "" : r.error().message());
+  Json ready = c.Ready(kSecretStores, "vault");
+  EXPECT_EQ(ready["status"], tc.status) << ready.dump();
+  EXPECT_EQ(ready["reason"], tc.reason) << ready.dump();
+  if (r && r->degraded) {
+    EXPECT_EQ(r->degraded->reason(), tc.reason);
+  }
+  // The client secret is in no status message.
+  EXPECT_EQ(ready.dump().find("another-secret"), std::string::npos);
+  EXPECT_EQ(ready.dump().find("\"secret\""), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, StoreReasons, ::testing::ValuesIn(StoreCases()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace sealsync::op

@@ -1,0 +1,101 @@
+// StoreAuthCache: one credentials read per store per TTL, no sharing between
+// stores whose references differ, rotation picked up after the TTL, errors
+// never remembered.
+#include <gtest/gtest.h>
+
+#include "lib/base/base64.h"
+#include "operator/external_values.h"
+#include "tests/lib/kube/fake_client.h"
+
+namespace sealsync::op {
+namespace {
+
+using kube::Json;
+using kube::testing::FakeClient;
+using kube::testing::FakeClock;
+using namespace std::chrono_literals;
+
+Json Creds(const std::string& ns, const std::string& id,
+           const std::string& secret) {
+  return {{"apiVersion", "v1"},
+          {"kind", "Secret"},
+          {"metadata", {{"name", "identity"}, {"namespace", ns}}},
+          {"data",
+           {{"clientId", Base64Encode(AsBytes(id))},
+            {"clientSecret", Base64Encode(AsBytes(secret))}}}};
+}
+
+StoreSpec Store(const std::string& ns) {
+  StoreSpec s;
+  s.kind = "SecretStore";
+  s.ns = ns;
+  s.name = "vault";
+  s.host_api = "https://vault.example/api";
+  s.client_id = {ns, "identity", "clientId"};
+  s.client_secret = {ns, "identity", "clientSecret"};
+  return s;
+}
+
+class StoreAuthCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(client_.Create(kube::kSecrets, Creds("team-a", "id-a", "old")));
+    ASSERT_TRUE(client_.Create(kube::kSecrets, Creds("team-b", "id-b", "b")));
+  }
+  int Reads() const { return client_.CountCalls("get", "secrets"); }
+
+  FakeClient client_;
+  FakeClock clock_;
+  StoreAuthCache cache_{clock_, 10s};
+};
+
+TEST_F(StoreAuthCacheTest, OneReadPerStoreWithinTheTtl) {
+  for (int i = 0; i < 100; ++i) {
+    auto a = cache_.Get(client_, Store("team-a"));
+    ASSERT_TRUE(a.has_value()) << a.error().message();
+    EXPECT_EQ(a->client_id, "id-a");
+    EXPECT_EQ(a->client_secret, "old");
+  }
+  EXPECT_EQ(Reads(), 1);
+}
+
+TEST_F(StoreAuthCacheTest, StoresWithOtherReferencesDoNotShare) {
+  auto a = cache_.Get(client_, Store("team-a"));
+  auto b = cache_.Get(client_, Store("team-b"));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(b->client_id, "id-b");
+  EXPECT_EQ(b->client_secret, "b");
+  // Same Secret, another key: read on its own.
+  StoreSpec other = Store("team-a");
+  other.client_secret.key = "clientId";
+  auto o = cache_.Get(client_, other);
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->client_secret, "id-a");
+  EXPECT_EQ(Reads(), 3);
+}
+
+TEST_F(StoreAuthCacheTest, ARotatedCredentialIsUsedAfterTheTtl) {
+  ASSERT_TRUE(cache_.Get(client_, Store("team-a")));
+  ASSERT_TRUE(client_.MergePatch(
+      kube::kSecrets, {"team-a", "identity"},
+      {{"data", {{"clientSecret", Base64Encode(AsBytes("new"))}}}}));
+  clock_.Advance(9s);
+  EXPECT_EQ(cache_.Get(client_, Store("team-a"))->client_secret, "old");
+  clock_.Advance(1s);
+  EXPECT_EQ(cache_.Get(client_, Store("team-a"))->client_secret, "new");
+  EXPECT_EQ(Reads(), 2);
+}
+
+TEST_F(StoreAuthCacheTest, FailuresAreNotRemembered) {
+  StoreSpec missing = Store("team-c");  // no credentials Secret yet
+  auto e = cache_.Get(client_, missing);
+  ASSERT_FALSE(e.has_value());
+  EXPECT_EQ(e.error().code(), ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(client_.Create(kube::kSecrets, Creds("team-c", "id-c", "c")));
+  auto ok = cache_.Get(client_, missing);
+  ASSERT_TRUE(ok.has_value()) << ok.error().message();
+  EXPECT_EQ(ok->client_id, "id-c");
+}
+
+}  // namespace
+}  // namespace sealsync::op

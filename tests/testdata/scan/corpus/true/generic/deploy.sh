@@ -1,0 +1,3 @@
+#!/bin/sh
+export DB_PASSWORD='ro8bKoGiKwYGOL^&###%'
+./migrate
