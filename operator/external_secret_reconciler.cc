@@ -284,7 +284,7 @@ ExternalSecretReconciler::Step<Fetched> ExternalSecretReconciler::ReadValues(
     std::chrono::milliseconds retry) {
   std::string synced =
       obj.value("status", Json::object()).value("syncedResourceVersion", "");
-  std::optional<std::chrono::milliseconds> forced;
+  std::optional<Clock::TimePoint> forced;
   if (!synced.empty() && synced != es.sync_version) {
     // Only labels or annotations changed (same generation): a force-sync
     // value shared by many objects shares its lists (force_sync.h). A spec
@@ -296,7 +296,7 @@ ExternalSecretReconciler::Step<Fetched> ExternalSecretReconciler::ReadValues(
             ? Str(obj["metadata"].value("annotations", Json::object()),
                   std::string(names::kForceSyncAnnotation).c_str())
             : "";
-    forced = force_windows_.MaxAge(token);
+    forced = force_windows_.NotBefore(token);
   }
   auto fetched =
       FetchValues(vault_, clock_, es, source.store, source.auth, forced);

@@ -212,8 +212,9 @@ class Lister {
  public:
   Lister(vault::Client& vault, const Clock& clock, const StoreSpec& store,
          const vault::UniversalAuth& auth, std::chrono::milliseconds max_age,
-         Fetched& out)
-      : clock_(clock),
+         std::optional<Clock::TimePoint> not_before, Fetched& out)
+      : not_before_(not_before),
+        clock_(clock),
         vault_(vault),
         store_(store),
         auth_(auth),
@@ -224,7 +225,7 @@ class Lister {
     vault::SecretScope scope = store_.scope;
     scope.path = JoinPath(store_.scope.path, rel_path);
     scope.recursive = scope.recursive || recursive;
-    auto l = vault_.List(auth_, scope, max_age_);
+    auto l = vault_.List(auth_, scope, MaxAge());
     if (l) out_.oldest = std::min(out_.oldest, (*l)->fetched);
     return l;
   }
@@ -239,7 +240,7 @@ class Lister {
     if (!l) return std::unexpected(l.error());
     const vault::VaultSecret* s = (*l)->Find(name);
     if (s == nullptr && clock_.Now() - (*l)->fetched > kMissingKeyWindow &&
-        max_age_ > kMissingKeyWindow) {
+        MaxAge() > kMissingKeyWindow) {
       vault::SecretScope scope = store_.scope;
       scope.path = JoinPath(store_.scope.path, rel_path);
       auto again = vault_.List(auth_, scope, kMissingKeyWindow);
@@ -253,6 +254,15 @@ class Lister {
 
  private:
   static constexpr std::chrono::milliseconds kMissingKeyWindow{1000};
+  // A forced sync: lists fetched after not_before_ (computed at each call,
+  // so a list fetched while this sync waited still counts).
+  std::chrono::milliseconds MaxAge() const {
+    if (!not_before_) return max_age_;
+    return std::max(std::chrono::milliseconds(1),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        clock_.Now() - *not_before_));
+  }
+  std::optional<Clock::TimePoint> not_before_;
   const Clock& clock_;
   vault::Client& vault_;
   const StoreSpec& store_;
@@ -361,17 +371,15 @@ Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,
                             const ExternalSecretSpec& es,
                             const StoreSpec& store,
                             const vault::UniversalAuth& auth,
-                            std::optional<std::chrono::milliseconds> forced) {
+                            std::optional<Clock::TimePoint> forced) {
   Fetched out;
   out.oldest = clock.Now();
   // One refresh window: lists younger than this are shared, not re-read; a
-  // forced sync only takes lists as young as it says.
+  // forced sync takes lists fetched after its time (Lister).
   std::chrono::milliseconds max_age =
-      forced ? *forced
-      : es.refresh.count() > 0
-          ? es.refresh
-          : std::chrono::milliseconds(std::chrono::hours(1));
-  Lister lister(vault, clock, store, auth, max_age, out);
+      es.refresh.count() > 0 ? es.refresh
+                             : std::chrono::milliseconds(std::chrono::hours(1));
+  Lister lister(vault, clock, store, auth, max_age, forced, out);
   std::string id = "ExternalSecret " + es.ns + "/" + es.name;
   for (size_t i = 0; i < es.data.size(); ++i) {
     std::string field = id + ": spec.data[" + std::to_string(i) + "]";

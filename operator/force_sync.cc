@@ -4,9 +4,9 @@
 
 namespace sealsync::op {
 
-std::chrono::milliseconds ForceSyncWindows::MaxAge(const std::string& token) {
-  if (token.empty()) return std::chrono::milliseconds(0);
+Clock::TimePoint ForceSyncWindows::NotBefore(const std::string& token) {
   const auto now = clock_.Now();
+  if (token.empty()) return now;
   std::lock_guard lock(mu_);
   std::erase_if(first_seen_,
                 [&](const auto& e) { return now - e.second > kTokenLife; });
@@ -19,10 +19,9 @@ std::chrono::milliseconds ForceSyncWindows::MaxAge(const std::string& token) {
       first_seen_.erase(oldest);
     }
     first_seen_.emplace(token, now);
-    return std::chrono::milliseconds(0);
+    return now;
   }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(now -
-                                                               it->second);
+  return it->second;
 }
 
 }  // namespace sealsync::op

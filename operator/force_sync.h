@@ -25,10 +25,10 @@ class ForceSyncWindows {
 
   explicit ForceSyncWindows(const Clock& clock) : clock_(clock) {}
 
-  // The max_age for a forced sync with force-sync value `token`: the time
-  // since `token` was first seen (0 the first time). An empty token (a
-  // change other than the annotation) gets 0: read afresh.
-  std::chrono::milliseconds MaxAge(const std::string& token);
+  // The oldest fetch time a forced sync with force-sync value `token` may
+  // use: when `token` was first seen (now, the first time). An empty token
+  // (a change other than the annotation) gets now: read afresh.
+  Clock::TimePoint NotBefore(const std::string& token);
 
  private:
   const Clock& clock_;

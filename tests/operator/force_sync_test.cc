@@ -13,27 +13,29 @@ using namespace std::chrono_literals;
 TEST(ForceSyncWindows, OneValueSharesFromItsFirstSight) {
   kube::testing::FakeClock clock;
   ForceSyncWindows w(clock);
-  EXPECT_EQ(w.MaxAge("1700000000"), 0ms) << "first sight: read afresh";
+  const auto first = clock.Now();
+  EXPECT_EQ(w.NotBefore("1700000000"), first) << "first sight: read afresh";
   clock.Advance(3s);
-  EXPECT_EQ(w.MaxAge("1700000000"), 3000ms) << "later objects share";
-  EXPECT_EQ(w.MaxAge("1700000099"), 0ms) << "a new value: afresh";
-  EXPECT_EQ(w.MaxAge(""), 0ms) << "no value: afresh";
+  EXPECT_EQ(w.NotBefore("1700000000"), first) << "later objects share";
+  EXPECT_EQ(w.NotBefore("1700000099"), clock.Now()) << "a new value: afresh";
+  EXPECT_EQ(w.NotBefore(""), clock.Now()) << "no value: afresh";
   clock.Advance(ForceSyncWindows::kTokenLife + 1s);
-  EXPECT_EQ(w.MaxAge("1700000000"), 0ms) << "forgotten after its life";
+  EXPECT_EQ(w.NotBefore("1700000000"), clock.Now())
+      << "forgotten after its life";
 }
 
 TEST(ForceSyncWindows, BoundedCount) {
   kube::testing::FakeClock clock;
   ForceSyncWindows w(clock);
   for (size_t i = 0; i < 3 * ForceSyncWindows::kMaxTokens; ++i) {
-    (void)w.MaxAge("v" + std::to_string(i));
+    (void)w.NotBefore("v" + std::to_string(i));
     clock.Advance(1ms);
   }
   // The newest values are still known, the oldest were dropped.
-  EXPECT_GT(
-      w.MaxAge("v" + std::to_string(3 * ForceSyncWindows::kMaxTokens - 1)),
-      0ms);
-  EXPECT_EQ(w.MaxAge("v0"), 0ms);
+  EXPECT_LT(
+      w.NotBefore("v" + std::to_string(3 * ForceSyncWindows::kMaxTokens - 1)),
+      clock.Now());
+  EXPECT_EQ(w.NotBefore("v0"), clock.Now());
 }
 
 }  // namespace
