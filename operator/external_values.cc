@@ -77,6 +77,12 @@ std::string AuthKey(const StoreSpec& s) {
   add(s.kind);
   add(s.ns);
   add(s.host_api);
+  add(std::to_string(static_cast<int>(s.auth_method)));
+  add(s.identity_id);
+  add(s.service_account.ns);
+  add(s.service_account.name);
+  add(std::to_string(s.service_account.audiences.size()));
+  for (const std::string& a : s.service_account.audiences) add(a);
   for (const SecretKeyRef* r : {&s.client_id, &s.client_secret}) {
     add(r->ns);
     add(r->name);

@@ -43,7 +43,7 @@ TEST(AuditIntegration, OneLinePerOperationNamingWhoAndWhatNeverTheValue) {
   ASSERT_TRUE(r);
   Json ss = env.SealedSecret("db", {{"password", std::string(kCanary)}}, *r);
   ASSERT_TRUE(env.Apply(ss).has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     return env.SecretValue("db", "password") == std::string(kCanary);
   }));
   long code = 0;
@@ -59,7 +59,7 @@ TEST(AuditIntegration, OneLinePerOperationNamingWhoAndWhatNeverTheValue) {
   EXPECT_EQ(code, 200);
 
   std::vector<Json> lines;
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     lines = AuditLines(audit);
     return Find(lines, "rewrap", "success").has_value();
   })) << "audit log:\n"

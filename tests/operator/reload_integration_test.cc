@@ -76,8 +76,7 @@ TEST(ReloadIntegration, OneRolloutPerDataChangeNoneForUnchangedWrites) {
     ASSERT_TRUE(env.Apply(env.SealedSecret("db", {{"password", v}}, *r)));
   };
   auto wait_value = [&](const std::string& v) {
-    return OperatorEnv::Eventually(
-        [&] { return env.SecretValue("db", "password") == v; });
+    return Eventually([&] { return env.SecretValue("db", "password") == v; });
   };
   set_password(canary + "-1");
   ASSERT_TRUE(wait_value(canary + "-1"));
@@ -89,7 +88,7 @@ TEST(ReloadIntegration, OneRolloutPerDataChangeNoneForUnchangedWrites) {
   auto observed = [&] {
     return Annotation(env, env.ns(), "app", names::kReloadObservedAnnotation);
   };
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     return observed().starts_with("db=") &&
            ReplicaSets(env, env.ns(), "app") == 1;
   })) << "first sight records the Secret without a restart";
@@ -97,14 +96,14 @@ TEST(ReloadIntegration, OneRolloutPerDataChangeNoneForUnchangedWrites) {
 
   // A data change: exactly one new ReplicaSet, the Event names the Secret.
   set_password(canary + "-2");
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     return ReplicaSets(env, env.ns(), "app") == 2 && observed() != o1;
   }));
   std::string o2 = observed();
   EXPECT_EQ(
       Annotation(env, env.ns(), "app", names::kRestartedForAnnotation, true),
       "db");
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env.EventsText().find(
                "rolling restart: data of Secret db changed") !=
            std::string::npos;
@@ -118,7 +117,7 @@ TEST(ReloadIntegration, OneRolloutPerDataChangeNoneForUnchangedWrites) {
       {{"metadata", {{"labels", {{"touched", "yes"}}}}}}));
   set_password(canary + "-3");
   ASSERT_TRUE(wait_value(canary + "-3"));
-  ASSERT_TRUE(OperatorEnv::Eventually([&] { return observed() != o2; }));
+  ASSERT_TRUE(Eventually([&] { return observed() != o2; }));
   EXPECT_EQ(ReplicaSets(env, env.ns(), "app"), 3);
   std::string o3 = observed();
 
@@ -127,7 +126,7 @@ TEST(ReloadIntegration, OneRolloutPerDataChangeNoneForUnchangedWrites) {
   set_password(canary + "-5");
   set_password(canary + "-6");
   ASSERT_TRUE(wait_value(canary + "-6"));
-  ASSERT_TRUE(OperatorEnv::Eventually([&] { return observed() != o3; }));
+  ASSERT_TRUE(Eventually([&] { return observed() != o3; }));
   EXPECT_EQ(ReplicaSets(env, env.ns(), "app"), 4);
 
   // The intruder in ns2 was never restarted nor recorded db (its namespace
@@ -155,15 +154,15 @@ TEST(ReloadIntegration, OffUnlessEnabled) {
   auto r = env.NewestRecipient();
   ASSERT_TRUE(r);
   ASSERT_TRUE(env.Apply(env.SealedSecret("db", {{"password", "a"}}, *r)));
-  ASSERT_TRUE(OperatorEnv::Eventually(
-      [&] { return env.SecretValue("db", "password") == "a"; }));
+  ASSERT_TRUE(
+      Eventually([&] { return env.SecretValue("db", "password") == "a"; }));
   ASSERT_TRUE(env.client().Create(kDeploymentsR,
                                   Deployment(env.ns(), "app", "true", "db")));
-  ASSERT_TRUE(OperatorEnv::Eventually(
-      [&] { return ReplicaSets(env, env.ns(), "app") == 1; }));
+  ASSERT_TRUE(
+      Eventually([&] { return ReplicaSets(env, env.ns(), "app") == 1; }));
   ASSERT_TRUE(env.Apply(env.SealedSecret("db", {{"password", "b"}}, *r)));
-  ASSERT_TRUE(OperatorEnv::Eventually(
-      [&] { return env.SecretValue("db", "password") == "b"; }));
+  ASSERT_TRUE(
+      Eventually([&] { return env.SecretValue("db", "password") == "b"; }));
   // The operator's log says what it started; no reload controller.
   EXPECT_EQ(op->Log().find("reload controller started"), std::string::npos);
   EXPECT_EQ(Annotation(env, env.ns(), "app", names::kReloadObservedAnnotation),
