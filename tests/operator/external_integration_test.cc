@@ -157,8 +157,14 @@ TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
     return env_->SecretValue("app-creds", "dsn") ==
            "postgres://app:" + std::string(kVaultCanary) + "@db";
   }));
-  auto st = env_->client().Get(kExternal, {env_->ns(), "app"});
-  EXPECT_EQ((*st)["status"]["binding"]["name"], "app-creds");
+  // The status is written after the Secret: wait for it.
+  Result<Json> st;
+  ASSERT_TRUE(Eventually([&] {
+    st = env_->client().Get(kExternal, {env_->ns(), "app"});
+    return st && st->value("status", Json::object())
+                         .value("binding", Json::object())
+                         .value("name", "") == "app-creds";
+  }));
   EXPECT_TRUE((*st)["status"].contains("refreshTime"));
   EXPECT_TRUE((*st)["status"].contains("syncedResourceVersion"));
   EXPECT_TRUE(ReadyIs("app", "True", "SecretSynced"));
