@@ -66,16 +66,15 @@ Outcome Failed(Error e, Outcome::Kind kind = Outcome::Kind::kFailed) {
 
 }  // namespace
 
-ExternalSecretReconciler::ExternalSecretReconciler(kube::Client& client,
-                                                   ExternalCaches caches,
-                                                   vault::Client& vault,
-                                                   const Clock& clock,
-                                                   Random& random)
+ExternalSecretReconciler::ExternalSecretReconciler(
+    kube::Client& client, ExternalCaches caches, vault::Client& vault,
+    const Clock& clock, Random& random, AuditLog* audit)
     : client_(client),
       caches_(caches),
       vault_(vault),
       clock_(clock),
-      random_(random) {}
+      random_(random),
+      audit_(audit) {}
 
 Result<bool> ExternalSecretReconciler::WriteStatus(
     const Json& obj, const ExternalSecretSpec* es, const Error* error,
@@ -279,6 +278,12 @@ ExternalSecretReconciler::Step<Fetched> ExternalSecretReconciler::ReadValues(
       FetchValues(vault_, clock_, es, source.store, source.auth, forced);
   SecureWipe(source.auth.client_secret.data(),
              source.auth.client_secret.size());
+  AuditEvent fetch(audit::kVaultFetch,
+                   "ExternalSecret " + es.ns + "/" + es.name);
+  fetch.vault_path =
+      source.store.host_api + " " + source.store.scope.ToString();
+  if (!fetched) SetFailure(fetch, fetched.error());
+  Audit(audit_, fetch);
   if (fetched) return std::move(*fetched);
   const Error& e = fetched.error();
   if (e.code() == ErrorCode::kUnavailable ||

@@ -24,6 +24,7 @@
 #include <expected>
 
 #include "lib/kube/store.h"
+#include "operator/audit.h"
 #include "operator/controller.h"
 #include "operator/external_secret_spec.h"
 #include "operator/external_values.h"
@@ -47,7 +48,7 @@ class ExternalSecretReconciler final : public Reconciler {
  public:
   ExternalSecretReconciler(kube::Client& client, ExternalCaches caches,
                            vault::Client& vault, const Clock& clock,
-                           Random& random);
+                           Random& random, AuditLog* audit = nullptr);
   Result<Action> Reconcile(std::stop_token stop,
                            const Request& request) override;
 
@@ -113,6 +114,7 @@ class ExternalSecretReconciler final : public Reconciler {
   // Credentials are read again after this long (a rotation is picked up).
   static constexpr std::chrono::seconds kCredentialsTtl{10};
   StoreAuthCache auth_cache_{clock_, kCredentialsTtl};
+  AuditLog* audit_;  // every vault fetch; may be null
 };
 
 }  // namespace sealsync::op

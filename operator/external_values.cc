@@ -46,6 +46,41 @@ Result<std::string> Property(const std::string& value,
                                  : j[property].dump();
 }
 
+// The PEM a store trusts for its vault's TLS: caBundle as parsed, or the
+// caProvider key of a ConfigMap (plain text) or Secret (base64).
+// kFailedPrecondition naming the object and key when it is missing or holds
+// no certificate, kUnavailable when the API server fails.
+Result<std::string> ReadCa(kube::Client& client, const StoreSpec& store) {
+  if (!store.ca_ref) return store.ca_pem;
+  const SecretKeyRef& r = *store.ca_ref;
+  std::string id =
+      std::string(store.ca_in_config_map ? "ConfigMap " : "Secret ") + r.ns +
+      "/" + r.name;
+  auto o =
+      client.Get(store.ca_in_config_map ? kube::kConfigMaps : kube::kSecrets,
+                 {r.ns, r.name});
+  if (!o) {
+    ErrorCode c = o.error().code() == ErrorCode::kNotFound
+                      ? ErrorCode::kFailedPrecondition
+                      : ErrorCode::kUnavailable;
+    return MakeError(c, "reading the CA " + id + ": " + o.error().message());
+  }
+  const Json& data = o->value("data", Json::object());
+  if (!data.contains(r.key) || !data[r.key].is_string())
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "the CA " + id + " has no key \"" + r.key + "\"");
+  std::string pem = data[r.key].get<std::string>();
+  if (!store.ca_in_config_map) {
+    auto bytes = Base64Decode(pem);
+    pem = bytes ? std::string(bytes->begin(), bytes->end()) : "";
+  }
+  if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    return MakeError(
+        ErrorCode::kFailedPrecondition,
+        "the CA " + id + " key \"" + r.key + "\" holds no PEM certificate");
+  return pem;
+}
+
 }  // namespace
 
 namespace {
@@ -173,37 +208,9 @@ Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
     out->assign(bytes->begin(), bytes->end());
     SecureWipe(bytes->data(), bytes->size());
   }
-  auth.ca_pem = store.ca_pem;
-  if (store.ca_ref) {
-    // caProvider: a ConfigMap (data, plain text) or a Secret (base64) key.
-    const SecretKeyRef& r = *store.ca_ref;
-    std::string id =
-        std::string(store.ca_in_config_map ? "ConfigMap " : "Secret ") + r.ns +
-        "/" + r.name;
-    auto o =
-        client.Get(store.ca_in_config_map ? kube::kConfigMaps : kube::kSecrets,
-                   {r.ns, r.name});
-    if (!o) {
-      ErrorCode c = o.error().code() == ErrorCode::kNotFound
-                        ? ErrorCode::kFailedPrecondition
-                        : ErrorCode::kUnavailable;
-      return MakeError(c, "reading the CA " + id + ": " + o.error().message());
-    }
-    const Json& data = o->value("data", Json::object());
-    if (!data.contains(r.key) || !data[r.key].is_string())
-      return MakeError(ErrorCode::kFailedPrecondition,
-                       "the CA " + id + " has no key \"" + r.key + "\"");
-    std::string pem = data[r.key].get<std::string>();
-    if (!store.ca_in_config_map) {
-      auto bytes = Base64Decode(pem);
-      pem = bytes ? std::string(bytes->begin(), bytes->end()) : "";
-    }
-    if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
-      return MakeError(
-          ErrorCode::kFailedPrecondition,
-          "the CA " + id + " key \"" + r.key + "\" holds no PEM certificate");
-    auth.ca_pem = std::move(pem);
-  }
+  auto ca = ReadCa(client, store);
+  if (!ca) return std::unexpected(ca.error());
+  auth.ca_pem = std::move(*ca);
   return auth;
 }
 

@@ -17,7 +17,8 @@ endif()
 function(sealsync_add_integration_test name)
   cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${T_SOURCES} ${PROJECT_SOURCE_DIR}/tests/support/control_plane.cc)
-  target_link_libraries(${name} PRIVATE ${T_LIBS} sealsync_kube GTest::gtest GTest::gtest_main)
+  target_link_libraries(${name} PRIVATE ${T_LIBS} sealsync_kube
+    sealsync_test_support GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE SEALSYNC_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES
     LABELS integration FIXTURES_REQUIRED controlplane RUN_SERIAL TRUE TIMEOUT 300

@@ -148,7 +148,7 @@ void OperatorServesWithTheChartsRbac(ChartEnv& env, const std::string& ns,
   auto op = env.StartOperator(ns, release, &why);
   ASSERT_NE(op, nullptr) << "operator did not start: " << why;
   ASSERT_TRUE(
-      env.Eventually([&] { return op->Get("/readyz") == "ok: leader\n"; }, 30s))
+      Eventually([&] { return op->Get("/readyz") == "ok: leader\n"; }, 30s))
       << op->Log();
 
   // Any authenticated user fetches the recipients and seals with sealctl.
@@ -158,13 +158,13 @@ void OperatorServesWithTheChartsRbac(ChartEnv& env, const std::string& ns,
       team + "}\nstringData: {password: " + std::string(kCanary) + "}\n";
   std::string sealed;
   ASSERT_TRUE(
-      env.Eventually([&] { return env.Seal(ns, secret, &sealed) == 0; }, 30s))
+      Eventually([&] { return env.Seal(ns, secret, &sealed) == 0; }, 30s))
       << sealed;
   auto obj = api::ParseManifest(sealed, api::Scalars::kTyped);
   ASSERT_TRUE(obj.has_value()) << sealed;
   Json good = Json::parse(obj->dump());
   ASSERT_TRUE(env.client().Apply(kSealedSecrets, good, {"chart-test", true}));
-  EXPECT_TRUE(env.Eventually(
+  EXPECT_TRUE(Eventually(
       [&] { return env.SecretValue(team, "db", "password") == kCanary; }, 30s))
       << op->Log();
 
@@ -172,7 +172,7 @@ void OperatorServesWithTheChartsRbac(ChartEnv& env, const std::string& ns,
   Json moved = good;
   moved["metadata"]["name"] = "db-copy";
   ASSERT_TRUE(env.client().Apply(kSealedSecrets, moved, {"chart-test", true}));
-  EXPECT_TRUE(env.Eventually(
+  EXPECT_TRUE(Eventually(
       [&] {
         return env.EventsText(team).find(std::string(
                    sealed::kReasonScopeMismatch)) != std::string::npos;

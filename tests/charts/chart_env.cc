@@ -7,6 +7,7 @@
 
 #include "lib/base/base64.h"
 #include "tests/support/cluster_read.h"
+#include "tests/support/files.h"
 #include "tests/support/operator_log.h"
 
 #ifndef SEALSYNC_OPERATOR_BINARY
@@ -24,11 +25,6 @@ using kube::Json;
 std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-void WriteFile(const std::string& path, std::string_view data) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "sealsync/kube.h"
 #include "tests/charts/helm_runner.h"
 #include "tests/support/control_plane.h"
+#include "tests/support/eventually.h"
 #include "tests/support/subprocess.h"
 
 namespace sealsync::testing {
@@ -88,17 +89,6 @@ class ChartEnv {
                           const std::string& key);
   // Every Event in `ns`: "reason: note" lines.
   std::string EventsText(const std::string& ns);
-
-  // Polls `fn` every 200 ms until true or `deadline`.
-  template <typename Fn>
-  static bool Eventually(Fn fn, std::chrono::seconds deadline) {
-    auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until) {
-      if (fn()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return fn();
-  }
 
  private:
   ControlPlane* cp_;

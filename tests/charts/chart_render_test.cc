@@ -187,7 +187,7 @@ TEST_F(ChartRenderTest, ValuesBecomeOperatorFlags) {
        "--set", "extraArgs={--lease-duration=30s}", "--set",
        "vault.allowedHosts={vault.example.com,vault.example.com}", "--set",
        "vault.insecureHosts={127.0.0.1}", "--set", "vault.maxResponseMiB=8",
-       "--set", "image.tag=0.2.0-rc1"});
+       "--set", "image.tag=0.2.0-rc1", "--set", "auditLog=stderr"});
   auto deploy = Find(docs, "Deployment", "sealsync", kNs);
   ASSERT_TRUE(deploy.has_value());
   Args args = ContainerArgs(*deploy);
@@ -198,7 +198,8 @@ TEST_F(ChartRenderTest, ValuesBecomeOperatorFlags) {
         std::string("--lease-duration=30s"),
         std::string("--vault-allowed-hosts=vault.example.com"),
         std::string("--vault-insecure-hosts=127.0.0.1"),
-        std::string("--vault-max-response-mib=8")}) {
+        std::string("--vault-max-response-mib=8"),
+        std::string("--audit-log=stderr")}) {
     EXPECT_TRUE(Contains(args, want)) << want;
   }
   EXPECT_EQ((*deploy)["spec"]["replicas"], 1);
@@ -344,6 +345,7 @@ TEST_F(ChartRenderTest, BadValuesFailNamingTheValue) {
       {{"--set", "keyRenewal=30d"}, "keyRenewal"},
       {{"--set", "workers=0"}, "workers"},
       {{"--set", "logFormat=xml"}, "logFormat"},
+      {{"--set", "auditLog=audit.log"}, "auditLog"},
       {{"--set", "watchNamespaces={Team_A}"}, "watchNamespaces"},
       {{"--set", "breakGlassRecipient=age1nope"}, "breakGlassRecipient"},
       {{"--set", "replica=3"}, "replica"},  // a typo is not silently ignored

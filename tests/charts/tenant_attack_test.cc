@@ -75,8 +75,8 @@ class TenantAttackTest : public ::testing::Test {
     std::string why;
     op_ = env_->StartOperator(op_ns_, release_, &why);
     ASSERT_NE(op_, nullptr) << why;
-    ASSERT_TRUE(ChartEnv::Eventually(
-        [&] { return op_->Get("/readyz") == "ok: leader\n"; }, 30s))
+    ASSERT_TRUE(
+        Eventually([&] { return op_->Get("/readyz") == "ok: leader\n"; }, 30s))
         << op_->Log();
     ASSERT_NO_FATAL_FAILURE(MakeTenant());
     ASSERT_NO_FATAL_FAILURE(MakeVictim("victim"));
@@ -122,7 +122,7 @@ class TenantAttackTest : public ::testing::Test {
     tenant_ = env_->ServiceAccountClient(team_, "tenant");
     ASSERT_NE(tenant_, nullptr);
     // RBAC caches settle quickly; wait for the grant to be in force.
-    ASSERT_TRUE(ChartEnv::Eventually(
+    ASSERT_TRUE(Eventually(
         [&] { return tenant_->List(kSealedSecrets, team_, {}).has_value(); },
         30s));
   }
@@ -160,8 +160,7 @@ class TenantAttackTest : public ::testing::Test {
   Json Sealed(const std::string& name,
               const std::map<std::string, std::string>& values) {
     std::vector<X25519Recipient> rs;
-    EXPECT_TRUE(ChartEnv::Eventually(
-        [&] { return !(rs = Recipients()).empty(); }, 30s));
+    EXPECT_TRUE(Eventually([&] { return !(rs = Recipients()).empty(); }, 30s));
     ScopeBinding b{Scope::kStrict, team_, name};
     Json data = Json::object();
     for (const auto& [k, v] : values) {
@@ -223,7 +222,7 @@ class TenantAttackTest : public ::testing::Test {
                {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
     auto made = tenant_->Create(kStores, store);
     ASSERT_TRUE(made.has_value()) << made.error().message();
-    ASSERT_TRUE(ChartEnv::Eventually(
+    ASSERT_TRUE(Eventually(
         [&] { return Ready(kStores, "vault").starts_with("True/"); }, 30s))
         << Ready(kStores, "vault") << op_->Log();
   }
@@ -252,7 +251,7 @@ class TenantAttackTest : public ::testing::Test {
                     ->Create(kExternal, External("fine", "fine", "Owner",
                                                  Json::array({ref})))
                     .has_value());
-    EXPECT_TRUE(ChartEnv::Eventually(
+    EXPECT_TRUE(Eventually(
         [&] {
           return env_->SecretValue(team_, "fine", "password") == kVaultValue;
         },
@@ -346,7 +345,7 @@ TEST_F(TenantAttackTest, SealedSecretCannotTakeOverAnExistingSecret) {
   Json ss = Sealed("victim", {{"password", "tenant-chosen"}});
   ss["metadata"]["annotations"] = {{"sealsync.dev/adopt", "true"}};
   ASSERT_TRUE(tenant_->Create(kSealedSecrets, ss).has_value());
-  ASSERT_TRUE(ChartEnv::Eventually(
+  ASSERT_TRUE(Eventually(
       [&] { return Ready(kSealedSecrets, "victim") == "False/TargetNotOwned"; },
       30s))
       << Ready(kSealedSecrets, "victim") << op_->Log();
@@ -366,7 +365,7 @@ TEST_F(TenantAttackTest, ConsentOnTheSecretHandsItOver) {
   ASSERT_TRUE(
       tenant_->Create(kSealedSecrets, Sealed("handed", {{"password", "new"}}))
           .has_value());
-  EXPECT_TRUE(ChartEnv::Eventually(
+  EXPECT_TRUE(Eventually(
       [&] { return env_->SecretValue(team_, "handed", "password") == "new"; },
       30s))
       << Ready(kSealedSecrets, "handed") << op_->Log();
@@ -393,7 +392,7 @@ TEST_F(TenantAttackTest, SealedSecretCannotTakeAnOrphanedExternalTarget) {
   ASSERT_TRUE(
       tenant_->Create(kSealedSecrets, Sealed("orphan", {{"password", "mine"}}))
           .has_value());
-  ASSERT_TRUE(ChartEnv::Eventually(
+  ASSERT_TRUE(Eventually(
       [&] { return Ready(kSealedSecrets, "orphan") == "False/TargetNotOwned"; },
       30s))
       << Ready(kSealedSecrets, "orphan");
@@ -478,7 +477,7 @@ TEST_F(TenantAttackTest,
       {{"find", {{"name", {{"regexp", "^NOTHING_MATCHES_THIS$"}}}}}}};
   ASSERT_TRUE(tenant_->Create(kExternal, wipe).has_value());
   for (const char* name : {"merge", "owner", "wipe"}) {
-    EXPECT_TRUE(ChartEnv::Eventually(
+    EXPECT_TRUE(Eventually(
         [&] { return Ready(kExternal, name) == "False/TargetNotOwned"; }, 30s))
         << name << ": " << Ready(kExternal, name) << op_->Log();
   }
@@ -518,7 +517,7 @@ TEST_F(TenantAttackTest, StoreCredentialsGoNowhereElseAndNeverIntoStatus) {
                     ->Create(kStores, StoreJson(name, host, "victim",
                                                 "password", "password"))
                     .has_value());
-    EXPECT_TRUE(ChartEnv::Eventually(
+    EXPECT_TRUE(Eventually(
         [&] {
           return StatusText(kStores, name)
                      .find("not allowed by the operator") != std::string::npos;
@@ -536,7 +535,7 @@ TEST_F(TenantAttackTest, StoreCredentialsGoNowhereElseAndNeverIntoStatus) {
                   ->Create(kStores, StoreJson("bait", vault_->api_base(),
                                               "victim", "password", "password"))
                   .has_value());
-  EXPECT_TRUE(ChartEnv::Eventually(
+  EXPECT_TRUE(Eventually(
       [&] { return Ready(kStores, "bait") == "False/InvalidProviderConfig"; },
       30s))
       << StatusText(kStores, "bait");
@@ -561,7 +560,7 @@ TEST_F(TenantAttackTest, HostilePatternAndEndlessKeyNamesAreRefused) {
   find["spec"]["dataFrom"] = {
       {{"find", {{"path", "/"}, {"name", {{"regexp", "(A|B)*C"}}}}}}};
   ASSERT_TRUE(tenant_->Create(kExternal, find).has_value());
-  EXPECT_TRUE(ChartEnv::Eventually(
+  EXPECT_TRUE(Eventually(
       [&] {
         return StatusText(kExternal, "regexp")
                    .find("key longer than 253 characters") != std::string::npos;
@@ -590,7 +589,7 @@ TEST_F(TenantAttackTest, HugeVaultAnswerIsCutOffAndMemoryStaysBounded) {
                   ->Create(kExternal, External("huge", "huge", "Owner",
                                                Json::array({ref})))
                   .has_value());
-  EXPECT_TRUE(ChartEnv::Eventually(
+  EXPECT_TRUE(Eventually(
       [&] {
         return StatusText(kExternal, "huge")
                    .find("larger than 33554432 bytes") != std::string::npos;
@@ -625,7 +624,7 @@ TEST_F(TenantAttackTest, SlowVaultHostDelaysOnlyItsOwnStores) {
                                               "reader-creds", "clientId",
                                               "clientSecret"))
                   .has_value());
-  ASSERT_TRUE(ChartEnv::Eventually(
+  ASSERT_TRUE(Eventually(
       [&] { return Ready(kStores, "quick").starts_with("True/"); }, 60s))
       << Ready(kStores, "quick");
   // Ordering, not timing: when "quick" was ready, no slow login had ended.

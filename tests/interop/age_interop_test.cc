@@ -17,22 +17,11 @@
 #include "tests/fake_random.h"
 #include "tests/interop/process.h"
 #include "tests/sealctl/transcript.h"
+#include "tests/support/files.h"
 
 namespace sealsync::testing {
 namespace {
 namespace fs = std::filesystem;
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream b;
-  b << f.rdbuf();
-  return b.str();
-}
-
-void WriteFile(const fs::path& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
 
 std::string RandomBytes(size_t n, uint64_t seed) {
   FakeRandom random(seed);
@@ -70,10 +59,6 @@ class AgeInterop : public ::testing::Test {
       }
       GTEST_SKIP() << "age / age-keygen not installed (apt-get install age)";
     }
-    std::string tmpl =
-        (fs::temp_directory_path() / "sealsync-interop-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
     // Three keys made by age-keygen.
     for (int i = 0; i < 3; ++i) {
       std::string key = Path("age-key" + std::to_string(i) + ".txt");
@@ -85,13 +70,7 @@ class AgeInterop : public ::testing::Test {
       recipients_.push_back(y.out.substr(0, y.out.find('\n')));
     }
   }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
-  std::string Path(std::string_view name) const {
-    return (dir_ / name).string();
-  }
+  std::string Path(std::string_view name) const { return dir_ / name; }
 
   static CommandResult Sealctl(std::vector<std::string> args,
                                const std::string& in = "") {
@@ -105,7 +84,7 @@ class AgeInterop : public ::testing::Test {
   }
 
   std::string age_, age_keygen_;
-  fs::path dir_;
+  TempDir dir_{"sealsync-interop"};
   std::vector<std::string> keys_, recipients_;
 };
 

@@ -15,14 +15,10 @@
 #include "sealsync/bitnami.h"
 #include "sealsync/sealed_secret.h"
 #include "tests/interop/process.h"
+#include "tests/support/files.h"
 
 namespace sealsync::testing {
 namespace {
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 
 class KubesealInterop : public ::testing::Test {
  protected:
@@ -62,7 +58,7 @@ class KubesealInterop : public ::testing::Test {
                           "3650", "-out", *cert_path})
                   .exit_code,
               0);
-    auto k = bitnami::PrivateKey::FromPem(ReadAll(key));
+    auto k = bitnami::PrivateKey::FromPem(ReadFile(key));
     EXPECT_TRUE(k.has_value());
     return *k;
   }
@@ -166,7 +162,7 @@ TEST_F(KubesealInterop, SealctlImportsTheControllersKeySecret) {
       "    namespace: kube-system\n    labels:\n"
       "      sealedsecrets.bitnami.com/sealed-secrets-key: active\n  data:\n"
       "    tls.crt: " +
-      Base64Encode(AsBytes(ReadAll(cert))) +
+      Base64Encode(AsBytes(ReadFile(cert))) +
       "\n    tls.key: " + Base64Encode(AsBytes(pem)) + "\n";
   std::string out = dir_ + "/imported.yaml";
   CommandResult r = RunProcess(
@@ -178,7 +174,7 @@ TEST_F(KubesealInterop, SealctlImportsTheControllersKeySecret) {
   EXPECT_EQ(std::filesystem::status(out).permissions() &
                 std::filesystem::perms::group_all,
             std::filesystem::perms::none);
-  std::string text = ReadAll(out);
+  std::string text = ReadFile(out);
   EXPECT_NE(text.find("sealsync.dev/sealing-key: bitnami"), std::string::npos)
       << text;
   EXPECT_NE(text.find("imported-from: kube-system/sealed-secrets-keyabc"),

@@ -18,6 +18,7 @@
 #include "sealsync/names.h"
 #include "sealsync/random.h"
 #include "tests/operator/operator_env.h"
+#include "tests/support/files.h"
 
 namespace sealsync::testing {
 namespace {
@@ -33,11 +34,6 @@ struct Ran {
   std::string out, err;
 };
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
 // Runs `argv` (no shell quoting needed: paths and flags only) with `in` on
 // stdin, through files in `dir`.
 Ran RunProcess(const std::vector<std::string>& argv, const std::string& in = "",
@@ -50,8 +46,8 @@ Ran RunProcess(const std::vector<std::string>& argv, const std::string& in = "",
   for (const auto& a : argv) cmd += "'" + a + "' ";
   cmd += "< " + base + ".in > " + base + ".out 2> " + base + ".err";
   int rc = std::system(cmd.c_str());
-  Ran r{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ReadAll(base + ".out"),
-        ReadAll(base + ".err")};
+  Ran r{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, ReadFile(base + ".out"),
+        ReadFile(base + ".err")};
   for (const char* ext : {".in", ".out", ".err"})
     std::filesystem::remove(base + ext);
   return r;
@@ -157,7 +153,7 @@ TEST_F(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
     ASSERT_TRUE(applied.has_value()) << applied.error().message();
   }
   for (const char* name : {"legacy", "legacy-wide"}) {
-    EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    EXPECT_TRUE(Eventually([&] {
       return env.SecretValue(name, "password") == std::string(kLegacyValue);
     })) << name
         << ": " << (env.Ready(name) ? env.Ready(name)->dump() : "")
@@ -173,12 +169,12 @@ TEST_F(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
 
   // The imported key is counted, and backed up to the break-glass recipient
   // like any key: the backup opens to the same key.
-  auto bkey = bitnami::PrivateKey::FromPem(ReadAll(key));
+  auto bkey = bitnami::PrivateKey::FromPem(ReadFile(key));
   ASSERT_TRUE(bkey.has_value());
   EXPECT_NE(op->Get("/metrics").find("sealsync_bitnami_keys 1"),
             std::string::npos);
   std::string armored;
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     auto cm = env.client().Get(
         kube::kConfigMaps,
         {env.op_ns(), std::string(names::kKeyBackupConfigMap)});
@@ -199,7 +195,7 @@ TEST_F(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
   Json copy = strict;
   copy["metadata"]["name"] = "legacy-copy";
   ASSERT_TRUE(env.client().Apply(kSealed, copy, {"kubectl", true, true}));
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     auto c = env.Ready("legacy-copy");
     return c && (*c)["reason"] == "NoMatchingKey" &&
            (*c)["message"].get<std::string>().find(
@@ -220,7 +216,7 @@ TEST_F(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
   ASSERT_TRUE(fresh_doc.has_value());
   ASSERT_TRUE(env.client().Apply(kSealed, Json::parse(fresh_doc->dump()),
                                  {"kubectl", true, true}));
-  EXPECT_TRUE(OperatorEnv::Eventually(
+  EXPECT_TRUE(Eventually(
       [&] { return env.SecretValue("fresh", "password") == "new-one"; }));
 
   // sealctl migrate bitnami through the operator (its imported key): the
@@ -239,7 +235,7 @@ TEST_F(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
   Json now = Json::parse(doc->dump());
   EXPECT_EQ(now["apiVersion"], "sealsync.dev/v1alpha1");
   ASSERT_TRUE(env.client().Apply(kSealed, now, {"kubectl", true, true}));
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     auto o = env.client().Get(kSealed, {env.ns(), "legacy"});
     return o &&
            o->value("status", Json::object())
@@ -305,7 +301,7 @@ TEST_F(BitnamiMigration, TwoHundredSecretsStayByteIdentical) {
   }
   // Every SealedSecret synced, and every Secret still the same object with
   // the same data, now owned by its SealedSecret.
-  EXPECT_TRUE(OperatorEnv::Eventually(
+  EXPECT_TRUE(Eventually(
       [&] {
         auto list = env.client().List(kSealed, env.ns(), {});
         if (!list) return false;

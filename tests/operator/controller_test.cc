@@ -7,9 +7,12 @@
 
 #include "operator/metrics.h"
 #include "sealsync/names.h"
+#include "tests/support/eventually.h"
 
 namespace sealsync::op {
 namespace {
+
+using sealsync::testing::Eventually;
 
 using namespace std::chrono_literals;
 
@@ -25,17 +28,6 @@ class ScriptedReconciler final : public Reconciler {
 struct Warning {
   std::string key, reason, message;
 };
-
-// Polls `fn` every 5 ms until true or 10 s.
-template <typename Fn>
-bool Eventually(Fn fn) {
-  auto until = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return fn();
-}
 
 TEST(ControllerTest, EveryFailureIsRecordedUnderOneReason) {
   ScriptedReconciler r;

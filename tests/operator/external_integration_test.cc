@@ -41,8 +41,7 @@ class ExternalIntegration : public ::testing::Test {
     ASSERT_TRUE(op_);
     Credentials("reader-creds", "reader-client-secret-0001");
     ASSERT_TRUE(Store("vault", "reader-creds").has_value());
-    ASSERT_TRUE(
-        OperatorEnv::Eventually([&] { return StoreReady("vault") == "True"; }));
+    ASSERT_TRUE(Eventually([&] { return StoreReady("vault") == "True"; }));
   }
 
   void Credentials(const std::string& name, const std::string& secret) {
@@ -146,7 +145,7 @@ TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
   es["spec"]["target"] = {{"name", "app-creds"},
                           {"template", {{"type", "Opaque"}, {"data", tdata}}}};
   ASSERT_TRUE(Apply(es).has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     return env_->SecretValue("app-creds", "dsn") ==
            "postgres://app:" + std::string(kVaultCanary) + "@db";
   }));
@@ -164,7 +163,7 @@ TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
                                             Ref("pw", "/db/PASSWORD")})))
                     .has_value());
   }
-  ASSERT_TRUE(OperatorEnv::Eventually(
+  ASSERT_TRUE(Eventually(
       [&] {
         for (int i = 0; i < 20; ++i) {
           if (env_->SecretValue("e" + std::to_string(i), "pw") !=
@@ -182,7 +181,7 @@ TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
   find["spec"].erase("data");
   find["spec"]["dataFrom"] = {{{"find", {{"name", {{"regexp", "^DB_"}}}}}}};
   ASSERT_TRUE(Apply(find).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env_->SecretValue("found", "DB_HOST") == "db.internal" &&
            env_->SecretValue("found", "DB_USER") == "app";
   }));
@@ -192,7 +191,7 @@ TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
   ASSERT_TRUE(env_->client()
                   .Delete(kube::kSecrets, {env_->ns(), "app-creds"})
                   .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually(
+  EXPECT_TRUE(Eventually(
       [&] { return env_->SecretValue("app-creds", "password").has_value(); }));
   EXPECT_EQ(vault_->Calls("list"), lists);
   ExpectNoCanary();
@@ -202,7 +201,7 @@ TEST_F(ExternalIntegration, ProblemsAreExplainedAndTheSecretIsKept) {
   // A key missing in the vault is an error naming it, not an empty value.
   ASSERT_TRUE(Apply(External("missing", Json::array({Ref("x", "NO_SUCH_KEY")})))
                   .has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually(
+  ASSERT_TRUE(Eventually(
       [&] { return ReadyIs("missing", "False", "SecretSyncedError"); }));
   EXPECT_NE(Ready("missing")->value("message", "").find("NO_SUCH_KEY"),
             std::string::npos);
@@ -211,23 +210,21 @@ TEST_F(ExternalIntegration, ProblemsAreExplainedAndTheSecretIsKept) {
   // Wrong credentials: the store says so; its ExternalSecrets wait.
   Credentials("bad-creds", "wrong-secret");
   ASSERT_TRUE(Store("bad", "bad-creds").has_value());
-  ASSERT_TRUE(
-      OperatorEnv::Eventually([&] { return StoreReady("bad") == "False"; }));
+  ASSERT_TRUE(Eventually([&] { return StoreReady("bad") == "False"; }));
   ASSERT_TRUE(
       Apply(External("waits", Json::array({Ref("u", "DB_USER")}), "bad"))
           .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually(
-      [&] { return ReadyIs("waits", "False", "StoreNotReady"); }));
+  EXPECT_TRUE(
+      Eventually([&] { return ReadyIs("waits", "False", "StoreNotReady"); }));
 
   // A namespaced store may not read credentials from another namespace.
   ASSERT_TRUE(Store("sneaky", "reader-creds", env_->ns2()).has_value());
-  EXPECT_TRUE(
-      OperatorEnv::Eventually([&] { return StoreReady("sneaky") == "False"; }));
+  EXPECT_TRUE(Eventually([&] { return StoreReady("sneaky") == "False"; }));
 
   // A vault that cannot be reached: status says so (and it is retried).
   ASSERT_TRUE(
       Store("down", "reader-creds", "", "http://127.0.0.1:1/api").has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("down");
     return c.is_object() && c["reason"] == "VaultUnavailable";
   })) << StoreCondition("down").dump();
@@ -237,7 +234,7 @@ TEST_F(ExternalIntegration, ProblemsAreExplainedAndTheSecretIsKept) {
   ASSERT_TRUE(Store("elsewhere", "reader-creds", "",
                     "http://localhost" + api.substr(api.rfind(':')))
                   .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("elsewhere");
     return c.is_object() &&
            c.value("message", "")
@@ -250,14 +247,14 @@ TEST_F(ExternalIntegration, ProblemsAreExplainedAndTheSecretIsKept) {
   // A synced Secret survives a vault that fails and then rate-limits.
   ASSERT_TRUE(Apply(External("kept", Json::array({Ref("pw", "/db/PASSWORD")})))
                   .has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     return env_->SecretValue("kept", "pw") == std::string(kVaultCanary);
   }));
   vault_->Control("faults", {{"rate_limit_all", true}, {"retry_after_s", 120}});
   Json force = External("kept", Json::array({Ref("pw", "/db/PASSWORD")}));
   force["spec"]["refreshInterval"] = "1s";  // new generation: sync now
   ASSERT_TRUE(Apply(force).has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually(
+  ASSERT_TRUE(Eventually(
       [&] { return ReadyIs("kept", "False", "SecretSyncedError"); }));
   EXPECT_EQ(env_->SecretValue("kept", "pw"), std::string(kVaultCanary));
   // While rate limited the host is left alone: at most one 429 per retry-after.
@@ -301,7 +298,7 @@ TEST_F(ExternalIntegration, ClusterSecretStoreAndForceSync) {
       External("from-cluster", Json::array({Ref("pw", "PASSWORD")}), name);
   es["spec"]["secretStoreRef"]["kind"] = "ClusterSecretStore";
   ASSERT_TRUE(Apply(es).has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     return env_->SecretValue("from-cluster", "pw") == std::string(kVaultCanary);
   }));
   // The vault value changes. The 1h refresh would not look for an hour; a
@@ -315,7 +312,7 @@ TEST_F(ExternalIntegration, ClusterSecretStoreAndForceSync) {
   EXPECT_EQ(env_->SecretValue("from-cluster", "pw"), std::string(kVaultCanary));
   es["metadata"]["annotations"] = {{"sealsync.dev/force-sync", "1"}};
   ASSERT_TRUE(Apply(es).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env_->SecretValue("from-cluster", "pw") == "rotated-password";
   }));
   ASSERT_TRUE(env_->client().Delete(kCluster, {"", name}).has_value());
@@ -335,12 +332,12 @@ TEST_F(ExternalIntegration,
   es["spec"]["target"] = {{"deletionPolicy", "Delete"}};
   es["spec"]["refreshInterval"] = "2s";
   ASSERT_TRUE(Apply(es).has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     return env_->SecretValue("temp", "TEMP_TOKEN") == "short-lived";
   }));
   temp["delete"] = true;
   vault_->Control("secret", temp);
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return !env_->client()
                 .Get(kube::kSecrets, {env_->ns(), "temp"})
                 .has_value();
@@ -389,16 +386,15 @@ TEST_F(ExternalIntegration, SelfHostedVaultWithAPrivateCa) {
   // No CA: the system trust does not know it.
   ASSERT_TRUE(
       Store("tls-none", "reader-creds", "", tls.api_base()).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("tls-none");
     return c.is_object() && c["reason"] == "VaultUnavailable";
   })) << StoreCondition("tls-none").dump();
   EXPECT_EQ(tls.Calls("login"), 0);
   // caBundle: base64 of the PEM.
   with("tls-bundle", {{"caBundle", Base64Encode(AsBytes(pem))}});
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
-    return StoreReady("tls-bundle") == "True";
-  })) << StoreCondition("tls-bundle").dump();
+  EXPECT_TRUE(Eventually([&] { return StoreReady("tls-bundle") == "True"; }))
+      << StoreCondition("tls-bundle").dump();
   // caProvider: a ConfigMap in the store's namespace.
   Json cm = {{"apiVersion", "v1"},
              {"kind", "ConfigMap"},
@@ -408,15 +404,14 @@ TEST_F(ExternalIntegration, SelfHostedVaultWithAPrivateCa) {
   with("tls-cm",
        {{"caProvider",
          {{"type", "ConfigMap"}, {"name", "vault-ca"}, {"key", "ca.crt"}}}});
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
-    return StoreReady("tls-cm") == "True";
-  })) << StoreCondition("tls-cm").dump();
+  EXPECT_TRUE(Eventually([&] { return StoreReady("tls-cm") == "True"; }))
+      << StoreCondition("tls-cm").dump();
   // And an ExternalSecret through it syncs.
   ASSERT_TRUE(
       Apply(External("over-tls", Json::array({Ref("pw", "/db/PASSWORD")}),
                      "tls-bundle"))
           .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env_->SecretValue("over-tls", "pw") == std::string(kVaultCanary);
   }));
   // The "none" store still has not logged in: trust is per store.
@@ -496,20 +491,20 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
   // The allowed ServiceAccount with the allowed audience: Ready, and an
   // ExternalSecret through it syncs.
   ASSERT_TRUE(k8s_store("k8s", "vault-reader", {"infisical"}).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return StoreReady("k8s") == "True";
   })) << StoreCondition("k8s").dump();
   ASSERT_TRUE(Apply(External("via-k8s",
                              Json::array({Ref("pw", "/db/PASSWORD")}), "k8s"))
                   .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env_->SecretValue("via-k8s", "pw") == std::string(kVaultCanary);
   }));
   EXPECT_GE(vault_->CallsWithStatus("login", 200), logins_before + 1);
 
   // Another ServiceAccount of the namespace: Infisical refuses it.
   ASSERT_TRUE(k8s_store("k8s-intruder", "intruder", {"infisical"}));
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("k8s-intruder");
     return c.is_object() && c["status"] == "False" &&
            c.value("message", "").find("HTTP 401") != std::string::npos;
@@ -517,7 +512,7 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
   // The right ServiceAccount with a token for another audience: refused by
   // the TokenReview (the token is not for Infisical).
   ASSERT_TRUE(k8s_store("k8s-audience", "vault-reader", {"somewhere-else"}));
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("k8s-audience");
     return c.is_object() && c["status"] == "False" &&
            c.value("message", "").find("HTTP 401") != std::string::npos;
@@ -526,7 +521,7 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
   // by field name before any token is minted.
   ASSERT_TRUE(
       k8s_store("k8s-cross", "vault-reader", {"infisical"}, "kube-system"));
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("k8s-cross");
     return c.is_object() && c["status"] == "False" &&
            c.value("message", "")
@@ -548,7 +543,7 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
             {"secretsScope",
              {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
   if (env_->client().Apply(kStores, aws, {"test", true})) {
-    EXPECT_TRUE(OperatorEnv::Eventually([&] {
+    EXPECT_TRUE(Eventually([&] {
       Json c = StoreCondition("k8s-aws");
       return c.is_object() &&
              c.value("message", "").find("auth.awsAuthCredentials") !=
@@ -606,20 +601,20 @@ TEST_F(ExternalIntegration, TokenAuthFromASecret) {
   };
   const long long logins_before = vault_->Calls("login");
   token_store("by-token", token);
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return StoreReady("by-token") == "True";
   })) << StoreCondition("by-token").dump();
   ASSERT_TRUE(
       Apply(External("via-token", Json::array({Ref("pw", "/db/PASSWORD")}),
                      "by-token"))
           .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env_->SecretValue("via-token", "pw") == std::string(kVaultCanary);
   }));
   EXPECT_EQ(vault_->Calls("login"), logins_before) << "token auth logged in";
   // A token that is not the vault's: not Ready, and no token in the status.
   token_store("bad-token", token.substr(0, token.size() - 4) + "AAAA");
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     Json c = StoreCondition("bad-token");
     return c.is_object() && c["status"] == "False";
   })) << StoreCondition("bad-token").dump();

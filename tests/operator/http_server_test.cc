@@ -19,6 +19,7 @@
 
 #include "operator/api_handlers.h"
 #include "operator/key_ring.h"
+#include "tests/support/fake_clock.h"
 
 namespace sealsync::op {
 namespace {
@@ -458,15 +459,7 @@ TEST(HttpServer, StopBeforeStartAndBadAddress) {
 
 // RateLimiter ---------------------------------------------------------------
 
-class FakeClock final : public Clock {
- public:
-  TimePoint Now() const override { return now_.load(); }
-  std::chrono::system_clock::time_point WallNow() const override { return {}; }
-  void Advance(std::chrono::milliseconds d) { now_ = now_.load() + d; }
-
- private:
-  std::atomic<TimePoint> now_{TimePoint{} + 1h};
-};
+using sealsync::testing::FakeClock;
 
 int Drain(RateLimiter& limiter) {
   int n = 0;

@@ -32,7 +32,7 @@ void EnsureCrds(kube::Client& client) {
     Json crd = Json::parse(doc->dump());
     (void)client.Apply(kube::kCrds, crd, {"sealsync-test", true});
     std::string name = crd["metadata"]["name"];
-    OperatorEnv::Eventually([&] {
+    Eventually([&] {
       auto c = client.Get(kube::kCrds, {"", name});
       if (!c) return false;
       for (const auto& cond :
@@ -69,10 +69,13 @@ std::string OperatorProcess::Get(const std::string& path, long* code,
 }
 
 std::string OperatorProcess::Post(const std::string& path,
-                                  const std::string& body, long* code) const {
+                                  const std::string& body, long* code,
+                                  const std::string& curl_args) const {
   std::string file = log_path + ".body";
   std::ofstream(file) << body;
-  return Curl("-X POST --data-binary @" + file + " http://" + api + path, code);
+  return Curl("-X POST --data-binary @" + file + " " + curl_args + " http://" +
+                  api + path,
+              code);
 }
 
 OperatorEnv::OperatorEnv(ControlPlane* cp) : cp_(cp), client_(cp->NewClient()) {

@@ -16,6 +16,7 @@
 #include "sealsync/kube.h"
 #include "sealsync/sealing.h"
 #include "tests/support/control_plane.h"
+#include "tests/support/eventually.h"
 #include "tests/support/subprocess.h"
 
 namespace sealsync::testing {
@@ -32,8 +33,10 @@ struct OperatorProcess {
   // curl against the operator; returns the body ("" on failure), sets *code.
   std::string Get(const std::string& url_path, long* code = nullptr,
                   const std::string& accept = "") const;
+  // `curl_args` are added as they are (e.g. "-H 'X-Forwarded-For: ...'").
   std::string Post(const std::string& url_path, const std::string& body,
-                   long* code = nullptr) const;
+                   long* code = nullptr,
+                   const std::string& curl_args = "") const;
 };
 
 class OperatorEnv {
@@ -68,11 +71,6 @@ class OperatorEnv {
                           const std::string& ns = "");
   Result<kube::Json> Apply(const kube::Json& obj);
 
-  // Polls `fn` every 100 ms until true or `deadline`.
-  template <typename Fn>
-  static bool Eventually(
-      Fn fn, std::chrono::seconds deadline = std::chrono::seconds(30));
-
   // The Ready condition of SealedSecret ns/name, if any.
   std::optional<kube::Json> Ready(const std::string& name,
                                   const std::string& ns = "");
@@ -89,15 +87,5 @@ class OperatorEnv {
   std::string op_ns_, ns_, ns2_;
   std::string binary_;
 };
-
-template <typename Fn>
-bool OperatorEnv::Eventually(Fn fn, std::chrono::seconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return fn();
-}
 
 }  // namespace sealsync::testing

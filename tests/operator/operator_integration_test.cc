@@ -10,6 +10,7 @@
 #include "lib/base/base64.h"
 #include "sealsync/names.h"
 #include "tests/operator/operator_env.h"
+#include "tests/support/metrics_text.h"
 
 namespace sealsync::testing {
 namespace {
@@ -53,7 +54,7 @@ TEST(OperatorIntegration, SealedSecretBecomesSecretAndDriftIsUndone) {
   ss["spec"]["template"] = {{"type", "kubernetes.io/basic-auth"},
                             {"metadata", {{"labels", {{"app", "billing"}}}}}};
   ASSERT_TRUE(env.Apply(ss).has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     return env.SecretValue("db", "password") == std::string(kCanary);
   }));
   auto secret = env.client().Get(kube::kSecrets, {env.ns(), "db"});
@@ -65,8 +66,7 @@ TEST(OperatorIntegration, SealedSecretBecomesSecretAndDriftIsUndone) {
       "sealsync");
   EXPECT_EQ((*secret)["metadata"]["ownerReferences"][0]["kind"],
             "SealedSecret");
-  ASSERT_TRUE(OperatorEnv::Eventually(
-      [&] { return ReadyIs(env, "db", "True", "Synced"); }));
+  ASSERT_TRUE(Eventually([&] { return ReadyIs(env, "db", "True", "Synced"); }));
   auto obj = env.client().Get(kSealed, {env.ns(), "db"});
   EXPECT_EQ((*obj)["status"]["observedGeneration"],
             (*obj)["metadata"]["generation"]);
@@ -75,7 +75,7 @@ TEST(OperatorIntegration, SealedSecretBecomesSecretAndDriftIsUndone) {
   // Deleted by hand: written again.
   ASSERT_TRUE(
       env.client().Delete(kube::kSecrets, {env.ns(), "db"}).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env.SecretValue("db", "password") == std::string(kCanary);
   }));
   // Edited by hand (changed value, added key): restored exactly.
@@ -84,13 +84,13 @@ TEST(OperatorIntegration, SealedSecretBecomesSecretAndDriftIsUndone) {
           .MergePatch(kube::kSecrets, {env.ns(), "db"},
                       {{"data", {{"password", "aGFja2Vk"}, {"extra", "eA=="}}}})
           .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env.SecretValue("db", "password") == std::string(kCanary) &&
            !env.SecretValue("db", "extra").has_value();
   }));
   // SealedSecret deleted: the garbage collector takes the Secret.
   ASSERT_TRUE(env.client().Delete(kSealed, {env.ns(), "db"}).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually(
+  EXPECT_TRUE(Eventually(
       [&] { return !env.SecretValue("db", "user").has_value(); }, 60s));
   ExpectNoCanary(env, *op);
 }
@@ -105,12 +105,12 @@ TEST(OperatorIntegration, BadInputIsRefusedPreciselyAndNothingGoodIsLost) {
   // A value sealed for namespace A copied into namespace B is refused there.
   Json good = env.SealedSecret("app", {{"token", std::string(kCanary)}}, *r);
   ASSERT_TRUE(env.Apply(good).has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually(
-      [&] { return ReadyIs(env, "app", "True", "Synced"); }));
+  ASSERT_TRUE(
+      Eventually([&] { return ReadyIs(env, "app", "True", "Synced"); }));
   Json elsewhere = good;
   elsewhere["metadata"]["namespace"] = env.ns2();
   ASSERT_TRUE(env.Apply(elsewhere).has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     return ReadyIs(env, "app", "False", "ScopeMismatch", env.ns2());
   }));
   EXPECT_FALSE(env.SecretValue("app", "token", env.ns2()).has_value());
@@ -118,7 +118,7 @@ TEST(OperatorIntegration, BadInputIsRefusedPreciselyAndNothingGoodIsLost) {
   Json copied = good;
   copied["metadata"]["name"] = "app-copy";
   ASSERT_TRUE(env.Apply(copied).has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually(
+  ASSERT_TRUE(Eventually(
       [&] { return ReadyIs(env, "app-copy", "False", "ScopeMismatch"); }));
   auto msg = env.Ready("app-copy")->value("message", "");
   EXPECT_NE(msg.find("strict " + env.ns() + "/app"), std::string::npos) << msg;
@@ -132,7 +132,7 @@ TEST(OperatorIntegration, BadInputIsRefusedPreciselyAndNothingGoodIsLost) {
   bytes->at(bytes->size() - 2) ^= 1;
   tampered["spec"]["encryptedData"]["token"] = Base64Encode(*bytes);
   ASSERT_TRUE(env.Apply(tampered).has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually(
+  ASSERT_TRUE(Eventually(
       [&] { return ReadyIs(env, "app", "False", "DecryptFailed"); }));
   EXPECT_EQ(env.SecretValue("app", "token"), std::string(kCanary));
 
@@ -141,7 +141,7 @@ TEST(OperatorIntegration, BadInputIsRefusedPreciselyAndNothingGoodIsLost) {
   ASSERT_TRUE(
       env.Apply(env.SealedSecret("alien", {{"k", "v"}}, stranger.recipient()))
           .has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually(
+  ASSERT_TRUE(Eventually(
       [&] { return ReadyIs(env, "alien", "False", "NoMatchingKey"); }));
   EXPECT_NE(env.Ready("alien")
                 ->value("message", "")
@@ -159,7 +159,7 @@ TEST(OperatorIntegration, BadInputIsRefusedPreciselyAndNothingGoodIsLost) {
   Json legacy = env.SealedSecret("legacy", {{"k", "ours"}}, *r);
   legacy["metadata"]["annotations"] = {{"sealsync.dev/adopt", "true"}};
   ASSERT_TRUE(env.Apply(legacy).has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually(
+  ASSERT_TRUE(Eventually(
       [&] { return ReadyIs(env, "legacy", "False", "TargetNotOwned"); }));
   EXPECT_EQ(env.SecretValue("legacy", "k"), "theirs");
   EXPECT_NE(
@@ -175,27 +175,29 @@ TEST(OperatorIntegration, BadInputIsRefusedPreciselyAndNothingGoodIsLost) {
                                     "SealedSecret/legacy"}}}}}})
                   .has_value());
   // The refused SealedSecret looks for consent again every 30 s.
-  EXPECT_TRUE(OperatorEnv::Eventually(
+  EXPECT_TRUE(Eventually(
       [&] { return env.SecretValue("legacy", "k") == "ours"; }, 60s));
 
   // Each failure produced a Warning Event with its reason.
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     std::string ev = env.EventsText();
     return ev.find("ScopeMismatch") != std::string::npos &&
            ev.find("DecryptFailed") != std::string::npos &&
            ev.find("NoMatchingKey") != std::string::npos;
   }));
   // Terminal errors wait for a change: no retry storm.
-  auto before = op->Get("/metrics");
+  // The terminal failures above were counted, so the series must be there: a
+  // missing line is a failure, not two equal "unknown" readings.
+  const std::string terminal =
+      "sealsync_reconciles_total{controller=\"sealedsecret\",result="
+      "\"terminal\"}";
+  std::optional<double> before = MetricValue(op->Get("/metrics"), terminal);
+  ASSERT_TRUE(before.has_value()) << op->Get("/metrics");
+  EXPECT_GE(*before, 3);
   std::this_thread::sleep_for(2s);
-  auto count = [](const std::string& m) {
-    size_t at = m.find(
-        "sealsync_reconciles_total{controller=\"sealedsecret\",result="
-        "\"terminal\"}");
-    return at == std::string::npos ? -1.0
-                                   : std::stod(m.substr(m.find(' ', at) + 1));
-  };
-  EXPECT_EQ(count(before), count(op->Get("/metrics")));
+  std::optional<double> after = MetricValue(op->Get("/metrics"), terminal);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(*before, *after);
   ExpectNoCanary(env, *op);
 }
 
@@ -269,7 +271,7 @@ TEST(OperatorIntegration, KeysRecipientsApiAndAgeCliRecovery) {
   EXPECT_NE(rw["spec"]["encryptedData"]["v"], ss["spec"]["encryptedData"]["v"]);
   EXPECT_EQ(rw["metadata"]["name"], "dr");
   ASSERT_TRUE(env.Apply(rw).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually(
+  EXPECT_TRUE(Eventually(
       [&] { return env.SecretValue("dr", "v") == std::string(kCanary); }));
 
   // Metrics are exposed.
@@ -290,8 +292,7 @@ TEST(OperatorIntegration, KeyRenewalKeepsOldKeysForDecryption) {
   auto op = env.Start({"--key-renewal", "3s", "--break-glass-recipient",
                        glass.recipient().ToString()});
   ASSERT_TRUE(op);
-  ASSERT_TRUE(OperatorEnv::Eventually(
-      [&] { return env.Recipients().size() >= 2; }, 30s));
+  ASSERT_TRUE(Eventually([&] { return env.Recipients().size() >= 2; }, 30s));
   auto rs = env.Recipients();
   X25519Recipient newest = rs.front(), oldest = rs.back();
   ASSERT_NE(newest.ToString(), oldest.ToString());
@@ -320,7 +321,7 @@ TEST(OperatorIntegration, KeyRenewalKeepsOldKeysForDecryption) {
       env.Apply(env.SealedSecret("old", {{"v", "1"}}, oldest)).has_value());
   ASSERT_TRUE(
       env.Apply(env.SealedSecret("new", {{"v", "2"}}, newest)).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env.SecretValue("old", "v") == "1" &&
            env.SecretValue("new", "v") == "2";
   }));
@@ -338,8 +339,7 @@ TEST(OperatorIntegration, DeletedOrCorruptedKeySecretIsRestored) {
   ASSERT_TRUE(r);
   ASSERT_TRUE(env.Apply(env.SealedSecret("db", {{"password", "pw-1"}}, *r))
                   .has_value());
-  ASSERT_TRUE(OperatorEnv::Eventually(
-      [&] { return ReadyIs(env, "db", "True", "Synced"); }));
+  ASSERT_TRUE(Eventually([&] { return ReadyIs(env, "db", "True", "Synced"); }));
   auto keys = env.SealingKeySecrets();
   ASSERT_TRUE(keys.has_value());
   ASSERT_EQ(keys->items.size(), 1u);
@@ -351,7 +351,7 @@ TEST(OperatorIntegration, DeletedOrCorruptedKeySecretIsRestored) {
   };
   ASSERT_TRUE(
       env.client().Delete(kube::kSecrets, {env.op_ns(), name}).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually(restored)) << op->Log();
+  EXPECT_TRUE(Eventually(restored)) << op->Log();
   ASSERT_TRUE(
       env.client()
           .MergePatch(
@@ -359,15 +359,15 @@ TEST(OperatorIntegration, DeletedOrCorruptedKeySecretIsRestored) {
               {{"data",
                 {{std::string(names::kKeySecretDataKey), "Z2FyYmFnZQ=="}}}})
           .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually(restored)) << op->Log();
+  EXPECT_TRUE(Eventually(restored)) << op->Log();
   // Still the published recipient, and still decrypting.
   auto rs = env.Recipients();
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].ToString(), r->ToString());
   ASSERT_TRUE(env.Apply(env.SealedSecret("db2", {{"password", "pw-2"}}, *r))
                   .has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually(
-      [&] { return env.SecretValue("db2", "password") == "pw-2"; }));
+  EXPECT_TRUE(
+      Eventually([&] { return env.SecretValue("db2", "password") == "pw-2"; }));
   EXPECT_TRUE(ReadyIs(env, "db", "True", "Synced"));
   EXPECT_NE(
       op->Get("/metrics").find("sealsync_sealing_key_secrets_restored_total 2"),
@@ -377,7 +377,7 @@ TEST(OperatorIntegration, DeletedOrCorruptedKeySecretIsRestored) {
             std::string::npos);
   // The platform team sees it where they look: a Warning Event on the key
   // Secret, naming it.
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     std::string events = env.EventsText(env.op_ns());
     return events.find("SealingKeyRestored") != std::string::npos &&
            events.find(name) != std::string::npos;
@@ -391,7 +391,7 @@ TEST(OperatorIntegration, DeletedOrCorruptedKeySecretIsRestored) {
                  {"labels", {{std::string(names::kSealingKeyLabel), "true"}}}}},
                {"data", {{std::string(names::kKeySecretDataKey), "eA=="}}}};
   ASSERT_TRUE(env.client().Create(kube::kSecrets, junk).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually([&] {
+  EXPECT_TRUE(Eventually([&] {
     return env.EventsText(env.op_ns()).find("SealingKeyUnreadable") !=
                std::string::npos &&
            op->Get("/metrics")
@@ -410,7 +410,7 @@ TEST(OperatorIntegration, ApiCanMoveToTheHealthPortOrBeOff) {
   ASSERT_TRUE(one);
   EXPECT_EQ(one->api, one->health);
   long code = 0;
-  ASSERT_TRUE(OperatorEnv::Eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     std::string body = one->Get("/v1/recipients", &code);
     return code == 200 && body.find("age1") != std::string::npos;
   }));
@@ -439,7 +439,7 @@ TEST(OperatorIntegration, TwoReplicasOneLeaderAndFailover) {
   auto leader_of = [](const OperatorProcess& p) {
     return p.Get("/readyz").find("leader") != std::string::npos;
   };
-  ASSERT_TRUE(OperatorEnv::Eventually(
+  ASSERT_TRUE(Eventually(
       [&] { return b->Get("/readyz").find("standby") != std::string::npos; }));
   EXPECT_TRUE(leader_of(*a));
   EXPECT_FALSE(leader_of(*b));
@@ -448,14 +448,13 @@ TEST(OperatorIntegration, TwoReplicasOneLeaderAndFailover) {
   // lease duration (4 s here) and does the work.
   a->proc->Signal(SIGKILL);
   auto killed = std::chrono::steady_clock::now();
-  ASSERT_TRUE(OperatorEnv::Eventually([&] { return leader_of(*b); }, 20s));
+  ASSERT_TRUE(Eventually([&] { return leader_of(*b); }, 20s));
   auto takeover = std::chrono::steady_clock::now() - killed;
   EXPECT_LT(takeover, 12s);
   auto r = env.NewestRecipient();
   ASSERT_TRUE(
       env.Apply(env.SealedSecret("after", {{"v", "b"}}, *r)).has_value());
-  EXPECT_TRUE(OperatorEnv::Eventually(
-      [&] { return env.SecretValue("after", "v") == "b"; }));
+  EXPECT_TRUE(Eventually([&] { return env.SecretValue("after", "v") == "b"; }));
   std::cerr
       << "failover took "
       << std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count()
@@ -482,7 +481,7 @@ TEST(OperatorIntegration, SigtermMidWorkLosesNothing) {
   // The Lease was released: a new replica leads at once and finishes.
   auto next = env.Start();
   ASSERT_TRUE(next);
-  EXPECT_TRUE(OperatorEnv::Eventually(
+  EXPECT_TRUE(Eventually(
       [&] {
         for (int i = 0; i < kCount; ++i) {
           if (env.SecretValue("s" + std::to_string(i), "v") !=

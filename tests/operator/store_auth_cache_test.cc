@@ -92,6 +92,32 @@ TEST_F(StoreAuthCacheTest, ARotatedCredentialIsUsedAfterTheTtl) {
   EXPECT_EQ(Reads(), 2);
 }
 
+TEST_F(StoreAuthCacheTest, KubernetesIdentitiesDoNotShare) {
+  // Two ClusterSecretStores on one host that differ only in the identity and
+  // the ServiceAccount they log in as: each gets its own.
+  auto kube_store = [](const std::string& identity, const std::string& ns,
+                       const std::string& sa) {
+    StoreSpec s;
+    s.kind = "ClusterSecretStore";
+    s.name = "vault-" + identity;
+    s.host_api = "https://vault.example/api";
+    s.auth_method = vault::AuthMethod::kKubernetes;
+    s.identity_id = identity;
+    s.service_account = {ns, sa, {}};
+    return s;
+  };
+  auto a = cache_.Get(client_, kube_store("id-1", "team-a", "reader"));
+  auto b = cache_.Get(client_, kube_store("id-2", "team-b", "reader"));
+  auto c = cache_.Get(client_, kube_store("id-1", "team-b", "reader"));
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(a->client_id, "id-1");
+  EXPECT_EQ(b->client_id, "id-2");
+  EXPECT_EQ(c->client_id, "id-1");
+  EXPECT_NE(a->service_account, b->service_account);
+  EXPECT_NE(a->service_account, c->service_account);
+  EXPECT_EQ(b->service_account, c->service_account);
+}
+
 TEST_F(StoreAuthCacheTest, FailuresAreNotRemembered) {
   StoreSpec missing = Store("team-c");  // no credentials Secret yet
   auto e = cache_.Get(client_, missing);

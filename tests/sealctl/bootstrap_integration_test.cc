@@ -15,6 +15,7 @@
 #include "sealsync/kube.h"
 #include "tests/sealctl/transcript.h"
 #include "tests/support/control_plane.h"
+#include "tests/support/files.h"
 
 namespace sealsync::testing {
 namespace {
@@ -25,18 +26,6 @@ using kube::Json;
 constexpr char kIdEnv[] = "INFISICAL_CLIENT_ID";
 constexpr char kSecretEnv[] = "INFISICAL_CLIENT_SECRET";
 constexpr char kClientId[] = "6f1c2b9e-0a4d-4c1e-9b7a-canary-client-id";
-
-std::string ReadFile(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream b;
-  b << f.rdbuf();
-  return b.str();
-}
-
-void WriteFile(const std::string& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
 
 std::string ErrorLine(const CommandResult& r) {
   return r.err.substr(0, r.err.find('\n'));
@@ -61,10 +50,6 @@ class SealctlBootstrapTest : public ::testing::Test {
     }
     client_ = cp_->NewClient();
     ASSERT_NE(client_, nullptr);
-    std::string tmpl =
-        (fs::temp_directory_path() / "sealctl-boot-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
     fs::create_directory(Path("tmp"));
     ns_ = cp_->NewNamespace("sealctl-boot");
     SetCredential(kClientId, std::string(kCanary));
@@ -73,7 +58,6 @@ class SealctlBootstrapTest : public ::testing::Test {
   void TearDown() override {
     unsetenv(kIdEnv);
     unsetenv(kSecretEnv);
-    if (!dir_.empty()) fs::remove_all(dir_);
   }
 
   void SetCredential(const std::string& id, const std::string& secret) {
@@ -81,9 +65,7 @@ class SealctlBootstrapTest : public ::testing::Test {
     ASSERT_EQ(setenv(kSecretEnv, secret.c_str(), 1), 0);
   }
 
-  std::string Path(std::string_view name) const {
-    return (fs::path(dir_) / name).string();
-  }
+  std::string Path(std::string_view name) const { return dir_ / name; }
 
   // Runs `sealctl bootstrap ARGS` with TMPDIR pointing at an empty directory
   // and checks what every run must hold: nothing of the credential on
@@ -132,14 +114,15 @@ class SealctlBootstrapTest : public ::testing::Test {
   // A kubeconfig for a user with a client certificate from the cluster CA
   // and no RBAC bindings at all.
   std::string NobodyKubeconfig() {
-    std::string path = cp_->UnprivilegedKubeconfig(dir_, "sealctl-boot-nobody");
+    std::string path =
+        cp_->UnprivilegedKubeconfig(dir_.path(), "sealctl-boot-nobody");
     EXPECT_FALSE(path.empty());
     return path;
   }
 
   ControlPlane* cp_ = nullptr;
   std::unique_ptr<kube::Client> client_;
-  std::string dir_;
+  TempDir dir_{"sealctl-boot"};
   std::string ns_;
 };
 

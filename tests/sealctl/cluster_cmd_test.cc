@@ -17,6 +17,7 @@
 #include "tests/fake_random.h"
 #include "tests/sealctl/fake_operator.h"
 #include "tests/sealctl/transcript.h"
+#include "tests/support/files.h"
 
 namespace sealsync::testing {
 namespace {
@@ -24,11 +25,6 @@ namespace fs = std::filesystem;
 
 using Args = std::vector<std::string>;
 using Json = nlohmann::json;
-
-void WriteFile(const fs::path& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
 
 // The contract of every failing command: exit 1, nothing on stdout, one
 // "sealctl: error: " line (the first) containing `phrase`, only hints after
@@ -61,10 +57,6 @@ int ClosedPort() {
 class ClusterCmdTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl =
-        (fs::temp_directory_path() / "sealctl-cluster-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
     for (int i = 0; i < 3; ++i) {
       keys_.push_back(X25519Identity::Generate(random_));
       key_files_.push_back(Path("key" + std::to_string(i) + ".txt"));
@@ -74,11 +66,8 @@ class ClusterCmdTest : public ::testing::Test {
     // Never read the developer's own cluster.
     WriteFile(Path("no-cluster"), "");
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
-  std::string Path(std::string_view name) const {
-    return (dir_ / name).string();
-  }
+  std::string Path(std::string_view name) const { return dir_ / name; }
   std::string Recipient(int i) const { return keys_[i].recipient().ToString(); }
 
   std::string Manifest(std::string_view ns = "team-a") const {
@@ -121,7 +110,7 @@ class ClusterCmdTest : public ::testing::Test {
   }
 
   FakeRandom random_{11};
-  fs::path dir_;
+  TempDir dir_{"sealctl-cluster"};
   std::vector<X25519Identity> keys_;
   std::vector<std::string> key_files_;
 };

@@ -24,6 +24,8 @@
 #include "tests/sealctl/fake_operator.h"
 #include "tests/sealctl/transcript.h"
 #include "tests/support/control_plane.h"
+#include "tests/support/eventually.h"
+#include "tests/support/files.h"
 #include "tests/support/net_namespace.h"
 
 namespace sealsync::testing {
@@ -38,28 +40,6 @@ const kube::Resource kServices{"", "v1", "services", true};
 const kube::Resource kEndpoints{"", "v1", "endpoints", true};
 const kube::Resource kServiceAccounts{"", "v1", "serviceaccounts", true};
 constexpr char kNs[] = "sealsync-system";
-
-std::string ReadFile(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream b;
-  b << f.rdbuf();
-  return b.str();
-}
-
-void WriteFile(const std::string& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
-
-template <typename Fn>
-bool Eventually(Fn fn, std::chrono::seconds deadline = 30s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(200ms);
-  }
-  return fn();
-}
 
 // First stderr line, for assertions on the error.
 std::string ErrorLine(const CommandResult& r) {
@@ -78,10 +58,6 @@ class SealctlClusterTest : public ::testing::Test {
     }
     client_ = cp_->NewClient();
     ASSERT_NE(client_, nullptr);
-    std::string tmpl =
-        (fs::temp_directory_path() / "sealctl-it-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
     for (int i = 0; i < 3; ++i) {
       keys_.push_back(X25519Identity::Generate(random_));
       key_files_.push_back(Path("key" + std::to_string(i) + ".txt"));
@@ -113,12 +89,9 @@ class SealctlClusterTest : public ::testing::Test {
       (void)client_->Delete(kube::kConfigMaps,
                             {kNs, std::string(names::kRecipientsConfigMap)});
     }
-    if (!dir_.empty()) fs::remove_all(dir_);
   }
 
-  std::string Path(std::string_view name) const {
-    return (fs::path(dir_) / name).string();
-  }
+  std::string Path(std::string_view name) const { return dir_ / name; }
   std::string Recipient(int i) const { return keys_[i].recipient().ToString(); }
   std::string Kubeconfig() const { return cp_->kubeconfig(); }
 
@@ -137,7 +110,8 @@ class SealctlClusterTest : public ::testing::Test {
   // A kubeconfig for a user with a client certificate from the cluster CA
   // and no RBAC bindings at all.
   std::string NobodyKubeconfig() {
-    std::string path = cp_->UnprivilegedKubeconfig(dir_, "sealctl-nobody");
+    std::string path =
+        cp_->UnprivilegedKubeconfig(dir_.path(), "sealctl-nobody");
     EXPECT_FALSE(path.empty());
     return path;
   }
@@ -145,7 +119,7 @@ class SealctlClusterTest : public ::testing::Test {
   ControlPlane* cp_ = nullptr;
   std::unique_ptr<kube::Client> client_;
   FakeRandom random_{23};
-  std::string dir_;
+  TempDir dir_{"sealctl-it"};
   std::vector<X25519Identity> keys_;
   std::vector<std::string> key_files_;
   std::string published_;

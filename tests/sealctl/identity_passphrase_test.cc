@@ -14,15 +14,11 @@
 
 #include "tests/interop/process.h"
 #include "tests/sealctl/transcript.h"
+#include "tests/support/files.h"
 
 namespace sealsync::testing {
 namespace {
 namespace fs = std::filesystem;
-
-void WriteFile(const fs::path& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
 
 CommandResult Binary(std::vector<std::string> args, const std::string& in) {
   args.insert(args.begin(), SEALCTL_BINARY);
@@ -40,10 +36,6 @@ class EncryptedIdentityFile : public ::testing::Test {
         FAIL() << "age / age-keygen not in PATH, and CI=true";
       GTEST_SKIP() << "age / age-keygen not installed (apt-get install age)";
     }
-    std::string tmpl =
-        (fs::temp_directory_path() / "sealctl-idpass-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
     CommandResult k = RunProcess({keygen, "-o", Path("key.txt")});
     ASSERT_EQ(k.exit_code, 0) << k.err;
     CommandResult r = RunProcess({keygen, "-y", Path("key.txt")});
@@ -63,12 +55,7 @@ class EncryptedIdentityFile : public ::testing::Test {
         {age_, "-r", recipient_, "-o", Path("raw.age")}, std::string(kCanary));
     ASSERT_EQ(raw.exit_code, 0) << raw.err;
   }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-  std::string Path(std::string_view name) const {
-    return (dir_ / name).string();
-  }
+  std::string Path(std::string_view name) const { return dir_ / name; }
 
   // `age -p [-a] -o OUT key.txt` on a terminal; false if no pty.
   bool EncryptKey(const std::string& out, bool armor) {
@@ -83,7 +70,7 @@ class EncryptedIdentityFile : public ::testing::Test {
   }
 
   std::string age_;
-  fs::path dir_;
+  TempDir dir_{"sealctl-idpass"};
   std::string recipient_;
 };
 

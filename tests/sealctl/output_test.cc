@@ -23,24 +23,13 @@
 #include "sealsync/age.h"
 #include "tests/fake_random.h"
 #include "tests/sealctl/transcript.h"
+#include "tests/support/files.h"
 
 namespace sealsync::testing {
 namespace {
 namespace fs = std::filesystem;
 
 using Args = std::vector<std::string>;
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream b;
-  b << f.rdbuf();
-  return b.str();
-}
-
-void WriteFile(const fs::path& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
 
 // Runs the sealctl binary with `stdin_path` as stdin and `out_fd` as stdout;
 // returns its exit code (128 + signal if killed) and stderr. With `fsize`,
@@ -92,10 +81,6 @@ CommandResult RunBinary(const Args& args, int out_fd,
 class SealctlOutput : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl =
-        (fs::temp_directory_path() / "sealctl-output-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
     FakeRandom random(7);
     X25519Identity key = X25519Identity::Generate(random);
     recipient_ = key.recipient().ToString();
@@ -118,14 +103,9 @@ class SealctlOutput : public ::testing::Test {
     // 300 KiB: more than stdout's 64 KiB buffer, so writes fail mid-way.
     WriteFile(Path("big.bin"), std::string(300 << 10, 'x'));
   }
-  void TearDown() override {
-    chmod(dir_.c_str(), 0700);
-    fs::remove_all(dir_);
-  }
+  void TearDown() override { chmod(dir_.path().c_str(), 0700); }
 
-  std::string Path(std::string_view name) const {
-    return (dir_ / name).string();
-  }
+  std::string Path(std::string_view name) const { return dir_ / name; }
 
   // Every command that writes to stdout, each with output to write.
   std::vector<Args> Commands() const {
@@ -149,7 +129,7 @@ class SealctlOutput : public ::testing::Test {
   // No file but `keep` is left in the directory (no temporary file).
   void ExpectOnlyFiles(const std::vector<std::string>& keep) {
     std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir_))
+    for (const auto& e : fs::directory_iterator(dir_.path()))
       names.push_back(e.path().filename().string());
     std::vector<std::string> want = keep;
     for (const char* fixture :
@@ -160,7 +140,7 @@ class SealctlOutput : public ::testing::Test {
     EXPECT_EQ(names, want);
   }
 
-  fs::path dir_;
+  TempDir dir_{"sealctl-output"};
   std::string recipient_;
 };
 
@@ -267,7 +247,7 @@ TEST_F(SealctlOutput, KeygenOutputFileInReadOnlyPlaceFails) {
   EXPECT_EQ(r.out, "");
   EXPECT_FALSE(fs::exists("/proc/sealctl-key.txt"));
   if (geteuid() == 0) return;  // root writes into a mode 0555 directory
-  ASSERT_EQ(chmod(dir_.c_str(), 0555), 0);
+  ASSERT_EQ(chmod(dir_.path().c_str(), 0555), 0);
   r = RunInProcess({"keygen", "-o", Path("new-key.txt")}, "");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "sealctl: error: cannot create " + Path("new-key.txt") +
@@ -323,10 +303,10 @@ TEST_F(SealctlOutput, RunReportsAFailedStdoutInProcess) {
 
 TEST_F(SealctlOutput, InputsThatAreNotFilesAreNamed) {
   std::istringstream in;
-  auto dir = sealctl::ReadInput(dir_.string(), in);
+  auto dir = sealctl::ReadInput(dir_.path().string(), in);
   ASSERT_FALSE(dir.has_value());
   EXPECT_EQ(dir.error().message(),
-            "cannot read " + dir_.string() + ": is a directory");
+            "cannot read " + dir_.path().string() + ": is a directory");
   EXPECT_EQ(dir.error().code(), ErrorCode::kInvalidArgument);
 
   auto missing = sealctl::ReadInput(Path("missing"), in);

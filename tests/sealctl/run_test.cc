@@ -16,6 +16,7 @@
 #include "sealsync/sealing.h"
 #include "tests/fake_random.h"
 #include "tests/sealctl/transcript.h"
+#include "tests/support/files.h"
 
 namespace sealsync::testing {
 namespace {
@@ -25,18 +26,6 @@ using Args = std::vector<std::string>;
 
 CommandResult Sealctl(const Args& args, const std::string& in = "") {
   return RunInProcess(args, in);
-}
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream b;
-  b << f.rdbuf();
-  return b.str();
-}
-
-void WriteFile(const fs::path& p, std::string_view data) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
 }
 
 // Asserts the contract of every failing command: exit 1, nothing on stdout,
@@ -60,24 +49,16 @@ void ExpectFailure(const CommandResult& r, std::string_view phrase) {
 class SealctlTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl =
-        (fs::temp_directory_path() / "sealctl-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
     for (int i = 0; i < 3; ++i) {
       keys_.push_back(X25519Identity::Generate(random_));
-      key_files_.push_back(
-          (dir_ / ("key" + std::to_string(i) + ".txt")).string());
+      key_files_.push_back(dir_ / ("key" + std::to_string(i) + ".txt"));
       WriteFile(key_files_.back(),
                 FormatIdentityFile(keys_.back(), "2024-01-01T00:00:00Z"));
     }
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string Recipient(int i) const { return keys_[i].recipient().ToString(); }
-  std::string Path(std::string_view name) const {
-    return (dir_ / name).string();
-  }
+  std::string Path(std::string_view name) const { return dir_ / name; }
 
   std::string Manifest(std::string_view ns = "team-a",
                        std::string_view name = "db") {
@@ -109,7 +90,7 @@ class SealctlTest : public ::testing::Test {
   }
 
   FakeRandom random_{7};
-  fs::path dir_;
+  TempDir dir_{"sealctl-test"};
   std::vector<X25519Identity> keys_;
   std::vector<std::string> key_files_;
 };

@@ -11,22 +11,11 @@
 
 #include "sealctl/run.h"
 #include "sealsync/age.h"
+#include "tests/support/files.h"
 
 namespace sealsync::testing {
 namespace fs = std::filesystem;
 namespace {
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream buf;
-  buf << f.rdbuf();
-  return buf.str();
-}
-
-void WriteFile(const fs::path& path, std::string_view data) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
 
 std::vector<std::string> SplitLines(std::string_view text) {
   std::vector<std::string> lines;

@@ -5,8 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace sealsync::testing {
@@ -76,13 +74,6 @@ std::optional<int> Subprocess::Wait(std::chrono::milliseconds timeout) {
 
 bool Subprocess::Running() {
   return !Wait(std::chrono::milliseconds(0)).has_value();
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
 }
 
 }  // namespace sealsync::testing

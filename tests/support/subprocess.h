@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/files.h"  // ReadFile, for the log
+
 namespace sealsync::testing {
 
 class Subprocess {
@@ -36,8 +38,5 @@ class Subprocess {
   pid_t pid_ = -1;
   std::optional<int> status_;
 };
-
-// Everything in `path` (empty if missing).
-std::string ReadFile(const std::string& path);
 
 }  // namespace sealsync::testing

@@ -9,9 +9,12 @@
 
 #include "lib/api/manifest.h"
 #include "tests/support/control_plane.h"
+#include "tests/support/eventually.h"
 
 namespace sealsync::kube {
 namespace {
+
+using sealsync::testing::Eventually;
 
 using namespace std::chrono_literals;
 
@@ -20,17 +23,6 @@ Json ConfigMap(const std::string& ns, const std::string& name, Json data) {
           {"kind", "ConfigMap"},
           {"metadata", {{"name", name}, {"namespace", ns}}},
           {"data", std::move(data)}};
-}
-
-// Polls `fn` until it returns true or `deadline` passes.
-template <typename Fn>
-bool Eventually(Fn fn, std::chrono::seconds deadline = 30s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return fn();
 }
 
 TEST(ClientIntegration, SecretCrudAndConflicts) {

@@ -254,7 +254,7 @@ std::vector<FieldCase> FieldCases() {
   };
 }
 
-class FieldTest : public testing::TestWithParam<FieldCase> {};
+class FieldTest : public ::testing::TestWithParam<FieldCase> {};
 
 TEST_P(FieldTest, Loads) {
   const FieldCase& tc = GetParam();
@@ -289,7 +289,8 @@ TEST_P(FieldTest, Loads) {
   ExpectConfig(*got, want);
 }
 
-INSTANTIATE_TEST_SUITE_P(Kubeconfig, FieldTest, testing::ValuesIn(FieldCases()),
+INSTANTIATE_TEST_SUITE_P(Kubeconfig, FieldTest,
+                         ::testing::ValuesIn(FieldCases()),
                          [](const auto& info) { return info.param.name; });
 
 // ---------------------------------------------------------------------------
@@ -401,9 +402,9 @@ TEST(LoadKubeconfig, RelativePathsResolveAgainstTheFile) {
   auto got = LoadKubeconfig({.path = dir + "/config"});
   ASSERT_TRUE(got.has_value()) << got.error().message();
   ExpectConfig(*got, {.server = "https://127.0.0.1:6443",
-                      .ca_pem = ReadAll(dir + "/certs/ca.crt"),
-                      .client_cert_pem = ReadAll(dir + "/certs/client.crt"),
-                      .client_key_pem = ReadAll(dir + "/certs/client.key"),
+                      .ca_pem = ReadFile(dir + "/certs/ca.crt"),
+                      .client_cert_pem = ReadFile(dir + "/certs/client.crt"),
+                      .client_key_pem = ReadFile(dir + "/certs/client.key"),
                       .token_file = dir + "/certs/token",
                       .ns = "team-a"});
 }
@@ -430,7 +431,7 @@ struct ShapeCase {
   std::string message;  // '@' is the file
 };
 
-class ShapeTest : public testing::TestWithParam<ShapeCase> {};
+class ShapeTest : public ::testing::TestWithParam<ShapeCase> {};
 
 TEST_P(ShapeTest, Fails) {
   const ShapeCase& tc = GetParam();
@@ -451,7 +452,7 @@ const std::string kGood =
 
 INSTANTIATE_TEST_SUITE_P(
     Kubeconfig, ShapeTest,
-    testing::Values(
+    ::testing::Values(
         ShapeCase{"EmptyFile", "", "", ErrorCode::kNotFound,
                   "kubeconfig @: current-context is not set"},
         ShapeCase{"NoCurrentContext", kGood, "", ErrorCode::kNotFound,
@@ -517,7 +518,7 @@ struct InClusterCase {
   std::string message;  // '@' is the root
 };
 
-class InClusterTest : public testing::TestWithParam<InClusterCase> {};
+class InClusterTest : public ::testing::TestWithParam<InClusterCase> {};
 
 TEST_P(InClusterTest, Config) {
   const InClusterCase& tc = GetParam();
@@ -529,7 +530,7 @@ TEST_P(InClusterTest, Config) {
   }
   ScopedEnv host("KUBERNETES_SERVICE_HOST", tc.host);
   ScopedEnv port("KUBERNETES_SERVICE_PORT", tc.port);
-  auto got = InClusterConfig(root.path());
+  auto got = InClusterConfig(root.path().string());
   if (tc.code) {
     ASSERT_FALSE(got.has_value());
     EXPECT_EQ(got.error().code(), *tc.code) << got.error().message();
@@ -549,7 +550,7 @@ const std::vector<std::string> kAllFiles{"token", "ca.crt", "namespace"};
 
 INSTANTIATE_TEST_SUITE_P(
     InClusterConfig, InClusterTest,
-    testing::Values(
+    ::testing::Values(
         InClusterCase{"Ipv4", "10.96.0.1", "443", kAllFiles,
                       "https://10.96.0.1:443", "team-a"},
         InClusterCase{"Ipv6GetsBrackets", "fd00:10:96::1", "6443", kAllFiles,

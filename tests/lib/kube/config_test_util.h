@@ -1,5 +1,5 @@
-// Helpers shared by the kubeconfig and exec-credential tests: temporary
-// folders and files, scoped environment variables, PEM stand-ins.
+// Helpers shared by the kubeconfig and exec-credential tests: scoped
+// environment variables, PEM stand-ins (files: tests/support/files.h).
 #pragma once
 
 #include <sys/stat.h>
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "lib/base/base64.h"
+#include "tests/support/files.h"
 
 namespace sealsync::kube::kubetest {
 
@@ -27,38 +28,9 @@ inline const std::string kKeyPem =
 
 inline std::string B64(std::string_view s) { return Base64Encode(AsBytes(s)); }
 
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl =
-        std::string(base && *base ? base : "/tmp") + "/kube_config_test.XXXXXX";
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(std::string_view rel) const {
-    return path_ + "/" + std::string(rel);
-  }
-
- private:
-  std::string path_;
-};
-
-inline void WriteFile(const std::string& path, std::string_view text,
-                      bool exec = false) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-  if (exec) fs::permissions(path, fs::perms::owner_all);
-}
-
-inline std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using sealsync::testing::ReadFile;
+using sealsync::testing::TempDir;
+using sealsync::testing::WriteFile;
 
 // Replaces every '@' with `dir`.
 inline std::string At(std::string s, const std::string& dir) {

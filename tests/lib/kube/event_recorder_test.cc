@@ -16,8 +16,8 @@ namespace sealsync::kube {
 namespace {
 
 using namespace std::chrono_literals;
+using sealsync::testing::FakeClock;
 using testing::FakeClient;
-using testing::FakeClock;
 
 ObjectReference SealedSecret(const std::string& name, const std::string& uid) {
   return {"sealsync.io/v1alpha1", "SealedSecret", "team-a", name, uid, "42"};

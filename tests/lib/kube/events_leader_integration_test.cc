@@ -12,23 +12,15 @@
 #include "lib/kube/event_recorder.h"
 #include "lib/kube/leader_elector.h"
 #include "tests/support/control_plane.h"
+#include "tests/support/eventually.h"
 
 namespace sealsync::kube {
 namespace {
 
+using sealsync::testing::Eventually;
+
 using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock;
-
-// Polls `fn` until it returns true or `deadline` passes.
-template <typename Fn>
-bool Eventually(Fn fn, std::chrono::milliseconds deadline = 30s) {
-  auto until = Steady::now() + deadline;
-  while (Steady::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return fn();
-}
 
 int64_t Millis(Steady::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();

@@ -23,7 +23,8 @@ constexpr const char* kV1 = "client.authentication.k8s.io/v1";
 // A plugin script in `dir` that runs `body` under /bin/sh.
 std::string Plugin(const TempDir& dir, std::string_view body) {
   std::string path = dir / "plugin.sh";
-  WriteFile(path, "#!/bin/sh\n" + std::string(body) + "\n", /*exec=*/true);
+  WriteFile(path, "#!/bin/sh\n" + std::string(body) + "\n",
+            fs::perms::owner_all);
   return path;
 }
 
@@ -41,7 +42,7 @@ printf '"status":{"token":"%s-%s-%s","expirationTimestamp":"2030-01-02T03:04:05Z
   using namespace std::chrono;
   EXPECT_EQ(cred->expiration, sys_days(2030y / 1 / 2) + 3h + 4min + 5s);
   EXPECT_EQ(
-      nlohmann::json::parse(ReadAll(dir / "info.json")),
+      nlohmann::json::parse(ReadFile(dir / "info.json")),
       nlohmann::json::parse(R"({"apiVersion":"client.authentication.k8s.io/v1",
               "kind":"ExecCredential","spec":{"interactive":false}})"));
 }
@@ -70,7 +71,7 @@ TEST(RunExecPlugin, FromKubeconfigRelativeCommand) {
       "#!/bin/sh\necho "
       "'{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\","
       "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"kc-token\"}}'\n",
-      /*exec=*/true);
+      fs::perms::owner_all);
   WriteFile(
       dir / "config",
       "current-context: dev\nclusters: [{name: c, cluster: {server: "
@@ -97,7 +98,7 @@ struct PluginFailure {
   bool plain_file = false;  // create `command` without the exec bit
 };
 
-class PluginFailureTest : public testing::TestWithParam<PluginFailure> {};
+class PluginFailureTest : public ::testing::TestWithParam<PluginFailure> {};
 
 TEST_P(PluginFailureTest, Fails) {
   const PluginFailure& tc = GetParam();
@@ -126,7 +127,7 @@ const std::string kCanaryCredential =
 
 INSTANTIATE_TEST_SUITE_P(
     RunExecPlugin, PluginFailureTest,
-    testing::Values(
+    ::testing::Values(
         PluginFailure{
             "NonZeroExit",
             "echo 'login failed: SSO session expired' >&2\n"
@@ -179,7 +180,7 @@ struct ParseCase {
   std::string error;  // empty: success
 };
 
-class ParseExecCredentialTest : public testing::TestWithParam<ParseCase> {};
+class ParseExecCredentialTest : public ::testing::TestWithParam<ParseCase> {};
 
 TEST_P(ParseExecCredentialTest, Parses) {
   const ParseCase& tc = GetParam();
@@ -205,7 +206,7 @@ nlohmann::json TokenExpiring(const nlohmann::json& when) {
 
 INSTANTIATE_TEST_SUITE_P(
     ExecCredential, ParseExecCredentialTest,
-    testing::Values(
+    ::testing::Values(
         ParseCase{"NoExpiration", {{"token", "t"}}, std::nullopt, ""},
         ParseCase{"Utc", TokenExpiring("2030-01-02T03:04:05Z"), k2030, ""},
         ParseCase{"LowerCaseAndFraction",

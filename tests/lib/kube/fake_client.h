@@ -1,4 +1,5 @@
-// In-memory fakes of the Kubernetes Client and Clock seams for unit tests.
+// An in-memory fake of the Kubernetes Client seam for unit tests (the
+// FakeClock is tests/support/fake_clock.h).
 //
 // FakeClient keeps objects per (resource, namespace, name), assigns uid and
 // a increasing resourceVersion on every write, refuses a stale Update with
@@ -33,24 +34,11 @@
 
 #include "sealsync/clock.h"
 #include "sealsync/kube.h"
+#include "tests/support/fake_clock.h"
 
 namespace sealsync::kube::testing {
 
-class FakeClock final : public Clock {
- public:
-  TimePoint Now() const override { return now_.load(); }
-  std::chrono::system_clock::time_point WallNow() const override {
-    return wall_start_ + (now_.load() - start_);
-  }
-  void Advance(std::chrono::milliseconds d) { now_ = now_.load() + d; }
-
- private:
-  static constexpr TimePoint start_{std::chrono::hours(1)};
-  // 2024-05-01T12:00:00Z
-  const std::chrono::system_clock::time_point wall_start_{
-      std::chrono::seconds(1714564800)};
-  std::atomic<TimePoint> now_{start_};
-};
+using sealsync::testing::FakeClock;
 
 // One call made to the FakeClient.
 struct FakeCall {

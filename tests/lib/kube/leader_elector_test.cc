@@ -10,14 +10,17 @@
 #include <thread>
 
 #include "tests/lib/kube/fake_client.h"
+#include "tests/support/eventually.h"
 
 namespace sealsync::kube {
 namespace {
 
+using sealsync::testing::Eventually;
+
 using namespace std::chrono_literals;
+using sealsync::testing::FakeClock;
 using testing::FakeCall;
 using testing::FakeClient;
-using testing::FakeClock;
 
 constexpr char kNs[] = "sealsync-system";
 constexpr char kName[] = "sealsync-leader";
@@ -62,16 +65,6 @@ struct Replica {
 Json LeaseSpec(FakeClient& client) {
   auto lease = client.Get(kLeases, {kNs, kName});
   return lease ? (*lease)["spec"] : Json();
-}
-
-template <typename Fn>
-bool Eventually(Fn fn, std::chrono::seconds deadline = 10s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return fn();
 }
 
 TEST(LeaderElector, RejectsUnsafeConfig) {

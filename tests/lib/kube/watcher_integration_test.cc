@@ -13,9 +13,12 @@
 #include "lib/kube/store.h"
 #include "lib/kube/watcher.h"
 #include "tests/support/control_plane.h"
+#include "tests/support/eventually.h"
 
 namespace sealsync::kube {
 namespace {
+
+using sealsync::testing::Eventually;
 
 using namespace std::chrono_literals;
 
@@ -37,16 +40,6 @@ bool CreateConfigMaps(Client& c, const std::string& ns,
       return false;
   }
   return true;
-}
-
-template <typename Fn>
-bool Eventually(Fn fn, std::chrono::seconds deadline = 60s) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (fn()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return fn();
 }
 
 // name -> data.v of the labelled ConfigMaps, from the server or the store.
@@ -207,8 +200,8 @@ TEST(WatcherIntegration, ConvergesAcrossApiServerRestart) {
   std::string ns = cp->NewNamespace("restart");
   ASSERT_TRUE(CreateConfigMaps(*client, ns, "a", 5));
   RunningWatcher w(*client, ns);
-  ASSERT_TRUE(
-      Eventually([&] { return w.store.HasSynced() && w.store.Size() == 5; }));
+  ASSERT_TRUE(Eventually(
+      [&] { return w.store.HasSynced() && w.store.Size() == 5; }, 60s));
 
   ASSERT_TRUE(cp->RestartApiServer());
   // Changes after the restart: the watcher must reconnect and resume.
@@ -219,7 +212,7 @@ TEST(WatcherIntegration, ConvergesAcrossApiServerRestart) {
           .has_value());
   auto want = ServerState(*client, ns);
   ASSERT_EQ(want.size(), 9u);
-  EXPECT_TRUE(Eventually([&] { return StoreState(w.store) == want; }))
+  EXPECT_TRUE(Eventually([&] { return StoreState(w.store) == want; }, 60s))
       << "store has " << w.store.Size() << " objects";
   EXPECT_GE(w.watcher->watches(), 2);
   // Listed and watched objects alike are cached without managedFields (the
@@ -243,12 +236,12 @@ TEST(WatcherIntegration, RelistsAfterGoneWithoutLosingOrDuplicating) {
   std::string ns = cp->NewNamespace("gone");
   ASSERT_TRUE(CreateConfigMaps(*real, ns, "a", 5));
   RunningWatcher w(client, ns);
-  ASSERT_TRUE(
-      Eventually([&] { return w.store.HasSynced() && client.watching(); }));
+  ASSERT_TRUE(Eventually(
+      [&] { return w.store.HasSynced() && client.watching(); }, 60s));
   ASSERT_EQ(w.watcher->lists(), 1);
 
   client.Cut();
-  ASSERT_TRUE(Eventually([&] { return !client.watching(); }));
+  ASSERT_TRUE(Eventually([&] { return !client.watching(); }, 60s));
   // While the watcher is cut off: changes, then history compacted away.
   ASSERT_TRUE(real->Delete(kConfigMaps, {ns, "a0"}).has_value());
   ASSERT_TRUE(
@@ -263,7 +256,7 @@ TEST(WatcherIntegration, RelistsAfterGoneWithoutLosingOrDuplicating) {
 
   auto want = ServerState(*real, ns);
   ASSERT_EQ(want.size(), 7u);
-  EXPECT_TRUE(Eventually([&] { return StoreState(w.store) == want; }));
+  EXPECT_TRUE(Eventually([&] { return StoreState(w.store) == want; }, 60s));
   EXPECT_GE(w.watcher->lists(), 2)
       << "the watcher should have relisted after 410";
 }
@@ -295,7 +288,7 @@ TEST(WatcherIntegration, FirstListReportsPageOneBeforeItEnds) {
         if (!store.HasSynced()) ++before_synced;
       });
   std::thread t([&] { watcher.Run(stop); });
-  EXPECT_TRUE(Eventually([&] { return store.HasSynced(); }));
+  EXPECT_TRUE(Eventually([&] { return store.HasSynced(); }, 60s));
   stop = true;
   t.join();
   std::lock_guard<std::mutex> lock(mu);
@@ -333,10 +326,12 @@ TEST(WatcherIntegration, FirstListFailingHalfWayIsRepairedByTheRelist) {
         if (t == WatchEventType::kDeleted) deleted.insert(key);
       });
   std::thread t([&] { watcher.Run(stop); });
-  bool converged = Eventually([&] {
-    return store.HasSynced() && store.Size() == 149 &&
-           StoreState(store) == ServerState(*real, ns);
-  });
+  bool converged = Eventually(
+      [&] {
+        return store.HasSynced() && store.Size() == 149 &&
+               StoreState(store) == ServerState(*real, ns);
+      },
+      60s);
   stop = true;
   t.join();
   EXPECT_TRUE(converged) << "store has " << store.Size() << " objects";

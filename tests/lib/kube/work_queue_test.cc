@@ -3,24 +3,52 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <map>
 #include <optional>
 #include <thread>
+
+#include "tests/support/eventually.h"
+#include "tests/support/fake_clock.h"
 
 namespace sealsync::kube {
 namespace {
 
 using namespace std::chrono_literals;
 
-class FakeClock final : public Clock {
- public:
-  TimePoint Now() const override { return now_.load(); }
-  std::chrono::system_clock::time_point WallNow() const override { return {}; }
-  void Advance(std::chrono::milliseconds d) { now_ = now_.load() + d; }
+using sealsync::testing::Eventually;
+using sealsync::testing::FakeClock;
 
- private:
-  std::atomic<TimePoint> now_{TimePoint{} + 1h};
+// q.Get() on a thread of its own. The answer is read only through the future:
+// nothing is shared with the worker, so a queue that wrongly answers early
+// fails the test instead of racing with it.
+std::future<std::optional<std::string>> GetAsync(WorkQueue& q) {
+  return std::async(std::launch::async, [&q] { return q.Get(); });
+}
+
+// Shuts the queue down when a test ends, so a worker still waiting in Get()
+// (the test failed) is released before its future is destroyed.
+struct ShutDownAtExit {
+  WorkQueue& q;
+  ~ShutDownAtExit() { q.ShutDown(); }
 };
+
+// Whether `f` stays unanswered for a while: a short look, which can only
+// pass wrongly (never fail wrongly) on a slow machine.
+template <typename T>
+bool StillWaiting(std::future<T>& f) {
+  return f.wait_for(50ms) == std::future_status::timeout;
+}
+
+// The answer of `f`, failing the test if there is none within 10 s.
+template <typename T>
+T Answer(std::future<T>& f) {
+  if (f.wait_for(10s) != std::future_status::ready) {
+    ADD_FAILURE() << "Get() did not return";
+    return T{};
+  }
+  return f.get();
+}
 
 TEST(WorkQueue, DeduplicatesQueuedKeys) {
   WorkQueue q;
@@ -101,18 +129,17 @@ TEST(WorkQueue, HeldLowLaneWaitsForReleaseEvenWhenIdle) {
   EXPECT_EQ(q.Get(), "a");
   q.Done("a");
   // Only a low key is queued: a worker waits instead of taking it.
-  std::optional<std::string> got;
-  std::thread worker([&] { got = q.Get(); });
-  std::this_thread::sleep_for(50ms);
+  auto worker = GetAsync(q);
+  ShutDownAtExit stop_worker{q};
+  EXPECT_TRUE(StillWaiting(worker));
   q.Add("b");  // normal keys still pass the held lane
-  worker.join();
-  EXPECT_EQ(got, "b");
+  EXPECT_EQ(Answer(worker), "b");
   q.Done("b");
-  std::thread waiter([&] { got = q.Get(); });
-  std::this_thread::sleep_for(50ms);
+  auto waiter = GetAsync(q);
+  ShutDownAtExit stop_waiter{q};
+  EXPECT_TRUE(StillWaiting(waiter));
   q.ReleaseLowPriority();  // wakes the waiting worker
-  waiter.join();
-  EXPECT_EQ(got, "status-a");
+  EXPECT_EQ(Answer(waiter), "status-a");
   q.Done("status-a");
   EXPECT_EQ(q.Len(), 0u);
 }
@@ -124,14 +151,12 @@ TEST(WorkQueue, DelayedKeysWaitForTheClock) {
   q.AddAfter("a", 20s);  // the earlier due time is kept
   EXPECT_EQ(q.Len(), 0u);
   EXPECT_EQ(q.DelayedLen(), 1u);
-  std::optional<std::string> got;
-  std::thread t([&] { got = q.Get(); });
-  std::this_thread::sleep_for(50ms);
-  EXPECT_FALSE(got.has_value());
+  auto got = GetAsync(q);
+  ShutDownAtExit stop{q};
+  EXPECT_TRUE(StillWaiting(got));
   clock.Advance(10s);
   q.Poke();
-  t.join();
-  EXPECT_EQ(got, "a");
+  EXPECT_EQ(Answer(got), "a");
 }
 
 TEST(WorkQueue, RateLimitedBackoffDoublesAndForgetResets) {
@@ -168,12 +193,11 @@ TEST(WorkQueue, BackoffJitterStaysWithinTenPercent) {
 
 TEST(WorkQueue, ShutDownReleasesWaiters) {
   WorkQueue q;
-  std::optional<std::string> got = "x";
-  std::thread t([&] { got = q.Get(); });
-  std::this_thread::sleep_for(20ms);
+  auto got = GetAsync(q);
+  EXPECT_TRUE(StillWaiting(got));
   q.ShutDown();
-  t.join();
-  EXPECT_FALSE(got.has_value());
+  ASSERT_EQ(got.wait_for(10s), std::future_status::ready);
+  EXPECT_FALSE(got.get().has_value());
 }
 
 TEST(WorkQueue, OneKeyNeverOnTwoWorkersAtOnce) {
@@ -202,11 +226,8 @@ TEST(WorkQueue, OneKeyNeverOnTwoWorkersAtOnce) {
   }
   for (int i = 0; i < 2000; ++i) q.Add("k" + std::to_string(i % 5));
   // Wait until everything added has been processed at least once more.
-  auto until = std::chrono::steady_clock::now() + 20s;
-  while ((q.Len() > 0 || processed.load() < 5) &&
-         std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(5ms);
-  }
+  EXPECT_TRUE(
+      Eventually([&] { return q.Len() == 0 && processed.load() >= 5; }, 20s));
   q.ShutDown();
   for (auto& t : workers) t.join();
   EXPECT_FALSE(overlap.load());

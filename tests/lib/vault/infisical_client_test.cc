@@ -12,6 +12,7 @@
 
 #include "sealsync/vault.h"
 #include "tests/lib/vault/infisical_double_process.h"
+#include "tests/support/fake_clock.h"
 
 namespace sealsync::vault {
 namespace {
@@ -34,18 +35,7 @@ const std::vector<std::string> kNeverInMessages = {kCanary,
                                                    "dev-api-key-7f3a91",
                                                    "eyJ" /* any JWT */};
 
-class FakeClock final : public Clock {
- public:
-  TimePoint Now() const override { return now_.load(); }
-  std::chrono::system_clock::time_point WallNow() const override {
-    return std::chrono::system_clock::time_point(seconds(1714564800)) +
-           (now_.load() - TimePoint(std::chrono::hours(1)));
-  }
-  void Advance(milliseconds d) { now_ = now_.load() + d; }
-
- private:
-  std::atomic<TimePoint> now_{TimePoint(std::chrono::hours(1))};
-};
+using sealsync::testing::FakeClock;
 
 std::string ValueOf(const SecretList& l, std::string_view key) {
   const VaultSecret* s = l.Find(key);
