@@ -27,6 +27,7 @@ kube::ObjectPtr FindStore(const ExternalCaches& c,
   return c.stores.Get(es.ns + "/" + es.store_name);
 }
 
+// Whether `obj` (a store or an ExternalSecret) has Ready=True.
 bool StoreReady(const Json& store) {
   for (const auto& c : store.value("status", Json::object())
                            .value("conditions", Json::array())) {
@@ -34,6 +35,10 @@ bool StoreReady(const Json& store) {
       return c.value("status", "") == "True";
   }
   return false;
+}
+
+std::string SyncedVersion(const Json& obj) {
+  return obj.value("status", Json::object()).value("syncedResourceVersion", "");
 }
 
 Error NotOwned(const ExternalSecretSpec& es) {
@@ -201,6 +206,12 @@ Outcome ExternalSecretReconciler::Sync(std::stop_token stop, const Json& obj,
   auto retry = es.refresh.count() > 0
                    ? std::min<std::chrono::milliseconds>(es.refresh, 5min)
                    : 5min;
+  // refreshPolicy OnChange / CreatedOnce: nothing asked for a sync.
+  if (RefreshPolicySkips(
+          es, SyncedVersion(obj), StoreReady(obj),
+          caches_.secrets.Get(es.ns + "/" + es.target_name) != nullptr))
+    return Outcome{.kind = Outcome::Kind::kSkip,
+                   .action = Action::AwaitChange()};
   auto source = ReadSource(es, retry);
   if (!source) return source.error();
   // Stopping: the vault call can take its whole timeout; the next leader
@@ -273,7 +284,20 @@ ExternalSecretReconciler::Step<Fetched> ExternalSecretReconciler::ReadValues(
     std::chrono::milliseconds retry) {
   std::string synced =
       obj.value("status", Json::object()).value("syncedResourceVersion", "");
-  bool forced = !synced.empty() && synced != es.sync_version;
+  std::optional<Clock::TimePoint> forced;
+  if (!synced.empty() && synced != es.sync_version) {
+    // Only labels or annotations changed (same generation): a force-sync
+    // value shared by many objects shares its lists (force_sync.h). A spec
+    // change reads afresh.
+    bool same_generation = synced.substr(0, synced.find('-')) ==
+                           es.sync_version.substr(0, es.sync_version.find('-'));
+    std::string token =
+        same_generation
+            ? Str(obj["metadata"].value("annotations", Json::object()),
+                  std::string(names::kForceSyncAnnotation).c_str())
+            : "";
+    forced = force_windows_.NotBefore(token);
+  }
   auto fetched =
       FetchValues(vault_, clock_, es, source.store, source.auth, forced);
   SecureWipe(source.auth.client_secret.data(),

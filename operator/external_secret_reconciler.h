@@ -28,6 +28,7 @@
 #include "operator/controller.h"
 #include "operator/external_secret_spec.h"
 #include "operator/external_values.h"
+#include "operator/force_sync.h"
 #include "operator/store_reconciler.h"
 #include "sealsync/clock.h"
 #include "sealsync/kube.h"
@@ -110,6 +111,7 @@ class ExternalSecretReconciler final : public Reconciler {
   ExternalCaches caches_;
   vault::Client& vault_;
   const Clock& clock_;
+  ForceSyncWindows force_windows_{clock_};
   Random& random_;
   // Credentials are read again after this long (a rotation is picked up).
   static constexpr std::chrono::seconds kCredentialsTtl{10};

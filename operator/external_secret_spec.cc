@@ -7,6 +7,7 @@
 #include "lib/base/time_format.h"
 #include "operator/store_auth_spec.h"
 #include "operator/target_consent.h"
+#include "operator/template_engine.h"
 #include "sealsync/api.h"
 
 namespace sealsync::op {
@@ -204,7 +205,25 @@ Result<void> ParseTarget(ExternalSecretSpec& e, const Json& target,
   return CheckTarget(e, id);
 }
 
-// spec.data[]: secretKey <- remoteRef {key, property}.
+// spec.refreshPolicy; not Periodic: no timed refresh.
+Result<void> ParseRefreshPolicy(ExternalSecretSpec& e, const Json& spec,
+                                const std::string& id) {
+  std::string policy = Str(spec, "refreshPolicy", "Periodic");
+  if (policy == "OnChange") {
+    e.refresh_policy = RefreshPolicy::kOnChange;
+  } else if (policy == "CreatedOnce") {
+    e.refresh_policy = RefreshPolicy::kCreatedOnce;
+  } else if (policy != "Periodic") {
+    return std::unexpected(Bad(id + "spec.refreshPolicy",
+                               "must be one of Periodic, OnChange, CreatedOnce")
+                               .error());
+  }
+  if (e.refresh_policy != RefreshPolicy::kPeriodic)
+    e.refresh = std::chrono::milliseconds(0);
+  return {};
+}
+
+// spec.data[]: secretKey <- remoteRef {key, property, decodingStrategy}.
 Result<void> ParseData(ExternalSecretSpec& e, const Json& data,
                        const std::string& id) {
   for (size_t i = 0; i < data.size(); ++i) {
@@ -218,6 +237,10 @@ Result<void> ParseData(ExternalSecretSpec& e, const Json& data,
       return std::unexpected(k.error());
     if (r.key.empty())
       return std::unexpected(Bad(f + ".remoteRef.key", "missing").error());
+    auto dec = ParseDecoding(data[i].value("remoteRef", Json::object()),
+                             f + ".remoteRef");
+    if (!dec) return std::unexpected(dec.error());
+    r.decoding = *dec;
     e.data.push_back(r);
   }
   return {};
@@ -265,6 +288,14 @@ Result<void> ParseDataFrom(ExternalSecretSpec& e, const Json& from,
     } else {
       return std::unexpected(Bad(f, "needs extract or find").error());
     }
+    const bool extract = df.kind == DataFrom::Kind::kExtract;
+    auto dec = ParseDecoding(from[i][extract ? "extract" : "find"],
+                             f + (extract ? ".extract" : ".find"));
+    if (!dec) return std::unexpected(dec.error());
+    df.decoding = *dec;
+    auto rw = ParseRewrites(from[i].value("rewrite", Json()), f + ".rewrite");
+    if (!rw) return std::unexpected(rw.error());
+    df.rewrite = std::move(*rw);
     e.data_from.push_back(df);
   }
   return {};
@@ -284,6 +315,8 @@ Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
   if (!d)
     return Bad(id + "spec.refreshInterval", "not a duration (e.g. 1h, 15m, 0)");
   e.refresh = *d;
+  if (auto r = ParseRefreshPolicy(e, spec, id); !r)
+    return std::unexpected(r.error());
   const Json& ref = spec.value("secretStoreRef", Json::object());
   e.store_name = Str(ref, "name");
   e.store_kind = Str(ref, "kind", "SecretStore");
@@ -310,49 +343,25 @@ Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
   return e;
 }
 
+bool RefreshPolicySkips(const ExternalSecretSpec& es,
+                        const std::string& synced_version, bool ready,
+                        bool target_exists) {
+  if (!target_exists || synced_version.empty()) return false;
+  switch (es.refresh_policy) {
+    case RefreshPolicy::kPeriodic:
+      return false;
+    case RefreshPolicy::kOnChange:
+      return ready && synced_version == es.sync_version;
+    case RefreshPolicy::kCreatedOnce:
+      return true;
+  }
+  return false;
+}
+
 Result<std::string> RenderTemplate(
     const std::string& field, const std::string& tmpl,
     const std::map<std::string, std::string>& values) {
-  // {{ .NAME }} with NAME of [A-Za-z0-9_.-]+ and optional spaces inside the
-  // braces; anything else is copied as it is. One pass, no backtracking.
-  auto is_space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-           c == '\v';
-  };
-  auto is_name = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-           c == '.' || c == '-';
-  };
-  std::string out;
-  size_t last = 0, pos = 0;
-  while ((pos = tmpl.find("{{", pos)) != std::string::npos) {
-    size_t i = pos + 2;
-    while (i < tmpl.size() && is_space(tmpl[i])) ++i;
-    size_t name_start = i + 1;
-    if (i >= tmpl.size() || tmpl[i] != '.') {
-      pos += 1;
-      continue;
-    }
-    i = name_start;
-    while (i < tmpl.size() && is_name(tmpl[i])) ++i;
-    size_t name_end = i;
-    while (i < tmpl.size() && is_space(tmpl[i])) ++i;
-    if (name_end == name_start || tmpl.compare(i, 2, "}}") != 0) {
-      pos += 1;
-      continue;
-    }
-    std::string name = tmpl.substr(name_start, name_end - name_start);
-    auto v = values.find(name);
-    if (v == values.end()) {
-      return Bad(field, "template refers to \"" + api::PrintableKey(name) +
-                            "\", which is not among the fetched keys");
-    }
-    out.append(tmpl, last, pos - last);
-    out += v->second;
-    pos = last = i + 2;
-  }
-  out.append(tmpl, last, std::string::npos);
-  return out;
+  return RenderGoTemplate(field, tmpl, values);
 }
 
 }  // namespace sealsync::op

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "operator/external_secret_spec.h"
@@ -63,13 +64,15 @@ struct Fetched {
 };
 
 // Reads spec.data and spec.dataFrom through the shared vault client: lists
-// younger than the refresh interval are shared; `fresh` reads afresh.
+// younger than the refresh interval are shared; a `forced` sync only uses
+// lists fetched after the given time (force_sync.h).
 // Errors name the field and key (kNotFound, kInvalidArgument for a value
 // that is not the JSON asked for) or are the vault's (vault.h).
 Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,
                             const ExternalSecretSpec& es,
                             const StoreSpec& store,
-                            const vault::UniversalAuth& auth, bool fresh);
+                            const vault::UniversalAuth& auth,
+                            std::optional<Clock::TimePoint> forced);
 
 // The Secret an ExternalSecret asks for (pure): spec.target.template.data
 // rendered from `values` (or the values as they are), every key checked,
