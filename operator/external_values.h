@@ -28,11 +28,13 @@ Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
 // StoreAuth with a short memory: a store's credentials read in the last
 // `ttl` are used again instead of reading the Secret once per ExternalSecret
 // (1,000 objects of one store cost one read, not 1,000). Keyed by
-// everything the read depends on (store kind and namespace, host, each
-// Secret/ConfigMap reference, inline CA), so no store sees credentials its
-// own references would not give it. A rotated credential is picked up
-// within `ttl`; errors are never remembered. Cached client secrets are
-// wiped when replaced and on destruction. Thread-safe.
+// everything the read depends on (store kind and namespace, host, login
+// method, identity, ServiceAccount and audiences, each Secret/ConfigMap
+// reference, inline CA), so no store sees credentials its own references
+// would not give it. Pass the same `client` on every call (a Kubernetes
+// auth's token request keeps using the one it was made with). A rotated
+// credential is picked up within `ttl`; errors are never remembered. Cached
+// client secrets are wiped when replaced and on destruction. Thread-safe.
 class StoreAuthCache {
  public:
   StoreAuthCache(const Clock& clock, std::chrono::milliseconds ttl)

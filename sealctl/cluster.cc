@@ -3,8 +3,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "lib/http/transport.h"
 #include "lib/kube/client_impl.h"
-#include "sealctl/http_client.h"
 #include "sealsync/kube.h"
 #include "sealsync/names.h"
 
@@ -49,7 +49,7 @@ std::string TrimSlash(std::string s) {
 
 // A Kubernetes Status object: what the API server (not the operator)
 // answers when the service proxy fails.
-bool IsApiServerStatus(const HttpAnswer& a) {
+bool IsApiServerStatus(const http::Response& a) {
   if (a.status >= 200 && a.status < 300) return false;
   try {
     Json j = Json::parse(a.body);
@@ -136,9 +136,9 @@ Result<X25519Recipient> FetchNewestRecipient(const ClusterOptions& opts) {
 Result<OperatorAnswer> PostToOperator(const ClusterOptions& opts,
                                       std::string_view path,
                                       std::string_view manifest) {
-  HttpCall call;
+  http::Request call;
   call.method = "POST";
-  call.body = std::string(manifest);
+  call.body = manifest;
   size_t first = manifest.find_first_not_of(" \t\r\n");
   bool json = first != std::string_view::npos && manifest[first] == '{';
   call.headers = {std::string("Content-Type: ") +
@@ -147,7 +147,8 @@ Result<OperatorAnswer> PostToOperator(const ClusterOptions& opts,
                   "User-Agent: sealctl/0.1"};
   if (!opts.controller_url.empty()) {
     call.url = TrimSlash(opts.controller_url) + std::string(path);
-    auto answer = DoHttp(call);
+    http::Transport direct;
+    auto answer = direct.Do(call);
     if (!answer) {
       ErrorCode code = answer.error().code();
       if (code == ErrorCode::kInvalidArgument) {
@@ -155,7 +156,8 @@ Result<OperatorAnswer> PostToOperator(const ClusterOptions& opts,
       }
       return std::unexpected(answer.error().Wrap("cannot reach the operator"));
     }
-    return OperatorAnswer{answer->status, answer->content_type,
+    return OperatorAnswer{answer->status,
+                          std::string(answer->Header("content-type")),
                           std::move(answer->body)};
   }
 
@@ -169,15 +171,16 @@ Result<OperatorAnswer> PostToOperator(const ClusterOptions& opts,
                      "kubeconfig credentials: " + auth.error().message());
   }
   if (!auth->empty()) call.headers.push_back("Authorization: " + *auth);
-  call.tls = {config->ca_pem, config->insecure_skip_tls_verify,
-              config->client_cert_pem, config->client_key_pem};
   call.timeout = config->timeout;
   std::string service =
       "service " + opts.controller_namespace + "/" + opts.controller_name;
   std::string proxy = "/api/v1/namespaces/" + opts.controller_namespace +
                       "/services/http:" + opts.controller_name + ":api/proxy";
   call.url = TrimSlash(config->server) + proxy + std::string(path);
-  auto answer = DoHttp(call);
+  http::Transport api_server(
+      {.tls = {config->ca_pem, config->insecure_skip_tls_verify,
+               config->client_cert_pem, config->client_key_pem}});
+  auto answer = api_server.Do(call);
   if (!answer) {
     return std::unexpected(answer.error().Wrap("cannot reach the API server"));
   }
@@ -187,7 +190,8 @@ Result<OperatorAnswer> PostToOperator(const ClusterOptions& opts,
     return std::unexpected(e.Wrap(
         "cannot reach the operator through the API server (" + service + ")"));
   }
-  return OperatorAnswer{answer->status, answer->content_type,
+  return OperatorAnswer{answer->status,
+                        std::string(answer->Header("content-type")),
                         std::move(answer->body)};
 }
 

@@ -2,7 +2,7 @@
 
 #include "lib/format/age_header.h"
 #include "lib/format/armor.h"
-#include "sealctl/http_client.h"
+#include "lib/http/transport.h"
 #include "sealctl/io.h"
 
 namespace sealsync::sealctl {
@@ -77,10 +77,9 @@ Result<std::vector<X25519Recipient>> RecipientsFromFlags(
     if (path.starts_with("https://") || path.starts_with("http://")) {
       // kubeseal's --cert URL habit: the recipients file served over HTTP
       // (e.g. the operator's /v1/recipients with Accept: text/plain).
-      HttpCall call;
-      call.url = path;
-      call.headers = {"Accept: text/plain"};
-      auto answer = DoHttp(call);
+      http::Transport transport;
+      auto answer =
+          transport.Do({.url = path, .headers = {"Accept: text/plain"}});
       if (!answer) return std::unexpected(answer.error());
       if (answer->status != 200)
         return MakeError(

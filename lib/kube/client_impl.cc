@@ -39,24 +39,10 @@ void AddParam(std::string& q, std::string_view key, std::string_view value) {
   q += q.empty() ? '?' : '&';
   q += key;
   q += '=';
-  q += UrlEncode(value);
+  q += http::UrlEncode(value);
 }
 
 }  // namespace
-
-std::string UrlEncode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 std::string ResourcePath(const Resource& r, std::string_view ns,
                          std::string_view name, bool status) {
@@ -128,12 +114,13 @@ ClientImpl::ClientImpl(RestConfig config,
                        std::unique_ptr<CredentialSource> creds)
     : config_(std::move(config)),
       creds_(std::move(creds)),
-      http_(TlsConfig{config_.ca_pem, config_.insecure_skip_tls_verify,
-                      config_.client_cert_pem, config_.client_key_pem}) {}
+      http_(http::TransportOptions{
+          .tls = {config_.ca_pem, config_.insecure_skip_tls_verify,
+                  config_.client_cert_pem, config_.client_key_pem}}) {}
 
-Result<HttpRequest> ClientImpl::NewRequest(const std::string& method,
-                                           const std::string& path) {
-  HttpRequest req;
+Result<http::Request> ClientImpl::NewRequest(const std::string& method,
+                                             const std::string& path) {
+  http::Request req;
   req.method = method;
   req.url = config_.server + path;
   req.timeout = config_.timeout;
@@ -313,11 +300,18 @@ Result<bool> ClientImpl::Watch(const Resource& r, std::string_view ns,
     pending.erase(0, start);
     return true;
   };
-  auto resp = http_.Stream(*req, on_data, stop);
+  // A 2xx body is the event stream; any other is a Status, collected.
+  std::string error_body;
+  auto sink = [&](const http::Response& head, std::string_view chunk) {
+    if (head.status >= 200 && head.status < 300) return on_data(chunk);
+    error_body.append(chunk);
+    return true;
+  };
+  auto resp = http_.Send(*req, sink, stop);
   if (failure) return std::unexpected(*failure);
   if (!resp) return std::unexpected(resp.error());
   if (resp->status < 200 || resp->status >= 300) {
-    return std::unexpected(StatusError(resp->status, resp->body, what, false));
+    return std::unexpected(StatusError(resp->status, error_body, what, false));
   }
   return true;
 }

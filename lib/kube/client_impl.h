@@ -1,10 +1,14 @@
-// ClientImpl: the Client of sealsync/kube.h over HttpTransport.
+// ClientImpl: the Client of sealsync/kube.h over http::Transport (HTTP/1.1:
+// every pooled handle holds a connection of its own and a watch holds one for
+// its whole life, so HTTP/2 multiplexing would never be used, while its
+// framing cost the operator about 15% more CPU per request;
+// docs/benchmarks.md, 1,000 SealedSecrets).
 #pragma once
 
 #include <memory>
 #include <mutex>
 
-#include "lib/kube/http.h"
+#include "lib/http/transport.h"
 #include "sealsync/kube.h"
 
 namespace sealsync::kube {
@@ -45,12 +49,12 @@ class ClientImpl final : public Client {
   Result<Json> Call(const std::string& method, const std::string& path,
                     const std::string& content_type, const std::string& body,
                     bool is_create = false);
-  Result<HttpRequest> NewRequest(const std::string& method,
-                                 const std::string& path);
+  Result<http::Request> NewRequest(const std::string& method,
+                                   const std::string& path);
 
   RestConfig config_;
   std::unique_ptr<CredentialSource> creds_;
-  HttpTransport http_;
+  http::Transport http_;
 };
 
 // Path of a collection or object:
@@ -62,8 +66,5 @@ std::string ResourcePath(const Resource& r, std::string_view ns,
 // whose message is "`what`: <code> <reason>: <message>".
 Error StatusError(long http_status, std::string_view body,
                   std::string_view what, bool is_create);
-
-// Percent-encodes a query parameter value.
-std::string UrlEncode(std::string_view s);
 
 }  // namespace sealsync::kube

@@ -1,14 +1,14 @@
-// A small libcurl transport for the Infisical API: keep-alive handle pool,
-// HTTP/2 where offered, HTTPS_PROXY/NO_PROXY honoured (libcurl reads them),
-// and the two response headers the client needs (etag, retry-after). Bodies
-// are SecureBytes: they carry client secrets, tokens and secret values.
+// The vault's view of http::Transport: request and response bodies are
+// SecureBytes (they carry client secrets, tokens and secret values), HTTP/2
+// where offered, the two response headers the client needs (etag,
+// retry-after), and every answer capped in size.
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "lib/http/transport.h"
 #include "sealsync/error.h"
 #include "sealsync/secure_bytes.h"
 
@@ -30,26 +30,20 @@ struct HttpResponse {
   std::string retry_after;  // raw header value; empty if none
 };
 
-// Thread-safe: each call borrows its own curl handle from the pool.
+// Thread-safe.
 class HttpTransport {
  public:
   // Answers with a body over `max_body` bytes fail (kResourceExhausted)
   // while they arrive: a hostile or broken server cannot fill memory.
   HttpTransport(std::string ca_pem, size_t max_body);
-  ~HttpTransport();
-  HttpTransport(const HttpTransport&) = delete;
-  HttpTransport& operator=(const HttpTransport&) = delete;
 
   // Performs `req` over http or https only, never following a redirect (a
-  // 3xx is a response). Network failures and timeouts are kUnavailable (the
-  // message names method and URL); any HTTP status is a response.
+  // 3xx is a response). Errors as http::Transport::Do (the message names
+  // method and URL); any HTTP status is a response.
   Result<HttpResponse> Do(const HttpRequest& req);
 
  private:
-  std::string ca_pem_;
-  size_t max_body_;
-  std::mutex mu_;
-  std::vector<void*> idle_;  // CURL*
+  http::Transport http_;
 };
 
 }  // namespace sealsync::vault

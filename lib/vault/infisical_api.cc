@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/http/transport.h"
 #include "lib/vault/host_policy.h"
 #include "lib/vault/paths.h"
 
@@ -195,10 +196,10 @@ CallResult<ListReply> InfisicalApi::List(const UniversalAuth& auth,
   const std::string what = "could not list " + scope.ToString() + " at " + base;
   HttpRequest req;
   req.ca_pem = auth.ca_pem;
-  req.url = base +
-            "/v3/secrets/raw?workspaceSlug=" + UrlEncode(scope.project_slug) +
-            "&environment=" + UrlEncode(scope.environment) +
-            "&secretPath=" + UrlEncode(NormalizePath(scope.path)) +
+  req.url = base + "/v3/secrets/raw?workspaceSlug=" +
+            http::UrlEncode(scope.project_slug) +
+            "&environment=" + http::UrlEncode(scope.environment) +
+            "&secretPath=" + http::UrlEncode(NormalizePath(scope.path)) +
             "&recursive=" + BoolStr(scope.recursive) +
             "&include_imports=" + BoolStr(scope.include_imports) +
             "&expandSecretReferences=" + BoolStr(scope.expand_references) +
@@ -241,10 +242,10 @@ CallResult<VaultSecret> InfisicalApi::Get(const UniversalAuth& auth,
   const std::string what = "could not read key " + key + " in " + where;
   HttpRequest req;
   req.ca_pem = auth.ca_pem;
-  req.url = base + "/v3/secrets/raw/" + UrlEncode(key) +
-            "?workspaceSlug=" + UrlEncode(scope.project_slug) +
-            "&environment=" + UrlEncode(scope.environment) +
-            "&secretPath=" + UrlEncode(folder) + "&type=shared" +
+  req.url = base + "/v3/secrets/raw/" + http::UrlEncode(key) +
+            "?workspaceSlug=" + http::UrlEncode(scope.project_slug) +
+            "&environment=" + http::UrlEncode(scope.environment) +
+            "&secretPath=" + http::UrlEncode(folder) + "&type=shared" +
             "&include_imports=" + BoolStr(scope.include_imports) +
             "&expandSecretReferences=" + BoolStr(scope.expand_references) +
             "&viewSecretValue=true";

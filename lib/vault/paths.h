@@ -19,7 +19,4 @@ std::string NormalizeApiBase(std::string_view host_api);
 // about. "https://App.Infisical.com/api" -> "https://app.infisical.com".
 std::string HostOf(std::string_view host_api);
 
-// RFC 3986 percent-encoding of everything but unreserved characters.
-std::string UrlEncode(std::string_view s);
-
 }  // namespace sealsync::vault

@@ -369,7 +369,10 @@ TEST_F(TenantAttackTest, ConsentOnTheSecretHandsItOver) {
       [&] { return env_->SecretValue(team_, "handed", "password") == "new"; },
       30s))
       << Ready(kSealedSecrets, "handed") << op_->Log();
-  EXPECT_EQ(Ready(kSealedSecrets, "handed"), "True/Synced");
+  // Status is written after the Secret: wait for it too.
+  EXPECT_TRUE(Eventually(
+      [&] { return Ready(kSealedSecrets, "handed") == "True/Synced"; }, 30s))
+      << Ready(kSealedSecrets, "handed");
 }
 
 // M7: a Secret sealsync wrote for an ExternalSecret (creationPolicy Orphan:

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "lib/base/base64.h"
 #include "tests/lib/vault/infisical_double_process.h"
@@ -37,7 +38,8 @@ class ExternalIntegration : public ::testing::Test {
     vault_ = std::make_unique<InfisicalDouble>();
     ASSERT_TRUE(vault_->running());
     env_ = std::make_unique<OperatorEnv>(cp_);
-    op_ = env_->Start();
+    audit_ = cp_->dir() + "/audit-" + env_->ns() + ".log";
+    op_ = env_->Start({"--audit-log", audit_});
     ASSERT_TRUE(op_);
     Credentials("reader-creds", "reader-client-secret-0001");
     ASSERT_TRUE(Store("vault", "reader-creds").has_value());
@@ -121,6 +123,11 @@ class ExternalIntegration : public ::testing::Test {
     EXPECT_EQ(op_->Log().find("reader-client-secret-0001"), std::string::npos)
         << "client secret in the log";
     EXPECT_EQ(env_->EventsText().find(kVaultCanary), std::string::npos);
+    std::string audit = ReadFile(audit_);
+    EXPECT_EQ(audit.find(kVaultCanary), std::string::npos)
+        << "vault value in the audit log";
+    EXPECT_EQ(audit.find("reader-client-secret-0001"), std::string::npos)
+        << "client secret in the audit log";
     auto list = env_->client().List(kExternal, env_->ns(), {});
     for (const auto& o : list->items) {
       EXPECT_EQ(o.value("status", Json::object()).dump().find(kVaultCanary),
@@ -135,6 +142,7 @@ class ExternalIntegration : public ::testing::Test {
   std::unique_ptr<InfisicalDouble> vault_;
   std::unique_ptr<OperatorEnv> env_;
   std::unique_ptr<OperatorProcess> op_;
+  std::string audit_;  // the operator's --audit-log
 };
 
 TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
@@ -163,6 +171,22 @@ TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
   EXPECT_TRUE((*st)["status"].contains("refreshTime"));
   EXPECT_TRUE((*st)["status"].contains("syncedResourceVersion"));
   EXPECT_TRUE(ReadyIs("app", "True", "SecretSynced"));
+  // The vault read is in the audit trail: object, store path, outcome.
+  bool audited = false;
+  std::istringstream lines(ReadFile(audit_));
+  for (std::string line; std::getline(lines, line);) {
+    Json a = Json::parse(line);
+    if (a["action"] == "vault-fetch" &&
+        a["object"] == "ExternalSecret " + env_->ns() + "/app" &&
+        a["outcome"] == "success") {
+      audited = true;
+      EXPECT_NE(a["vaultPath"].get<std::string>().find(vault_->api_base()),
+                std::string::npos)
+          << line;
+      EXPECT_EQ(a["caller"]["kind"], "controller");
+    }
+  }
+  EXPECT_TRUE(audited) << ReadFile(audit_);
 
   // 20 more ExternalSecrets over the same two folders: still one login and
   // one list per folder for the whole refresh window.

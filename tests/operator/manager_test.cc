@@ -11,6 +11,7 @@
 #include "operator/http_server.h"
 #include "operator/operator.h"
 #include "tests/lib/kube/fake_client.h"
+#include "tests/support/eventually.h"
 #include "tests/support/subprocess.h"
 
 #ifndef SEALSYNC_OPERATOR_BINARY
@@ -21,6 +22,7 @@ namespace sealsync::op {
 namespace {
 
 using namespace std::chrono_literals;
+using sealsync::testing::Eventually;
 
 // Holds a loopback port for the test's lifetime.
 struct BusyPort {
@@ -88,10 +90,7 @@ TEST(ManagerTest, StopsAndJoinsEverythingWhenAskedWhileWatching) {
   std::atomic<bool> stop{false};
   // Stops once every cache has listed (six kinds), or after 20 s.
   std::thread stopper([&] {
-    auto until = std::chrono::steady_clock::now() + 20s;
-    while (client.CountCalls("list") < 6 &&
-           std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(5ms);
+    Eventually([&] { return client.CountCalls("list") >= 6; }, 20s);
     stop = true;
   });
   auto r = op::Run(client, o, stop);

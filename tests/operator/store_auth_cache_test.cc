@@ -71,7 +71,13 @@ TEST_F(StoreAuthCacheTest, StoresWithOtherReferencesDoNotShare) {
   auto o = cache_.Get(client_, other);
   ASSERT_TRUE(o.has_value());
   EXPECT_EQ(o->client_secret, "id-a");
-  EXPECT_EQ(Reads(), 3);
+  // Same reference, another login method (an access token): not shared.
+  StoreSpec token = Store("team-a");
+  token.auth_method = vault::AuthMethod::kToken;
+  auto t = cache_.Get(client_, token);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->method, vault::AuthMethod::kToken);
+  EXPECT_EQ(Reads(), 4);
 }
 
 TEST_F(StoreAuthCacheTest, ARotatedCredentialIsUsedAfterTheTtl) {

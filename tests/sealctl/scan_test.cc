@@ -12,25 +12,13 @@
 
 #include "tests/interop/process.h"
 #include "tests/sealctl/transcript.h"
+#include "tests/support/files.h"
 
 namespace sealsync::testing {
 namespace {
 namespace fs = std::filesystem;
 
 using Args = std::vector<std::string>;
-
-void WriteFile(const fs::path& p, std::string_view data) {
-  fs::create_directories(p.parent_path());
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream b;
-  b << f.rdbuf();
-  return b.str();
-}
 
 // Fake, format-valid secrets; each carries a distinctive tail so a leak of
 // any part of it into an output is caught.
@@ -48,13 +36,6 @@ const std::string kStringData = "CanaryPlainSecretValue";
 
 class ScanTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/sealsync-scan-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   CommandResult Scan(Args args) {
     args.insert(args.begin(), "scan");
     return RunInProcess(args, "");
@@ -72,7 +53,8 @@ class ScanTest : public ::testing::Test {
               "namespace: team-a\nstringData:\n  value: " +
                   kStringData + "\n");
   }
-  fs::path dir_;
+  TempDir tmp_{"sealsync-scan-test"};
+  const fs::path dir_ = tmp_.path();
 };
 
 void ExpectNoCanary(const CommandResult& r) {

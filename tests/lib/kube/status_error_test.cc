@@ -57,11 +57,5 @@ TEST(ResourcePath, CoreGroupedNamespacedClusterAndStatus) {
             "/apis/sealsync.dev/v1alpha1/namespaces/a/sealedsecrets/b/status");
 }
 
-TEST(UrlEncode, EscapesSelectorCharacters) {
-  EXPECT_EQ(UrlEncode("app in (a,b),x!=y"),
-            "app%20in%20%28a%2Cb%29%2Cx%21%3Dy");
-  EXPECT_EQ(UrlEncode("metadata.name=w"), "metadata.name%3Dw");
-}
-
 }  // namespace
 }  // namespace sealsync::kube
