@@ -133,6 +133,9 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
   EXPECT_TRUE(Grants(*cluster_role, "sealsync.dev", "sealedsecrets", "watch"));
   EXPECT_TRUE(
       Grants(*cluster_role, "sealsync.dev", "clustersecretstores", "list"));
+  // Kubernetes auth for Infisical: tokens for the ServiceAccounts stores name.
+  EXPECT_TRUE(Grants(*cluster_role, "", "serviceaccounts/token", "create"));
+  EXPECT_FALSE(Grants(*cluster_role, "", "serviceaccounts", "create"));
   // Workload reload is off: no access to workloads.
   EXPECT_FALSE(Grants(*cluster_role, "apps", "deployments", "patch"));
   EXPECT_FALSE(Grants(*cluster_role, "apps", "deployments", "list"));

@@ -157,14 +157,17 @@ TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
     return env_->SecretValue("app-creds", "dsn") ==
            "postgres://app:" + std::string(kVaultCanary) + "@db";
   }));
-  // The status is written after the Secret: wait for it.
-  Result<Json> st;
+  // Status is written after the Secret: wait for it, then look.
+  std::optional<Json> st;
   ASSERT_TRUE(Eventually([&] {
-    st = env_->client().Get(kExternal, {env_->ns(), "app"});
-    return st && st->value("status", Json::object())
-                         .value("binding", Json::object())
-                         .value("name", "") == "app-creds";
+    auto o = env_->client().Get(kExternal, {env_->ns(), "app"});
+    if (!o ||
+        !o->value("status", Json::object()).contains("syncedResourceVersion"))
+      return false;
+    st = std::move(*o);
+    return true;
   }));
+  EXPECT_EQ((*st)["status"]["binding"]["name"], "app-creds");
   EXPECT_TRUE((*st)["status"].contains("refreshTime"));
   EXPECT_TRUE((*st)["status"].contains("syncedResourceVersion"));
   EXPECT_TRUE(ReadyIs("app", "True", "SecretSynced"));
