@@ -3,15 +3,19 @@
 # Prints markdown for docs/benchmarks.md. Run on an otherwise idle machine.
 #
 #   bash bench/run.sh            all
-#   bash bench/run.sh sealing    in-process sealing + sealctl vs age CLI
-#   bash bench/run.sh operator   1,000 SealedSecrets / ExternalSecrets
+#   bash bench/run.sh sealing    in-process sealing + sealctl vs age CLI,
+#                                per-value CPU vs Bitnami's RSA-4096
+#   bash bench/run.sh operator   1,000 SealedSecrets / ExternalSecrets, and
+#                                Bitnami's controller beside the operator
+#   bash bench/run.sh scale      10,000 SealedSecrets / ExternalSecrets
 #   bash bench/run.sh scan       sealctl scan vs gitleaks, 10,000 files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 bash scripts/setup.sh >/dev/null
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEALSYNC_BUILD_TESTS=ON >/dev/null
-ninja -C build-bench seal_bench sealctl operator_bench external_bench >/dev/null
+ninja -C build-bench seal_bench sealctl operator_bench external_bench peer_bench >/dev/null
+bash bench/peers.sh build >/dev/null
 if [ "$what" = all ] || [ "$what" = sealing ]; then
   echo "### In process (Google Benchmark, pinned to core 0)"
   echo '```'
@@ -22,6 +26,9 @@ if [ "$what" = all ] || [ "$what" = sealing ]; then
   echo "### sealctl vs age CLI"
   RUNS=${RUNS:-5} bash bench/age_cli.sh build-bench
   echo
+  echo "### Per value: sealsync vs Bitnami's RSA-4096"
+  RUNS=${RUNS:-3} bash bench/per_value.sh build-bench
+  echo
   echo "### 1,000 Secrets: sealctl vs kubeseal"
   RUNS=${RUNS:-5} bash bench/seal_many.sh build-bench
 fi
@@ -31,7 +38,18 @@ if [ "$what" = all ] || [ "$what" = operator ]; then
   build-bench/bench/operator_bench 1000 4 10000 9 2>/dev/null
   echo
   echo "### 1,000 ExternalSecrets over 10 scopes"
-  build-bench/bench/external_bench 1000 4 2>/dev/null
+  build-bench/bench/external_bench 1000 4 3 2>/dev/null
+  echo
+  echo "### 1,000 SealedSecrets: sealsync and Bitnami's controller"
+  build-bench/bench/peer_bench "$(bash bench/peers.sh path controller)" 1000 4 3 2>/dev/null
+fi
+if [ "$what" = all ] || [ "$what" = scale ]; then
+  echo
+  echo "### 10,000 SealedSecrets (and a standby replica)"
+  build-bench/bench/operator_bench 10000 4 10000 1 2>/dev/null
+  echo
+  echo "### 10,000 ExternalSecrets"
+  build-bench/bench/external_bench 10000 4 1 2>/dev/null
 fi
 if [ "$what" = all ] || [ "$what" = scan ]; then
   echo

@@ -29,8 +29,10 @@ struct ApiLimits {
   const Clock* clock = nullptr;  // nullptr: SystemClock()
 };
 
+class AuditLog;
+
 // Registers the three routes on `server`. `keys` and `random` must outlive it.
 void RegisterApi(HttpServer& server, const KeyRing& keys, Random& random,
-                 ApiLimits limits = {});
+                 ApiLimits limits = {}, AuditLog* audit = nullptr);
 
 }  // namespace sealsync::op

@@ -27,6 +27,7 @@ kube::ObjectPtr FindStore(const ExternalCaches& c,
   return c.stores.Get(es.ns + "/" + es.store_name);
 }
 
+// Whether `obj` (a store or an ExternalSecret) has Ready=True.
 bool StoreReady(const Json& store) {
   for (const auto& c : store.value("status", Json::object())
                            .value("conditions", Json::array())) {
@@ -34,6 +35,10 @@ bool StoreReady(const Json& store) {
       return c.value("status", "") == "True";
   }
   return false;
+}
+
+std::string SyncedVersion(const Json& obj) {
+  return obj.value("status", Json::object()).value("syncedResourceVersion", "");
 }
 
 Error NotOwned(const ExternalSecretSpec& es) {
@@ -66,16 +71,15 @@ Outcome Failed(Error e, Outcome::Kind kind = Outcome::Kind::kFailed) {
 
 }  // namespace
 
-ExternalSecretReconciler::ExternalSecretReconciler(kube::Client& client,
-                                                   ExternalCaches caches,
-                                                   vault::Client& vault,
-                                                   const Clock& clock,
-                                                   Random& random)
+ExternalSecretReconciler::ExternalSecretReconciler(
+    kube::Client& client, ExternalCaches caches, vault::Client& vault,
+    const Clock& clock, Random& random, AuditLog* audit)
     : client_(client),
       caches_(caches),
       vault_(vault),
       clock_(clock),
-      random_(random) {}
+      random_(random),
+      audit_(audit) {}
 
 Result<bool> ExternalSecretReconciler::WriteStatus(
     const Json& obj, const ExternalSecretSpec* es, const Error* error,
@@ -202,6 +206,12 @@ Outcome ExternalSecretReconciler::Sync(std::stop_token stop, const Json& obj,
   auto retry = es.refresh.count() > 0
                    ? std::min<std::chrono::milliseconds>(es.refresh, 5min)
                    : 5min;
+  // refreshPolicy OnChange / CreatedOnce: nothing asked for a sync.
+  if (RefreshPolicySkips(
+          es, SyncedVersion(obj), StoreReady(obj),
+          caches_.secrets.Get(es.ns + "/" + es.target_name) != nullptr))
+    return Outcome{.kind = Outcome::Kind::kSkip,
+                   .action = Action::AwaitChange()};
   auto source = ReadSource(es, retry);
   if (!source) return source.error();
   // Stopping: the vault call can take its whole timeout; the next leader
@@ -255,7 +265,7 @@ ExternalSecretReconciler::ReadSource(const ExternalSecretSpec& es,
                                     id + ": " + store_id + " is not ready",
                                     reasons::kStoreNotReady, 30s));
   }
-  auto auth = StoreAuth(client_, *store);
+  auto auth = auth_cache_.Get(client_, *store);
   if (!auth) {
     if (auth.error().code() == ErrorCode::kUnavailable)
       return std::unexpected(Failed(auth.error(), Outcome::Kind::kQuiet));
@@ -274,11 +284,30 @@ ExternalSecretReconciler::Step<Fetched> ExternalSecretReconciler::ReadValues(
     std::chrono::milliseconds retry) {
   std::string synced =
       obj.value("status", Json::object()).value("syncedResourceVersion", "");
-  bool forced = !synced.empty() && synced != es.sync_version;
+  std::optional<Clock::TimePoint> forced;
+  if (!synced.empty() && synced != es.sync_version) {
+    // Only labels or annotations changed (same generation): a force-sync
+    // value shared by many objects shares its lists (force_sync.h). A spec
+    // change reads afresh.
+    bool same_generation = synced.substr(0, synced.find('-')) ==
+                           es.sync_version.substr(0, es.sync_version.find('-'));
+    std::string token =
+        same_generation
+            ? Str(obj["metadata"].value("annotations", Json::object()),
+                  std::string(names::kForceSyncAnnotation).c_str())
+            : "";
+    forced = force_windows_.NotBefore(token);
+  }
   auto fetched =
       FetchValues(vault_, clock_, es, source.store, source.auth, forced);
   SecureWipe(source.auth.client_secret.data(),
              source.auth.client_secret.size());
+  AuditEvent fetch(audit::kVaultFetch,
+                   "ExternalSecret " + es.ns + "/" + es.name);
+  fetch.vault_path =
+      source.store.host_api + " " + source.store.scope.ToString();
+  if (!fetched) SetFailure(fetch, fetched.error());
+  Audit(audit_, fetch);
   if (fetched) return std::move(*fetched);
   const Error& e = fetched.error();
   if (e.code() == ErrorCode::kUnavailable ||

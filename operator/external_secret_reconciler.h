@@ -24,9 +24,11 @@
 #include <expected>
 
 #include "lib/kube/store.h"
+#include "operator/audit.h"
 #include "operator/controller.h"
 #include "operator/external_secret_spec.h"
 #include "operator/external_values.h"
+#include "operator/force_sync.h"
 #include "operator/store_reconciler.h"
 #include "sealsync/clock.h"
 #include "sealsync/kube.h"
@@ -47,7 +49,7 @@ class ExternalSecretReconciler final : public Reconciler {
  public:
   ExternalSecretReconciler(kube::Client& client, ExternalCaches caches,
                            vault::Client& vault, const Clock& clock,
-                           Random& random);
+                           Random& random, AuditLog* audit = nullptr);
   Result<Action> Reconcile(std::stop_token stop,
                            const Request& request) override;
 
@@ -109,7 +111,12 @@ class ExternalSecretReconciler final : public Reconciler {
   ExternalCaches caches_;
   vault::Client& vault_;
   const Clock& clock_;
+  ForceSyncWindows force_windows_{clock_};
   Random& random_;
+  // Credentials are read again after this long (a rotation is picked up).
+  static constexpr std::chrono::seconds kCredentialsTtl{10};
+  StoreAuthCache auth_cache_{clock_, kCredentialsTtl};
+  AuditLog* audit_;  // every vault fetch; may be null
 };
 
 }  // namespace sealsync::op

@@ -7,6 +7,7 @@
 #include "lib/base/time_format.h"
 #include "operator/store_auth_spec.h"
 #include "operator/target_consent.h"
+#include "operator/template_engine.h"
 #include "sealsync/api.h"
 
 namespace sealsync::op {
@@ -41,6 +42,62 @@ std::map<std::string, std::string> StrMap(const Json& j) {
 
 }  // namespace
 
+namespace {
+
+// A namespaced SecretStore reads only its own namespace (kPermissionDenied
+// otherwise; an empty namespace means its own). A ClusterSecretStore's ref
+// must name one: the caller checks that first.
+Result<void> RefNamespace(const StoreSpec& s, SecretKeyRef& r,
+                          const std::string& field, const std::string& what) {
+  if (s.kind == "SecretStore") {
+    if (!r.ns.empty() && r.ns != s.ns) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       field + ": a SecretStore may only read " + what +
+                           " own namespace " + s.ns + " (not " + r.ns + ")");
+    }
+    r.ns = s.ns;
+  }
+  return {};
+}
+
+// caBundle (inline PEM, base64) and caProvider (a Secret or ConfigMap key).
+Result<void> ParseCa(StoreSpec& s, const Json& inf, const std::string& id) {
+  const std::string ca_field = id + ": spec.provider.infisical";
+  if (inf.contains("caBundle") && inf["caBundle"].is_string()) {
+    auto pem = Base64Decode(inf["caBundle"].get<std::string>());
+    if (!pem || AsString(*pem).find("-----BEGIN CERTIFICATE-----") ==
+                    std::string_view::npos)
+      return std::unexpected(
+          Bad(ca_field + ".caBundle",
+              "want base64 of PEM certificates (as ESO's caBundle)")
+              .error());
+    s.ca_pem.assign(pem->begin(), pem->end());
+  }
+  if (!inf.contains("caProvider") || !inf["caProvider"].is_object()) return {};
+  const Json& cp = inf["caProvider"];
+  std::string type = Str(cp, "type");
+  if (type != "Secret" && type != "ConfigMap")
+    return std::unexpected(
+        Bad(ca_field + ".caProvider.type", "want Secret or ConfigMap").error());
+  SecretKeyRef ref{Str(cp, "namespace"), Str(cp, "name"), Str(cp, "key")};
+  if (ref.name.empty() || ref.key.empty())
+    return std::unexpected(
+        Bad(ca_field + ".caProvider", "needs name and key").error());
+  if (s.kind != "SecretStore" && ref.ns.empty()) {
+    return std::unexpected(
+        Bad(ca_field + ".caProvider",
+            "a ClusterSecretStore's caProvider must name a namespace")
+            .error());
+  }
+  if (auto ok = RefNamespace(s, ref, ca_field + ".caProvider", "its"); !ok)
+    return ok;
+  s.ca_ref = ref;
+  s.ca_in_config_map = type == "ConfigMap";
+  return {};
+}
+
+}  // namespace
+
 Result<StoreSpec> ParseStore(const Json& obj) {
   StoreSpec s;
   s.kind = Str(obj, "kind");
@@ -55,38 +112,7 @@ Result<StoreSpec> ParseStore(const Json& obj) {
   while (s.host_api.ends_with('/')) s.host_api.pop_back();
   if (auto a = ParseStoreAuth(inf.value("auth", Json()), id, s); !a)
     return std::unexpected(a.error());
-  const std::string ca_field = id + ": spec.provider.infisical";
-  if (inf.contains("caBundle") && inf["caBundle"].is_string()) {
-    auto pem = Base64Decode(inf["caBundle"].get<std::string>());
-    if (!pem || AsString(*pem).find("-----BEGIN CERTIFICATE-----") ==
-                    std::string_view::npos)
-      return Bad(ca_field + ".caBundle",
-                 "want base64 of PEM certificates (as ESO's caBundle)");
-    s.ca_pem.assign(pem->begin(), pem->end());
-  }
-  if (inf.contains("caProvider") && inf["caProvider"].is_object()) {
-    const Json& cp = inf["caProvider"];
-    std::string type = Str(cp, "type");
-    if (type != "Secret" && type != "ConfigMap")
-      return Bad(ca_field + ".caProvider.type", "want Secret or ConfigMap");
-    SecretKeyRef ref{Str(cp, "namespace"), Str(cp, "name"), Str(cp, "key")};
-    if (ref.name.empty() || ref.key.empty())
-      return Bad(ca_field + ".caProvider", "needs name and key");
-    if (s.kind == "SecretStore") {
-      if (!ref.ns.empty() && ref.ns != s.ns)
-        return MakeError(ErrorCode::kPermissionDenied,
-                         ca_field +
-                             ".caProvider: a SecretStore may only read its "
-                             "own namespace " +
-                             s.ns + " (not " + ref.ns + ")");
-      ref.ns = s.ns;
-    } else if (ref.ns.empty()) {
-      return Bad(ca_field + ".caProvider",
-                 "a ClusterSecretStore's caProvider must name a namespace");
-    }
-    s.ca_ref = ref;
-    s.ca_in_config_map = type == "ConfigMap";
-  }
+  if (auto c = ParseCa(s, inf, id); !c) return std::unexpected(c.error());
   const Json& sc = inf.value("secretsScope", Json::object());
   s.scope.project_slug = Str(sc, "projectSlug");
   s.scope.environment = Str(sc, "environmentSlug");
@@ -146,30 +172,9 @@ Result<void> CheckTarget(const ExternalSecretSpec& e, const std::string& id) {
   return {};
 }
 
-}  // namespace
-
-Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
-  ExternalSecretSpec e;
-  const Json& meta = obj["metadata"];
-  e.ns = Str(meta, "namespace");
-  e.name = Str(meta, "name");
-  std::string id = "ExternalSecret " + e.ns + "/" + e.name + ": ";
-  const Json& spec = obj.value("spec", Json::object());
-  std::string refresh = Str(spec, "refreshInterval", "1h");
-  auto d = ParseDuration(refresh);
-  if (!d)
-    return Bad(id + "spec.refreshInterval", "not a duration (e.g. 1h, 15m, 0)");
-  e.refresh = *d;
-  const Json& ref = spec.value("secretStoreRef", Json::object());
-  e.store_name = Str(ref, "name");
-  e.store_kind = Str(ref, "kind", "SecretStore");
-  if (e.store_name.empty())
-    return Bad(id + "spec.secretStoreRef.name", "missing");
-  if (e.store_kind != "SecretStore" && e.store_kind != "ClusterSecretStore") {
-    return Bad(id + "spec.secretStoreRef.kind",
-               "must be SecretStore or ClusterSecretStore");
-  }
-  const Json& target = spec.value("target", Json::object());
+// spec.target: name, policies, immutable, template.
+Result<void> ParseTarget(ExternalSecretSpec& e, const Json& target,
+                         const std::string& id) {
   e.target_name = Str(target, "name", e.name);
   auto creation = ParsePolicy<CreationPolicy>(
       Str(target, "creationPolicy", "Owner"), id + "spec.target.creationPolicy",
@@ -197,20 +202,78 @@ Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
   e.template_annotations = StrMap(
       tmpl.value("metadata", Json::object()).value("annotations", Json()));
   e.template_data = StrMap(tmpl.value("data", Json()));
-  if (auto t = CheckTarget(e, id); !t) return std::unexpected(t.error());
-  const Json& data = spec.value("data", Json::array());
+  return CheckTarget(e, id);
+}
+
+// spec.refreshPolicy; not Periodic: no timed refresh.
+Result<void> ParseRefreshPolicy(ExternalSecretSpec& e, const Json& spec,
+                                const std::string& id) {
+  std::string policy = Str(spec, "refreshPolicy", "Periodic");
+  if (policy == "OnChange") {
+    e.refresh_policy = RefreshPolicy::kOnChange;
+  } else if (policy == "CreatedOnce") {
+    e.refresh_policy = RefreshPolicy::kCreatedOnce;
+  } else if (policy != "Periodic") {
+    return std::unexpected(Bad(id + "spec.refreshPolicy",
+                               "must be one of Periodic, OnChange, CreatedOnce")
+                               .error());
+  }
+  if (e.refresh_policy != RefreshPolicy::kPeriodic)
+    e.refresh = std::chrono::milliseconds(0);
+  return {};
+}
+
+// spec.data[]: secretKey <- remoteRef {key, property, decodingStrategy}.
+Result<void> ParseData(ExternalSecretSpec& e, const Json& data,
+                       const std::string& id) {
   for (size_t i = 0; i < data.size(); ++i) {
     std::string f = id + "spec.data[" + std::to_string(i) + "]";
     DataRef r{Str(data[i], "secretKey"),
               Str(data[i].value("remoteRef", Json::object()), "key"),
               Str(data[i].value("remoteRef", Json::object()), "property")};
-    if (r.secret_key.empty()) return Bad(f + ".secretKey", "missing");
+    if (r.secret_key.empty())
+      return std::unexpected(Bad(f + ".secretKey", "missing").error());
     if (auto k = api::ValidateSecretKey(r.secret_key, f + ".secretKey"); !k)
       return std::unexpected(k.error());
-    if (r.key.empty()) return Bad(f + ".remoteRef.key", "missing");
+    if (r.key.empty())
+      return std::unexpected(Bad(f + ".remoteRef.key", "missing").error());
+    auto dec = ParseDecoding(data[i].value("remoteRef", Json::object()),
+                             f + ".remoteRef");
+    if (!dec) return std::unexpected(dec.error());
+    r.decoding = *dec;
     e.data.push_back(r);
   }
-  const Json& from = spec.value("dataFrom", Json::array());
+  return {};
+}
+
+// dataFrom[i].find: the name pattern, compiled once with RE2 (linear time,
+// bounded memory).
+Result<void> ParseFind(DataFrom& df, const Json& find, const std::string& f) {
+  df.kind = DataFrom::Kind::kFind;
+  df.path = Str(find, "path");
+  df.name_regexp = Str(find.value("name", Json::object()), "regexp", ".*");
+  if (df.name_regexp.size() > kMaxNameRegexpLength)
+    return std::unexpected(
+        Bad(f + ".find.name.regexp", "longer than " +
+                                         std::to_string(kMaxNameRegexpLength) +
+                                         " characters")
+            .error());
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  opts.set_max_mem(1 << 20);  // per pattern; far more than a name needs
+  auto re = std::make_shared<const RE2>(df.name_regexp, opts);
+  if (!re->ok())
+    return std::unexpected(
+        Bad(f + ".find.name.regexp",
+            "not a valid regular expression (RE2 syntax): " + re->error())
+            .error());
+  df.name_re = std::move(re);
+  return {};
+}
+
+// spec.dataFrom[]: extract {key, property} or find {path, name.regexp}.
+Result<void> ParseDataFrom(ExternalSecretSpec& e, const Json& from,
+                           const std::string& id) {
   for (size_t i = 0; i < from.size(); ++i) {
     std::string f = id + "spec.dataFrom[" + std::to_string(i) + "]";
     DataFrom df;
@@ -218,30 +281,57 @@ Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
       df.kind = DataFrom::Kind::kExtract;
       df.key = Str(from[i]["extract"], "key");
       df.property = Str(from[i]["extract"], "property");
-      if (df.key.empty()) return Bad(f + ".extract.key", "missing");
+      if (df.key.empty())
+        return std::unexpected(Bad(f + ".extract.key", "missing").error());
     } else if (from[i].contains("find")) {
-      df.kind = DataFrom::Kind::kFind;
-      df.path = Str(from[i]["find"], "path");
-      df.name_regexp =
-          Str(from[i]["find"].value("name", Json::object()), "regexp", ".*");
-      if (df.name_regexp.size() > kMaxNameRegexpLength)
-        return Bad(f + ".find.name.regexp",
-                   "longer than " + std::to_string(kMaxNameRegexpLength) +
-                       " characters");
-      RE2::Options opts;
-      opts.set_log_errors(false);
-      opts.set_max_mem(1 << 20);  // per pattern; far more than a name needs
-      auto re = std::make_shared<const RE2>(df.name_regexp, opts);
-      if (!re->ok())
-        return Bad(
-            f + ".find.name.regexp",
-            "not a valid regular expression (RE2 syntax): " + re->error());
-      df.name_re = std::move(re);
+      if (auto r = ParseFind(df, from[i]["find"], f); !r) return r;
     } else {
-      return Bad(f, "needs extract or find");
+      return std::unexpected(Bad(f, "needs extract or find").error());
     }
+    const bool extract = df.kind == DataFrom::Kind::kExtract;
+    auto dec = ParseDecoding(from[i][extract ? "extract" : "find"],
+                             f + (extract ? ".extract" : ".find"));
+    if (!dec) return std::unexpected(dec.error());
+    df.decoding = *dec;
+    auto rw = ParseRewrites(from[i].value("rewrite", Json()), f + ".rewrite");
+    if (!rw) return std::unexpected(rw.error());
+    df.rewrite = std::move(*rw);
     e.data_from.push_back(df);
   }
+  return {};
+}
+
+}  // namespace
+
+Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
+  ExternalSecretSpec e;
+  const Json& meta = obj["metadata"];
+  e.ns = Str(meta, "namespace");
+  e.name = Str(meta, "name");
+  std::string id = "ExternalSecret " + e.ns + "/" + e.name + ": ";
+  const Json& spec = obj.value("spec", Json::object());
+  std::string refresh = Str(spec, "refreshInterval", "1h");
+  auto d = ParseDuration(refresh);
+  if (!d)
+    return Bad(id + "spec.refreshInterval", "not a duration (e.g. 1h, 15m, 0)");
+  e.refresh = *d;
+  if (auto r = ParseRefreshPolicy(e, spec, id); !r)
+    return std::unexpected(r.error());
+  const Json& ref = spec.value("secretStoreRef", Json::object());
+  e.store_name = Str(ref, "name");
+  e.store_kind = Str(ref, "kind", "SecretStore");
+  if (e.store_name.empty())
+    return Bad(id + "spec.secretStoreRef.name", "missing");
+  if (e.store_kind != "SecretStore" && e.store_kind != "ClusterSecretStore") {
+    return Bad(id + "spec.secretStoreRef.kind",
+               "must be SecretStore or ClusterSecretStore");
+  }
+  if (auto r = ParseTarget(e, spec.value("target", Json::object()), id); !r)
+    return std::unexpected(r.error());
+  if (auto r = ParseData(e, spec.value("data", Json::array()), id); !r)
+    return std::unexpected(r.error());
+  if (auto r = ParseDataFrom(e, spec.value("dataFrom", Json::array()), id); !r)
+    return std::unexpected(r.error());
   if (e.data.empty() && e.data_from.empty())
     return Bad(id + "spec", "needs data or dataFrom");
   std::string labels = meta.value("labels", Json::object()).dump();
@@ -253,49 +343,25 @@ Result<ExternalSecretSpec> ParseExternalSecret(const Json& obj) {
   return e;
 }
 
+bool RefreshPolicySkips(const ExternalSecretSpec& es,
+                        const std::string& synced_version, bool ready,
+                        bool target_exists) {
+  if (!target_exists || synced_version.empty()) return false;
+  switch (es.refresh_policy) {
+    case RefreshPolicy::kPeriodic:
+      return false;
+    case RefreshPolicy::kOnChange:
+      return ready && synced_version == es.sync_version;
+    case RefreshPolicy::kCreatedOnce:
+      return true;
+  }
+  return false;
+}
+
 Result<std::string> RenderTemplate(
     const std::string& field, const std::string& tmpl,
     const std::map<std::string, std::string>& values) {
-  // {{ .NAME }} with NAME of [A-Za-z0-9_.-]+ and optional spaces inside the
-  // braces; anything else is copied as it is. One pass, no backtracking.
-  auto is_space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-           c == '\v';
-  };
-  auto is_name = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-           c == '.' || c == '-';
-  };
-  std::string out;
-  size_t last = 0, pos = 0;
-  while ((pos = tmpl.find("{{", pos)) != std::string::npos) {
-    size_t i = pos + 2;
-    while (i < tmpl.size() && is_space(tmpl[i])) ++i;
-    size_t name_start = i + 1;
-    if (i >= tmpl.size() || tmpl[i] != '.') {
-      pos += 1;
-      continue;
-    }
-    i = name_start;
-    while (i < tmpl.size() && is_name(tmpl[i])) ++i;
-    size_t name_end = i;
-    while (i < tmpl.size() && is_space(tmpl[i])) ++i;
-    if (name_end == name_start || tmpl.compare(i, 2, "}}") != 0) {
-      pos += 1;
-      continue;
-    }
-    std::string name = tmpl.substr(name_start, name_end - name_start);
-    auto v = values.find(name);
-    if (v == values.end()) {
-      return Bad(field, "template refers to \"" + api::PrintableKey(name) +
-                            "\", which is not among the fetched keys");
-    }
-    out.append(tmpl, last, pos - last);
-    out += v->second;
-    pos = last = i + 2;
-  }
-  out.append(tmpl, last, std::string::npos);
-  return out;
+  return RenderGoTemplate(field, tmpl, values);
 }
 
 }  // namespace sealsync::op

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "operator/value_transforms.h"
 #include "sealsync/kube.h"
 #include "sealsync/vault.h"
 
@@ -66,7 +67,8 @@ Result<StoreSpec> ParseStore(const kube::Json& obj);
 struct DataRef {
   std::string secret_key;
   std::string key;       // may be "/folder/KEY"
-  std::string property;  // JSON field of the value, optional
+  std::string property;  // JSON path in the value (value_transforms.h)
+  Decoding decoding = Decoding::kNone;
 };
 
 struct DataFrom {
@@ -78,6 +80,8 @@ struct DataFrom {
   // name_regexp compiled (RE2: linear time, bounded memory); set by
   // ParseExternalSecret for every kFind entry.
   std::shared_ptr<const re2::RE2> name_re;
+  Decoding decoding = Decoding::kNone;  // of every value
+  std::vector<RewriteRule> rewrite;     // of every key, in order
 };
 
 // The longest find.name.regexp accepted.
@@ -94,10 +98,18 @@ enum class CreationPolicy { kOwner, kOrphan, kMerge, kNone };
 //   kDelete  the Secret is deleted (if this ExternalSecret may)
 //   kMerge   the Secret is written without the keys
 enum class DeletionPolicy { kRetain, kDelete, kMerge };
+// spec.refreshPolicy (ESO):
+//   kPeriodic     every refreshInterval (the default)
+//   kOnChange     when the ExternalSecret changes (spec, labels, annotations)
+//   kCreatedOnce  once; again only if the target Secret is gone
+// Either way a deleted target Secret is written again.
+enum class RefreshPolicy { kPeriodic, kOnChange, kCreatedOnce };
 
 struct ExternalSecretSpec {
   std::string ns, name;
-  std::chrono::milliseconds refresh{std::chrono::hours(1)};  // 0: once
+  // 0: once. Not Periodic: 0 (no timed refresh).
+  std::chrono::milliseconds refresh{std::chrono::hours(1)};
+  RefreshPolicy refresh_policy = RefreshPolicy::kPeriodic;
   std::string store_name;
   std::string store_kind = "SecretStore";
   std::string target_name;
@@ -116,8 +128,17 @@ struct ExternalSecretSpec {
 
 Result<ExternalSecretSpec> ParseExternalSecret(const kube::Json& obj);
 
-// Renders `{{ .KEY }}` references in `tmpl` from `values`. kInvalidArgument
-// naming the template and the unknown key; values never appear in errors.
+// refreshPolicy OnChange / CreatedOnce: true when this pass should not read
+// the vault (nothing asked for a sync): OnChange already synced this
+// sync_version and is Ready; CreatedOnce synced once. Never when the target
+// Secret is missing.
+bool RefreshPolicySkips(const ExternalSecretSpec& es,
+                        const std::string& synced_version, bool ready,
+                        bool target_exists);
+
+// Renders the template `tmpl` from `values` (template_engine.h: ESO's Go
+// template subset with its functions). kInvalidArgument naming the template
+// and the unknown key or function; values never appear in errors.
 Result<std::string> RenderTemplate(
     const std::string& field, const std::string& tmpl,
     const std::map<std::string, std::string>& values);

@@ -27,26 +27,125 @@ std::string JoinPath(const std::string& base, const std::string& rel) {
   return b + (rel.starts_with('/') ? "" : "/") + rel;
 }
 
-// Selects `property` from a JSON object value.
-Result<std::string> Property(const std::string& value,
-                             const std::string& property,
-                             const std::string& field) {
-  Json j = ValueJson(value);
-  if (j.is_discarded() || !j.is_object()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     field +
-                         ": the value is not a JSON object, so property \"" +
-                         property + "\" cannot be selected");
+// The PEM a store trusts for its vault's TLS: caBundle as parsed, or the
+// caProvider key of a ConfigMap (plain text) or Secret (base64).
+// kFailedPrecondition naming the object and key when it is missing or holds
+// no certificate, kUnavailable when the API server fails.
+Result<std::string> ReadCa(kube::Client& client, const StoreSpec& store) {
+  if (!store.ca_ref) return store.ca_pem;
+  const SecretKeyRef& r = *store.ca_ref;
+  std::string id =
+      std::string(store.ca_in_config_map ? "ConfigMap " : "Secret ") + r.ns +
+      "/" + r.name;
+  auto o =
+      client.Get(store.ca_in_config_map ? kube::kConfigMaps : kube::kSecrets,
+                 {r.ns, r.name});
+  if (!o) {
+    ErrorCode c = o.error().code() == ErrorCode::kNotFound
+                      ? ErrorCode::kFailedPrecondition
+                      : ErrorCode::kUnavailable;
+    return MakeError(c, "reading the CA " + id + ": " + o.error().message());
   }
-  if (!j.contains(property)) {
-    return MakeError(ErrorCode::kNotFound, field + ": property \"" + property +
-                                               "\" not found in the value");
+  const Json& data = o->value("data", Json::object());
+  if (!data.contains(r.key) || !data[r.key].is_string())
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "the CA " + id + " has no key \"" + r.key + "\"");
+  std::string pem = data[r.key].get<std::string>();
+  if (!store.ca_in_config_map) {
+    auto bytes = Base64Decode(pem);
+    pem = bytes ? std::string(bytes->begin(), bytes->end()) : "";
   }
-  return j[property].is_string() ? j[property].get<std::string>()
-                                 : j[property].dump();
+  if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    return MakeError(
+        ErrorCode::kFailedPrecondition,
+        "the CA " + id + " key \"" + r.key + "\" holds no PEM certificate");
+  return pem;
 }
 
 }  // namespace
+
+namespace {
+
+// Everything StoreAuth's result depends on, unambiguously joined.
+std::string AuthKey(const StoreSpec& s) {
+  std::string k;
+  auto add = [&k](std::string_view part) {
+    k += std::to_string(part.size());
+    k += ':';
+    k += part;
+  };
+  add(s.kind);
+  add(s.ns);
+  add(s.host_api);
+  add(std::to_string(static_cast<int>(s.auth_method)));
+  add(s.identity_id);
+  add(s.service_account.ns);
+  add(s.service_account.name);
+  add(std::to_string(s.service_account.audiences.size()));
+  for (const std::string& a : s.service_account.audiences) add(a);
+  for (const SecretKeyRef* r : {&s.client_id, &s.client_secret}) {
+    add(r->ns);
+    add(r->name);
+    add(r->key);
+  }
+  // The login method and, for kubernetes auth, the identity and the
+  // ServiceAccount with its audiences: two stores naming different
+  // ServiceAccounts must never share an entry.
+  add(std::to_string(static_cast<int>(s.auth_method)));
+  add(s.identity_id);
+  add(s.service_account.ns);
+  add(s.service_account.name);
+  add(std::to_string(s.service_account.audiences.size()));
+  for (const std::string& a : s.service_account.audiences) add(a);
+  add(s.ca_pem);
+  add(s.ca_ref ? "ref" : "");
+  if (s.ca_ref) {
+    add(s.ca_ref->ns);
+    add(s.ca_ref->name);
+    add(s.ca_ref->key);
+    add(s.ca_in_config_map ? "ConfigMap" : "Secret");
+  }
+  return k;
+}
+
+void Wipe(vault::UniversalAuth& a) {
+  SecureWipe(a.client_secret.data(), a.client_secret.size());
+}
+
+}  // namespace
+
+StoreAuthCache::~StoreAuthCache() {
+  for (auto& [_, e] : entries_) Wipe(e.auth);
+}
+
+Result<vault::UniversalAuth> StoreAuthCache::Get(kube::Client& client,
+                                                 const StoreSpec& store) {
+  const std::string key = AuthKey(store);
+  const auto now = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && now - it->second.read < ttl_) {
+      return it->second.auth;
+    }
+  }
+  auto auth = StoreAuth(client, store);
+  if (!auth) return auth;
+  std::lock_guard<std::mutex> lock(mu_);
+  // Expired entries of other stores go too: the map holds recent ones only.
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (now - it->second.read >= ttl_) {
+      Wipe(it->second.auth);
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  Entry& e = entries_[key];
+  Wipe(e.auth);
+  e = Entry{*auth, now};
+  return auth;
+}
 
 Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
                                        const StoreSpec& store) {
@@ -99,37 +198,9 @@ Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
     out->assign(bytes->begin(), bytes->end());
     SecureWipe(bytes->data(), bytes->size());
   }
-  auth.ca_pem = store.ca_pem;
-  if (store.ca_ref) {
-    // caProvider: a ConfigMap (data, plain text) or a Secret (base64) key.
-    const SecretKeyRef& r = *store.ca_ref;
-    std::string id =
-        std::string(store.ca_in_config_map ? "ConfigMap " : "Secret ") + r.ns +
-        "/" + r.name;
-    auto o =
-        client.Get(store.ca_in_config_map ? kube::kConfigMaps : kube::kSecrets,
-                   {r.ns, r.name});
-    if (!o) {
-      ErrorCode c = o.error().code() == ErrorCode::kNotFound
-                        ? ErrorCode::kFailedPrecondition
-                        : ErrorCode::kUnavailable;
-      return MakeError(c, "reading the CA " + id + ": " + o.error().message());
-    }
-    const Json& data = o->value("data", Json::object());
-    if (!data.contains(r.key) || !data[r.key].is_string())
-      return MakeError(ErrorCode::kFailedPrecondition,
-                       "the CA " + id + " has no key \"" + r.key + "\"");
-    std::string pem = data[r.key].get<std::string>();
-    if (!store.ca_in_config_map) {
-      auto bytes = Base64Decode(pem);
-      pem = bytes ? std::string(bytes->begin(), bytes->end()) : "";
-    }
-    if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
-      return MakeError(
-          ErrorCode::kFailedPrecondition,
-          "the CA " + id + " key \"" + r.key + "\" holds no PEM certificate");
-    auth.ca_pem = std::move(pem);
-  }
+  auto ca = ReadCa(client, store);
+  if (!ca) return std::unexpected(ca.error());
+  auth.ca_pem = std::move(*ca);
   return auth;
 }
 
@@ -145,10 +216,12 @@ std::pair<std::string, std::string> SplitVaultKey(const std::string& key) {
 // Reads the lists one ExternalSecret needs, sharing them within `max_age`.
 class Lister {
  public:
-  Lister(vault::Client& vault, const StoreSpec& store,
+  Lister(vault::Client& vault, const Clock& clock, const StoreSpec& store,
          const vault::UniversalAuth& auth, std::chrono::milliseconds max_age,
-         Fetched& out)
-      : vault_(vault),
+         std::optional<Clock::TimePoint> not_before, Fetched& out)
+      : not_before_(not_before),
+        clock_(clock),
+        vault_(vault),
         store_(store),
         auth_(auth),
         max_age_(max_age),
@@ -158,13 +231,45 @@ class Lister {
     vault::SecretScope scope = store_.scope;
     scope.path = JoinPath(store_.scope.path, rel_path);
     scope.recursive = scope.recursive || recursive;
-    auto l = vault_.List(auth_, scope, max_age_);
+    auto l = vault_.List(auth_, scope, MaxAge());
     if (l) out_.oldest = std::min(out_.oldest, (*l)->fetched);
     return l;
+  }
+  // The list holding `name` in folder `rel_path`. A key missing from a
+  // shared list older than kMissingKeyWindow may have been added since:
+  // read once more, shared within that window (a key created just before
+  // its ExternalSecret is found at once).
+  Result<std::pair<std::shared_ptr<const vault::SecretList>,
+                   const vault::VaultSecret*>>
+  Lookup(const std::string& rel_path, const std::string& name) {
+    auto l = List(rel_path, false);
+    if (!l) return std::unexpected(l.error());
+    const vault::VaultSecret* s = (*l)->Find(name);
+    if (s == nullptr && clock_.Now() - (*l)->fetched > kMissingKeyWindow &&
+        MaxAge() > kMissingKeyWindow) {
+      vault::SecretScope scope = store_.scope;
+      scope.path = JoinPath(store_.scope.path, rel_path);
+      auto again = vault_.List(auth_, scope, kMissingKeyWindow);
+      if (!again) return std::unexpected(again.error());
+      l = std::move(again);
+      s = (*l)->Find(name);
+    }
+    return std::pair{std::move(*l), s};
   }
   const StoreSpec& store() const { return store_; }
 
  private:
+  static constexpr std::chrono::milliseconds kMissingKeyWindow{1000};
+  // A forced sync: lists fetched after not_before_ (computed at each call,
+  // so a list fetched while this sync waited still counts).
+  std::chrono::milliseconds MaxAge() const {
+    if (!not_before_) return max_age_;
+    return std::max(std::chrono::milliseconds(1),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        clock_.Now() - *not_before_));
+  }
+  std::optional<Clock::TimePoint> not_before_;
+  const Clock& clock_;
   vault::Client& vault_;
   const StoreSpec& store_;
   const vault::UniversalAuth& auth_;
@@ -176,9 +281,9 @@ class Lister {
 Result<void> FetchData(Lister& lister, const DataRef& r,
                        const std::string& field, Fetched& out) {
   auto [folder, name] = SplitVaultKey(r.key);
-  auto l = lister.List(folder, false);
+  auto l = lister.Lookup(folder, name);
   if (!l) return std::unexpected(l.error().Wrap(field));
-  const vault::VaultSecret* s = (*l)->Find(name);
+  const vault::VaultSecret* s = l->second;
   if (s == nullptr) {
     const StoreSpec& store = lister.store();
     return MakeError(ErrorCode::kNotFound,
@@ -189,11 +294,30 @@ Result<void> FetchData(Lister& lister, const DataRef& r,
   }
   std::string value(AsString(s->value));
   if (!r.property.empty()) {
-    auto p = Property(value, r.property, field);
+    auto p = SelectProperty(value, r.property, field);
+    SecureWipe(value.data(), value.size());
     if (!p) return std::unexpected(p.error());
     value = std::move(*p);
   }
-  out.values[r.secret_key] = std::move(value);
+  auto decoded = DecodeValue(value, r.decoding, field + ".remoteRef");
+  SecureWipe(value.data(), value.size());
+  if (!decoded) return std::unexpected(decoded.error());
+  out.values[r.secret_key] = std::move(*decoded);
+  return {};
+}
+
+// The keys one dataFrom entry found, rewritten, checked as Secret keys
+// (they come from the vault) and added to `out`.
+Result<void> Merge(std::map<std::string, std::string> got, const DataFrom& d,
+                   const std::string& field, const std::string& kind,
+                   Fetched& out) {
+  auto rewritten = ApplyRewrites(std::move(got), d.rewrite, field);
+  if (!rewritten) return std::unexpected(rewritten.error());
+  for (auto& [k, v] : *rewritten) {
+    if (auto ok = api::ValidateSecretKey(k, field + kind); !ok)
+      return std::unexpected(ok.error());
+    out.values[k] = std::move(v);
+  }
   return {};
 }
 
@@ -201,28 +325,34 @@ Result<void> FetchData(Lister& lister, const DataRef& r,
 Result<void> FetchExtract(Lister& lister, const DataFrom& d,
                           const std::string& field, Fetched& out) {
   auto [folder, name] = SplitVaultKey(d.key);
-  auto l = lister.List(folder, false);
+  auto l = lister.Lookup(folder, name);
   if (!l) return std::unexpected(l.error().Wrap(field));
-  const vault::VaultSecret* s = (*l)->Find(name);
+  const vault::VaultSecret* s = l->second;
   if (s == nullptr)
     return MakeError(ErrorCode::kNotFound,
                      field + ".extract: key " + d.key + " not found");
   std::string raw(AsString(s->value));
+  if (!d.property.empty()) {
+    auto p = SelectProperty(raw, d.property, field + ".extract");
+    SecureWipe(raw.data(), raw.size());
+    if (!p) return std::unexpected(p.error());
+    raw = std::move(*p);
+  }
   Json j = ValueJson(raw);
-  if (!d.property.empty() && j.is_object() && j.contains(d.property))
-    j = j[d.property];
+  SecureWipe(raw.data(), raw.size());
   if (j.is_discarded() || !j.is_object()) {
     return MakeError(
         ErrorCode::kInvalidArgument,
         field + ".extract: the value of " + d.key + " is not a JSON object");
   }
+  std::map<std::string, std::string> got;
   for (const auto& [k, v] : j.items()) {
-    // Keys come from the vault's value: checked as the Secret's keys.
-    if (auto ok = api::ValidateSecretKey(k, field + ".extract"); !ok)
-      return std::unexpected(ok.error());
-    out.values[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    auto dec = DecodeValue(v.is_string() ? v.get<std::string>() : v.dump(),
+                           d.decoding, field + ".extract");
+    if (!dec) return std::unexpected(dec.error());
+    got[k] = std::move(*dec);
   }
-  return {};
+  return Merge(std::move(got), d, field, ".extract", out);
 }
 
 // spec.dataFrom[i].find: every key under a path whose name matches.
@@ -230,13 +360,15 @@ Result<void> FetchFind(Lister& lister, const DataFrom& d,
                        const std::string& field, Fetched& out) {
   auto l = lister.List(d.path, true);
   if (!l) return std::unexpected(l.error().Wrap(field));
+  std::map<std::string, std::string> got;
   for (const auto& s : (*l)->secrets) {
     if (!RE2::PartialMatch(s.key, *d.name_re)) continue;
-    if (auto ok = api::ValidateSecretKey(s.key, field + ".find"); !ok)
-      return std::unexpected(ok.error());
-    out.values[s.key] = std::string(AsString(s.value));
+    auto dec = DecodeValue(std::string(AsString(s.value)), d.decoding,
+                           field + ".find: key " + s.key);
+    if (!dec) return std::unexpected(dec.error());
+    got[s.key] = std::move(*dec);
   }
-  return {};
+  return Merge(std::move(got), d, field, ".find", out);
 }
 
 }  // namespace
@@ -244,17 +376,16 @@ Result<void> FetchFind(Lister& lister, const DataFrom& d,
 Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,
                             const ExternalSecretSpec& es,
                             const StoreSpec& store,
-                            const vault::UniversalAuth& auth, bool fresh) {
+                            const vault::UniversalAuth& auth,
+                            std::optional<Clock::TimePoint> forced) {
   Fetched out;
   out.oldest = clock.Now();
   // One refresh window: lists younger than this are shared, not re-read; a
-  // forced sync reads afresh.
+  // forced sync takes lists fetched after its time (Lister).
   std::chrono::milliseconds max_age =
-      fresh ? std::chrono::milliseconds(0)
-      : es.refresh.count() > 0
-          ? es.refresh
-          : std::chrono::milliseconds(std::chrono::hours(1));
-  Lister lister(vault, store, auth, max_age, out);
+      es.refresh.count() > 0 ? es.refresh
+                             : std::chrono::milliseconds(std::chrono::hours(1));
+  Lister lister(vault, clock, store, auth, max_age, forced, out);
   std::string id = "ExternalSecret " + es.ns + "/" + es.name;
   for (size_t i = 0; i < es.data.size(); ++i) {
     std::string field = id + ": spec.data[" + std::to_string(i) + "]";

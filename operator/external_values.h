@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "operator/external_secret_spec.h"
@@ -23,6 +25,38 @@ namespace sealsync::op {
 Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
                                        const StoreSpec& store);
 
+// StoreAuth with a short memory: a store's credentials read in the last
+// `ttl` are used again instead of reading the Secret once per ExternalSecret
+// (1,000 objects of one store cost one read, not 1,000). Keyed by
+// everything the read depends on (store kind and namespace, host, login
+// method, identity, ServiceAccount and audiences, each Secret/ConfigMap
+// reference, inline CA), so no store sees credentials its own references
+// would not give it. Pass the same `client` on every call (a Kubernetes
+// auth's token request keeps using the one it was made with). A rotated
+// credential is picked up within `ttl`; errors are never remembered. Cached
+// client secrets are wiped when replaced and on destruction. Thread-safe.
+class StoreAuthCache {
+ public:
+  StoreAuthCache(const Clock& clock, std::chrono::milliseconds ttl)
+      : clock_(clock), ttl_(ttl) {}
+  ~StoreAuthCache();
+  StoreAuthCache(const StoreAuthCache&) = delete;
+  StoreAuthCache& operator=(const StoreAuthCache&) = delete;
+  // As StoreAuth.
+  Result<vault::UniversalAuth> Get(kube::Client& client,
+                                   const StoreSpec& store);
+
+ private:
+  struct Entry {
+    vault::UniversalAuth auth;
+    Clock::TimePoint read;
+  };
+  const Clock& clock_;
+  const std::chrono::milliseconds ttl_;
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;  // guarded by mu_
+};
+
 // The values an ExternalSecret asks for, by Secret key.
 struct Fetched {
   std::map<std::string, std::string> values;
@@ -30,13 +64,15 @@ struct Fetched {
 };
 
 // Reads spec.data and spec.dataFrom through the shared vault client: lists
-// younger than the refresh interval are shared; `fresh` reads afresh.
+// younger than the refresh interval are shared; a `forced` sync only uses
+// lists fetched after the given time (force_sync.h).
 // Errors name the field and key (kNotFound, kInvalidArgument for a value
 // that is not the JSON asked for) or are the vault's (vault.h).
 Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,
                             const ExternalSecretSpec& es,
                             const StoreSpec& store,
-                            const vault::UniversalAuth& auth, bool fresh);
+                            const vault::UniversalAuth& auth,
+                            std::optional<Clock::TimePoint> forced);
 
 // The Secret an ExternalSecret asks for (pure): spec.target.template.data
 // rendered from `values` (or the values as they are), every key checked,

@@ -85,13 +85,26 @@ int KeyManager::Load() {
   std::vector<bitnami::PrivateKey> imported;
   for (const auto& s : key_secrets_.List()) {
     if (IsBitnamiKey(*s)) {
+      std::string name =
+          (*s)["metadata"].value("name", std::string("(unnamed)"));
+      AuditEvent import(audit::kKeyImport,
+                        "Secret " + options_.ns + "/" + name);
+      std::string audited;
       if (auto k = BitnamiFromSecret(*s)) {
+        audited = k->key_id();
+        import.key_ids = {k->key_id()};
         imported.push_back(std::move(*k));
       } else {
         ++bad;
-        unreadable_.push_back(
-            (*s)["metadata"].value("name", std::string("(unnamed)")));
+        unreadable_.push_back(name);
+        audited = name + "@" +
+                  (*s)["metadata"].value("resourceVersion", std::string());
+        SetFailure(import, Error(ErrorCode::kInvalidArgument,
+                                 import.object + ": not an RSA private key "
+                                                 "of 2048 bits or more"));
       }
+      if (imports_audited_.insert(audited).second)
+        Audit(options_.audit, import);
       continue;
     }
     if (auto k = FromSecret(*s)) {
@@ -214,6 +227,20 @@ Result<int> KeyManager::BackUpImported() {
 }
 
 Result<SealingKey> KeyManager::CreateKey() {
+  auto key = CreateKeyUnaudited();
+  AuditEvent create(audit::kKeyCreate);
+  if (key) {
+    create.object = "Secret " + options_.ns + "/" +
+                    std::string(names::kKeySecretPrefix) + key->key_id;
+    create.key_ids = {key->key_id};
+  } else {
+    SetFailure(create, key.error());
+  }
+  Audit(options_.audit, create);
+  return key;
+}
+
+Result<SealingKey> KeyManager::CreateKeyUnaudited() {
   X25519Identity id = X25519Identity::Generate(random_);
   SealingKey key{id, id.recipient().KeyId(), clock_.WallNow()};
   std::string created = FormatRfc3339(key.created);

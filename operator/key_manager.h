@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "lib/kube/store.h"
+#include "operator/audit.h"
 #include "operator/key_ring.h"
 #include "sealsync/clock.h"
 #include "sealsync/kube.h"
@@ -34,6 +35,7 @@ struct KeyManagerOptions {
   std::string ns;  // the operator's namespace
   std::chrono::milliseconds renewal{std::chrono::hours(720)};  // 0: never
   std::optional<X25519Recipient> break_glass;
+  AuditLog* audit = nullptr;  // key creations and imports; may be null
 };
 
 class KeyManager {
@@ -71,7 +73,9 @@ class KeyManager {
   Result<int> BackUpImported();
 
  private:
+  // Creates a key (backup first, then its Secret) and audits it.
   Result<SealingKey> CreateKey();
+  Result<SealingKey> CreateKeyUnaudited();
   // Adds "<key_id>.age" to the backup ConfigMap, keeping the other entries.
   Result<bool> WriteBackup(const std::string& key_id,
                            const std::string& armored);
@@ -83,7 +87,10 @@ class KeyManager {
   const Clock& clock_;
   Random& random_;
   KeyManagerOptions options_;
-  std::map<std::string, SealingKey> held_;  // by key id: every key seen
+  std::map<std::string, SealingKey> held_;
+  // Bitnami key Secrets audited (imported: key id; unreadable: name and
+  // resourceVersion), so each import is recorded once.
+  std::set<std::string> imports_audited_;  // by key id: every key seen
   std::vector<std::string> missing_;
   std::vector<std::string> unreadable_;
   std::set<std::string> backed_up_;  // imported keys known to be backed up

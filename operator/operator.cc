@@ -2,6 +2,7 @@
 
 #include "lib/kube/event_recorder.h"
 #include "operator/api_handlers.h"
+#include "operator/audit.h"
 #include "operator/builder.h"
 #include "operator/change_filter.h"
 #include "operator/event_handlers.h"
@@ -13,6 +14,7 @@
 #include "operator/manager.h"
 #include "operator/metrics.h"
 #include "operator/reasons.h"
+#include "operator/reload_reconciler.h"
 #include "operator/sealed_secret_reconciler.h"
 #include "sealsync/clock.h"
 #include "sealsync/names.h"
@@ -64,6 +66,8 @@ class Operator {
   void BuildSealedSecretController();
   void BuildExternalSecretController();
   void BuildStoreController();
+  void BuildReloadController();
+  void StartReload(const std::atomic<bool>& stop);
   bool Synced() const;
   // The leader's work: keys first, then the controllers as what each reads
   // is synced, then key renewal until `stop`.
@@ -78,6 +82,7 @@ class Operator {
   kube::Client& client_;
   const Clock& clock_ = SystemClock();
   Registry metrics_;
+  AuditLog audit_{metrics_, clock_};
   KeyRing ring_;
   std::unique_ptr<vault::Client> vault_;
   kube::EventRecorder recorder_;
@@ -87,6 +92,9 @@ class Operator {
   Cache* external_ = nullptr;
   Cache* stores_ = nullptr;
   Cache* cluster_stores_ = nullptr;
+  Cache* deployments_ = nullptr;  // these three only with opts_.reload
+  Cache* stateful_sets_ = nullptr;
+  Cache* daemon_sets_ = nullptr;
   std::unique_ptr<KeyManager> key_manager_;
   std::unique_ptr<KeyLoop> key_loop_;
   ChangeFilter sealed_changes_;
@@ -95,8 +103,9 @@ class Operator {
   std::unique_ptr<ExternalSecretReconciler> external_reconciler_;
   std::unique_ptr<StoreReconciler> ns_stores_, cluster_stores_reconciler_;
   std::unique_ptr<StoreDispatch> store_dispatch_;
+  std::unique_ptr<ReloadReconciler> reload_reconciler_;
   std::optional<BuiltController> sealed_controller_, external_controller_,
-      store_controller_;
+      store_controller_, reload_controller_;
   // Last: destroyed first, so its threads are joined before anything they
   // use goes.
   Manager manager_;
@@ -130,6 +139,7 @@ Operator::Operator(kube::Client& client, const OperatorOptions& opts)
   BuildSealedSecretController();
   BuildExternalSecretController();
   BuildStoreController();
+  if (opts_.reload) BuildReloadController();
   manager_.AddLeaderRunnable([this](const auto& stop) { Lead(stop); });
   manager_.AddOnStop([this] { recorder_.Flush(); });
 }
@@ -147,13 +157,19 @@ void Operator::AddCaches() {
   stores_ = &manager_.AddCache({"SecretStore", kSecretStores, nss});
   cluster_stores_ =
       &manager_.AddCache({"ClusterSecretStore", kClusterSecretStores, {""}});
+  if (opts_.reload) {
+    deployments_ = &manager_.AddCache({"Deployment", kDeployments, nss});
+    stateful_sets_ = &manager_.AddCache({"StatefulSet", kStatefulSets, nss});
+    daemon_sets_ = &manager_.AddCache({"DaemonSet", kDaemonSets, nss});
+  }
   keys_ = &manager_.AddCache({"SealingKey",
                               kube::kSecrets,
                               {opts_.ns},
                               std::string(names::kSealingKeyLabel)});
   key_manager_ = std::make_unique<KeyManager>(
       client_, keys_->store(), ring_, clock_, SystemRandom(),
-      KeyManagerOptions{opts_.ns, opts_.key_renewal, opts_.break_glass});
+      KeyManagerOptions{opts_.ns, opts_.key_renewal, opts_.break_glass,
+                        &audit_});
   key_loop_ = std::make_unique<KeyLoop>(
       *key_manager_, ring_, recorder_, metrics_, opts_.ns,
       [this] { return manager_.leading(); },
@@ -200,11 +216,11 @@ void Operator::AddServers() {
     return HttpReply{200, "text/plain; version=0.0.4", metrics_.Render(), {}};
   });
   if (opts_.serve_api == ServeApi::kHealthPort)
-    RegisterApi(health, ring_, SystemRandom());
+    RegisterApi(health, ring_, SystemRandom(), {}, &audit_);
   if (opts_.serve_api == ServeApi::kApiPort) {
     HttpServer& api =
         manager_.AddServer("API server", opts_.api_address, opts_.api_port);
-    RegisterApi(api, ring_, SystemRandom());
+    RegisterApi(api, ring_, SystemRandom(), {}, &audit_);
   }
 }
 
@@ -227,7 +243,7 @@ ControllerHooks Operator::Hooks(
 
 void Operator::BuildSealedSecretController() {
   sealed_reconciler_ = std::make_unique<SealedSecretReconciler>(
-      client_, sealed_->store(), secrets_->store(), ring_, clock_);
+      client_, sealed_->store(), secrets_->store(), ring_, clock_, &audit_);
   ControllerHooks hooks = Hooks("Unseal", [this](const Request& r) {
     return sealed_->store().Get(r.StoreKey());
   });
@@ -256,7 +272,7 @@ void Operator::BuildExternalSecretController() {
       client_,
       ExternalCaches{external_->store(), stores_->store(),
                      cluster_stores_->store(), secrets_->store()},
-      *vault_, clock_, SystemRandom());
+      *vault_, clock_, SystemRandom(), &audit_);
   ControllerHooks hooks = Hooks("Sync", [this](const Request& r) {
     return external_->store().Get(r.StoreKey());
   });
@@ -302,6 +318,50 @@ void Operator::BuildStoreController() {
           .WithWorkers(kStoreWorkers)
           .WithHooks(std::move(hooks))
           .Complete(*store_dispatch_));
+}
+
+// Workloads that opted in restart when a managed Secret they use changes
+// data; a Secret event maps to those workloads of its own namespace only.
+void Operator::BuildReloadController() {
+  ReloadWorkloads w{deployments_->store(), stateful_sets_->store(),
+                    daemon_sets_->store()};
+  reload_reconciler_ = std::make_unique<ReloadReconciler>(
+      client_, w, secrets_->store(), ring_, recorder_, clock_,
+      opts_.reload_window);
+  ControllerHooks hooks = Hooks("Restart", [this](const Request& r) {
+    Cache* c = r.kind == "StatefulSet" ? stateful_sets_
+               : r.kind == "DaemonSet" ? daemon_sets_
+                                       : deployments_;
+    return c->store().Get(r.StoreKey());
+  });
+  reload_controller_.emplace(
+      ControllerBuilder(manager_, "reload")
+          .For(*deployments_, "Deployment")
+          .For(*stateful_sets_, "StatefulSet")
+          .For(*daemon_sets_, "DaemonSet")
+          .Watches(*secrets_,
+                   [w](kube::WatchEventType, const std::string& key,
+                       const kube::ObjectPtr&) {
+                     return WorkloadsUsingSecret(w, key);
+                   })
+          .WithWorkers(1)
+          .WithHooks(std::move(hooks))
+          .Complete(*reload_reconciler_));
+}
+
+void Operator::StartReload(const std::atomic<bool>& stop) {
+  if (!reload_controller_) return;
+  for (Cache* c : {deployments_, stateful_sets_, daemon_sets_})
+    while (!stop && !c->store().HasSynced()) SleepUnlessStopped(2ms, stop);
+  for (Cache* c : {deployments_, stateful_sets_, daemon_sets_}) {
+    for (const auto& k : c->store().Keys()) {
+      Request r = Request::FromStoreKey(k);
+      r.kind = c->spec().kind;
+      reload_controller_->queue.Add(r.Key());
+    }
+  }
+  reload_controller_->controller.Start();
+  Log("info", "reload controller started", {{"elapsedMs", SinceStart()}});
 }
 
 std::string Operator::SinceStart() const {
@@ -375,6 +435,7 @@ void Operator::Lead(const std::atomic<bool>& stop) {
     if (!started) {
       if (!follow_ups.joinable()) follow_ups = StartSealedSecrets(stop);
       StartVaultControllers(stop);
+      StartReload(stop);
       started = true;
     }
     SleepUnlessStopped(next->value_or(std::chrono::hours(24)), stop);
@@ -383,6 +444,8 @@ void Operator::Lead(const std::atomic<bool>& stop) {
 }
 
 Result<bool> Operator::Run(const std::atomic<bool>& stop) {
+  if (auto open = audit_.Open(opts_.audit_log); !open)
+    return std::unexpected(open.error());
   return manager_.Run(stop, [this] {
     const auto& at = manager_.bound();
     std::string api = opts_.serve_api == ServeApi::kOff       ? "off"

@@ -48,6 +48,13 @@ struct OperatorOptions {
   // Vault hosts the SecretStores may name (--vault-allowed-hosts,
   // --vault-insecure-hosts): Infisical's cloud by default, https only.
   size_t vault_max_response_bytes = size_t{32} << 20;  // per vault answer
+  // The audit trail (operator/audit.h): "" counts only, "stderr", or a file
+  // appended to.
+  std::string audit_log;
+  // Workload reload (operator/reload_reconciler.h), off unless enabled: it
+  // watches Deployments, StatefulSets and DaemonSets and patches them.
+  bool reload = false;
+  std::chrono::milliseconds reload_window{std::chrono::seconds(10)};
   vault::HostPolicy vault_hosts = {
       {"app.infisical.com", "us.infisical.com", "eu.infisical.com"}, {}};
 };

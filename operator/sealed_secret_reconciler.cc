@@ -115,16 +115,15 @@ Result<void> CheckTemplate(const api::Secret& secret) {
   return {};
 }
 
-SealedSecretReconciler::SealedSecretReconciler(kube::Client& client,
-                                               const kube::Store& sealed,
-                                               const kube::Store& secrets,
-                                               const KeyRing& keys,
-                                               const Clock& clock)
+SealedSecretReconciler::SealedSecretReconciler(
+    kube::Client& client, const kube::Store& sealed, const kube::Store& secrets,
+    const KeyRing& keys, const Clock& clock, AuditLog* audit)
     : client_(client),
       sealed_(sealed),
       secrets_(secrets),
       keys_(keys),
-      clock_(clock) {}
+      clock_(clock),
+      audit_(audit) {}
 
 Result<std::optional<Json>> SealedSecretReconciler::Observed(
     const std::string& key) {
@@ -235,6 +234,12 @@ Result<SealedSecretReconciler::Rendered> SealedSecretReconciler::Render(
   out.ring_generation = keys_.generation();  // read first: a change re-runs
   std::vector<X25519Identity> keys = keys_.Identities();
   auto unsealed = sealed::Unseal(*parsed, keys, keys_.BitnamiKeys());
+  AuditEvent decrypt(audit::kDecrypt, id);
+  if (unsealed) decrypt.key_ids = unsealed->key_ids;
+  if (!unsealed)
+    SetFailure(decrypt, unsealed.error().WithReason(
+                            sealed::ReasonFor(unsealed.error())));
+  Audit(audit_, decrypt);
   if (!unsealed) {
     return std::unexpected(
         unsealed.error().WithReason(reasons::UnsealReason(unsealed.error())));

@@ -22,6 +22,7 @@
 #include <mutex>
 
 #include "lib/kube/store.h"
+#include "operator/audit.h"
 #include "operator/controller.h"
 #include "operator/key_ring.h"
 #include "sealsync/api.h"
@@ -44,7 +45,7 @@ class SealedSecretReconciler final : public Reconciler {
  public:
   SealedSecretReconciler(kube::Client& client, const kube::Store& sealed,
                          const kube::Store& secrets, const KeyRing& keys,
-                         const Clock& clock);
+                         const Clock& clock, AuditLog* audit = nullptr);
   Result<Action> Reconcile(std::stop_token stop,
                            const Request& request) override;
 
@@ -101,7 +102,8 @@ class SealedSecretReconciler final : public Reconciler {
   const kube::Store& secrets_;
   const KeyRing& keys_;
   const Clock& clock_;
-  std::mutex mu_;  // guards synced_
+  AuditLog* audit_;  // every decrypt; may be null
+  std::mutex mu_;    // guards synced_
   std::map<std::string, Synced> synced_;
 };
 

@@ -65,6 +65,48 @@ bool IsDnsSubdomain(const std::string& n) {
   return alnum(n.front()) && alnum(n.back());
 }
 
+namespace {
+
+// auth.kubernetesAuth: an identity id and the ServiceAccount whose token
+// logs in (its namespace the store's own for a SecretStore).
+Result<void> ParseKubernetesAuth(const Json& ka, const std::string& f,
+                                 StoreSpec& s) {
+  if (!ka.is_object()) return Bad(f, "want an object");
+  s.identity_id = Str(ka, "identityId");
+  if (s.identity_id.empty()) return Bad(f + ".identityId", "missing");
+  if (s.identity_id.size() > 256)
+    return Bad(f + ".identityId", "longer than 256 characters");
+  const Json& sa = ka.value("serviceAccountRef", Json());
+  if (!sa.is_object()) return Bad(f + ".serviceAccountRef", "missing");
+  ServiceAccountRef r;
+  r.name = Str(sa, "name");
+  r.ns = Str(sa, "namespace");
+  if (r.name.empty()) return Bad(f + ".serviceAccountRef.name", "missing");
+  if (!IsDnsSubdomain(r.name))
+    return Bad(f + ".serviceAccountRef.name",
+               "not a valid ServiceAccount name");
+  if (auto n = CheckNamespace(s, r.ns, f + ".serviceAccountRef.namespace"); !n)
+    return std::unexpected(n.error());
+  const Json& aud = sa.value("audiences", Json::array());
+  if (!aud.is_array() || aud.size() > kMaxAudiences)
+    return Bad(
+        f + ".serviceAccountRef.audiences",
+        "want a list of at most " + std::to_string(kMaxAudiences) + " strings");
+  for (const Json& a : aud) {
+    if (!a.is_string() || a.get<std::string>().empty() ||
+        a.get<std::string>().size() > kMaxAudienceLength)
+      return Bad(f + ".serviceAccountRef.audiences",
+                 "want non-empty strings of at most " +
+                     std::to_string(kMaxAudienceLength) + " characters");
+    r.audiences.push_back(a.get<std::string>());
+  }
+  s.auth_method = vault::AuthMethod::kKubernetes;
+  s.service_account = std::move(r);
+  return {};
+}
+
+}  // namespace
+
 Result<void> ParseStoreAuth(const Json& auth, const std::string& id,
                             StoreSpec& s) {
   const std::string base = id + ": spec.provider.infisical.auth";
@@ -115,40 +157,8 @@ Result<void> ParseStoreAuth(const Json& auth, const std::string& id,
     s.client_secret = *tok;
     return {};
   }
-  const Json& ka = auth["kubernetesAuth"];
-  const std::string f = base + ".kubernetesAuth";
-  if (!ka.is_object()) return Bad(f, "want an object");
-  s.identity_id = Str(ka, "identityId");
-  if (s.identity_id.empty()) return Bad(f + ".identityId", "missing");
-  if (s.identity_id.size() > 256)
-    return Bad(f + ".identityId", "longer than 256 characters");
-  const Json& sa = ka.value("serviceAccountRef", Json());
-  if (!sa.is_object()) return Bad(f + ".serviceAccountRef", "missing");
-  ServiceAccountRef r;
-  r.name = Str(sa, "name");
-  r.ns = Str(sa, "namespace");
-  if (r.name.empty()) return Bad(f + ".serviceAccountRef.name", "missing");
-  if (!IsDnsSubdomain(r.name))
-    return Bad(f + ".serviceAccountRef.name",
-               "not a valid ServiceAccount name");
-  if (auto n = CheckNamespace(s, r.ns, f + ".serviceAccountRef.namespace"); !n)
-    return std::unexpected(n.error());
-  const Json& aud = sa.value("audiences", Json::array());
-  if (!aud.is_array() || aud.size() > kMaxAudiences)
-    return Bad(
-        f + ".serviceAccountRef.audiences",
-        "want a list of at most " + std::to_string(kMaxAudiences) + " strings");
-  for (const Json& a : aud) {
-    if (!a.is_string() || a.get<std::string>().empty() ||
-        a.get<std::string>().size() > kMaxAudienceLength)
-      return Bad(f + ".serviceAccountRef.audiences",
-                 "want non-empty strings of at most " +
-                     std::to_string(kMaxAudienceLength) + " characters");
-    r.audiences.push_back(a.get<std::string>());
-  }
-  s.auth_method = vault::AuthMethod::kKubernetes;
-  s.service_account = std::move(r);
-  return {};
+  return ParseKubernetesAuth(auth["kubernetesAuth"], base + ".kubernetesAuth",
+                             s);
 }
 
 }  // namespace sealsync::op

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Local Kubernetes control plane for sealsync tests: etcd + kube-apiserver +
-# kube-controller-manager (garbage collector and namespace controllers only),
+# kube-controller-manager (garbage collector, namespace and deployment controllers;
+# no ReplicaSet controller, so no Pods),
 # built from Go modules pinned in tests/controlplane/go.mod.
 #
 #   controlplane.sh build [--node]         build (or reuse) the binaries (--node: also
@@ -16,7 +17,7 @@
 #   KUBEBUILDER_ASSETS                 use etcd/kube-apiserver[/kube-controller-manager] from here
 #   SEALSYNC_APISERVER_EXTRA_FLAGS     extra kube-apiserver flags (word-split)
 #   SEALSYNC_APISERVER_IP              one more IP address in the serving certificate
-#   SEALSYNC_CONTROLLERS               kube-controller-manager --controllers (default garbagecollector,namespace)
+#   SEALSYNC_CONTROLLERS               kube-controller-manager --controllers (default garbagecollector,namespace,deployment)
 #   SEALSYNC_CONTROLLER_MANAGER_EXTRA_FLAGS  extra kube-controller-manager flags (word-split)
 #   SEALSYNC_READY_TIMEOUT             seconds to wait for /readyz (default 60)
 #   SEALSYNC_CONTROLPLANE_OWNER_PID    start: stop the control plane (and remove DIR) once
@@ -333,7 +334,7 @@ cmd_start() {
     local extra=(${SEALSYNC_CONTROLLER_MANAGER_EXTRA_FLAGS:-})
     launch kube-controller-manager "$dir" "$bins/kube-controller-manager" \
       --kubeconfig="$dir/controller-manager.kubeconfig" \
-      --controllers="${SEALSYNC_CONTROLLERS:-garbagecollector,namespace}" \
+      --controllers="${SEALSYNC_CONTROLLERS:-garbagecollector,namespace,deployment}" \
       --leader-elect=false --secure-port=0 --bind-address=127.0.0.1 --profiling=false \
       "${extra[@]}"
   else

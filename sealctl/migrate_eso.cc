@@ -22,6 +22,7 @@ using Json = api::Json;
 // Supported paths ("[]" for array items); a path covers its subtree.
 const std::set<std::string> kExternalSecret = {
     "spec.refreshInterval",
+    "spec.refreshPolicy",
     "spec.secretStoreRef.name",
     "spec.secretStoreRef.kind",
     "spec.target.name",
@@ -35,10 +36,14 @@ const std::set<std::string> kExternalSecret = {
     "spec.data[].secretKey",
     "spec.data[].remoteRef.key",
     "spec.data[].remoteRef.property",
+    "spec.data[].remoteRef.decodingStrategy",
     "spec.dataFrom[].extract.key",
     "spec.dataFrom[].extract.property",
+    "spec.dataFrom[].extract.decodingStrategy",
     "spec.dataFrom[].find.path",
     "spec.dataFrom[].find.name.regexp",
+    "spec.dataFrom[].find.decodingStrategy",
+    "spec.dataFrom[].rewrite",
 };
 const std::set<std::string> kStore = {
     "spec.refreshInterval",
@@ -47,6 +52,7 @@ const std::set<std::string> kStore = {
     "spec.provider.infisical.caProvider",
     "spec.provider.infisical.auth.universalAuthCredentials.clientId",
     "spec.provider.infisical.auth.universalAuthCredentials.clientSecret",
+    "spec.provider.infisical.auth.tokenAuthCredentials.accessToken",
     "spec.provider.infisical.secretsScope.projectSlug",
     "spec.provider.infisical.secretsScope.environmentSlug",
     "spec.provider.infisical.secretsScope.secretsPath",
@@ -61,37 +67,29 @@ const std::map<std::string, Json> kDefaults = {
     {"spec.dataFrom[].extract.conversionStrategy", "Default"},
     {"spec.dataFrom[].extract.decodingStrategy", "None"},
     {"spec.dataFrom[].extract.metadataPolicy", "None"},
-    {"spec.dataFrom[].find.conversionStrategy", "Default"},
     {"spec.dataFrom[].find.decodingStrategy", "None"},
+    {"spec.dataFrom[].find.conversionStrategy", "Default"},
     {"spec.target.template.engineVersion", "v2"},
     {"spec.target.template.mergePolicy", "Replace"},
     {"spec.refreshPolicy", "Periodic"},
 };
 
-// A template value sealsync renders the same way: only {{ .NAME }}
-// references (ESO's functions and pipelines would come out literally).
+// A template value sealsync renders the same way: no ESO function that
+// sealsync's engine lacks (docs/user-guide.md lists the supported ones; the
+// operator names any other at sync time).
 bool SimpleTemplate(const std::string& t) {
-  for (size_t at = t.find("{{"); at != std::string::npos;
-       at = t.find("{{", at + 2)) {
-    size_t end = t.find("}}", at);
-    if (end == std::string::npos) return false;
-    std::string inner = t.substr(at + 2, end - at - 2);
-    size_t b = inner.find_first_not_of(" \t"),
-           e = inner.find_last_not_of(" \t");
-    if (b == std::string::npos || inner[b] != '.') return false;
-    for (size_t i = b + 1; i <= e; ++i) {
-      char c = inner[i];
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-            c == '.' || c == '-'))
-        return false;
-    }
-  }
+  for (const char* f :
+       {"pkcs12", "Pkcs12", "jwk", "filterPEM", "toYaml", "fromYaml"})
+    if (t.find(f) != std::string::npos) return false;
   return true;
 }
 
 // Copies the supported parts of `in` (at `path`) into *out; refuses the rest.
 Result<void> Copy(const Json& in, const std::string& path,
                   const std::set<std::string>& allowed, Json* out) {
+  // ESO's default for a field both have: nothing to carry over.
+  if (auto d = kDefaults.find(path); d != kDefaults.end() && in == d->second)
+    return {};
   if (allowed.contains(path)) {
     if (path == "spec.target.template.data") {
       for (const auto& [k, v] : in.items()) {
@@ -99,8 +97,8 @@ Result<void> Copy(const Json& in, const std::string& path,
           return MakeError(
               ErrorCode::kInvalidArgument,
               path + "." + api::PrintableKey(k) +
-                  ": ESO template functions are not supported (only "
-                  "{{ .KEY }} references)");
+                  ": ESO template functions pkcs12*, jwk*, filterPEM, "
+                  "toYaml and fromYaml are not supported by sealsync");
       }
     }
     *out = in;
@@ -170,6 +168,17 @@ Result<Json> Convert(const Json& doc) {
   if (m.contains("annotations") && m["annotations"].empty())
     m.erase("annotations");
   out["metadata"] = m;
+  if (kind != "ExternalSecret" && doc.value("spec", Json::object())
+                                      .value("provider", Json::object())
+                                      .value("infisical", Json::object())
+                                      .value("auth", Json::object())
+                                      .contains("kubernetesAuthCredentials"))
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "spec.provider.infisical.auth.kubernetesAuthCredentials: logs in as "
+        "the operator's own ServiceAccount in ESO; write auth.kubernetesAuth "
+        "{identityId, serviceAccountRef: {name}} by hand (the identity id "
+        "is in the Secret ESO's identityId names)");
   Json spec;
   if (auto ok =
           Copy(doc.value("spec", Json::object()), "spec", *allowed, &spec);

@@ -187,6 +187,14 @@ void AddBootstrap(CLI::App& app, BootstrapOptions& o) {
       "bootstrap",
       "Create or update the Secret holding an Infisical machine identity "
       "(Universal Auth) from environment variables, for a SecretStore");
+  c->footer(
+      "Without a stored credential: Kubernetes auth needs no bootstrap "
+      "Secret. Give the Infisical identity Kubernetes auth (allowed "
+      "namespace and ServiceAccount, audience e.g. 'infisical'), create the "
+      "ServiceAccount, and write the SecretStore's "
+      "spec.provider.infisical.auth.kubernetesAuth {identityId, "
+      "serviceAccountRef: {name, audiences}}; the operator requests a "
+      "short-lived token for it at each login (docs/user-guide.md).");
   c->add_option("-n,--namespace", o.ns, "Namespace of the Secret")->required();
   c->add_option("--name", o.name, "Name of the Secret")->required();
   c->add_option("--client-id-env", o.client_id_env,

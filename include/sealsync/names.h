@@ -32,6 +32,18 @@ inline constexpr std::string_view kForceSyncAnnotation =
 
 // The credential Secret `sealctl bootstrap` writes: its field manager and
 // managed-by label value.
+// Workload reload (operator/reload.h): the opt-in annotation on a Deployment,
+// StatefulSet or DaemonSet ("true", or "secret-a,secret-b"); the workload's
+// last seen Secret fingerprints; the pod-template annotations a restart sets.
+inline constexpr std::string_view kReloadAnnotation = "sealsync.dev/reload";
+inline constexpr std::string_view kReloadObservedAnnotation =
+    "sealsync.dev/reload-observed";
+inline constexpr std::string_view kRestartedAtAnnotation =
+    "sealsync.dev/restarted-at";
+inline constexpr std::string_view kRestartedForAnnotation =
+    "sealsync.dev/restarted-for";
+inline constexpr std::string_view kReasonReloaded = "Reloaded";
+
 inline constexpr std::string_view kBootstrapFieldManager = "sealctl-bootstrap";
 inline constexpr std::string_view kBootstrapManagedBy = "sealctl-bootstrap";
 

@@ -98,40 +98,57 @@ EventRecorder::~EventRecorder() {
   idle_cv_.notify_all();
 }
 
+// Refills the bucket `key` of `buckets` (created full) and returns it.
+EventRecorder::Bucket& EventRecorder::BucketLocked(
+    std::map<std::string, Bucket>& buckets, const std::string& key, int burst,
+    std::chrono::milliseconds refill, Clock::TimePoint now) {
+  auto [it, inserted] = buckets.try_emplace(key);
+  Bucket& b = it->second;
+  if (inserted) {
+    b.tokens = burst;
+    b.updated = now;
+  }
+  Refill(b.tokens, b.updated, now, burst, refill);
+  return b;
+}
+
+// Bounds memory: forgets buckets that are full again (they hold no state),
+// then, if still too many, the ones touched longest ago.
+void EventRecorder::TrimLocked(std::map<std::string, Bucket>& buckets,
+                               int burst, std::chrono::milliseconds refill,
+                               Clock::TimePoint now) {
+  if (buckets.size() <= options_.max_tracked) return;
+  for (auto i = buckets.begin(); i != buckets.end();) {
+    Refill(i->second.tokens, i->second.updated, now, burst, refill);
+    i = i->second.tokens >= burst ? buckets.erase(i) : std::next(i);
+  }
+  while (buckets.size() > options_.max_tracked) {
+    auto oldest = std::min_element(buckets.begin(), buckets.end(),
+                                   [](const auto& a, const auto& b) {
+                                     return a.second.updated < b.second.updated;
+                                   });
+    buckets.erase(oldest);
+  }
+}
+
 bool EventRecorder::TakeTokensLocked(const std::string& object_key,
+                                     const std::string& ns,
                                      Clock::TimePoint now) {
   Refill(global_.tokens, global_.updated, now, options_.global_burst,
          options_.global_refill);
-  auto [it, inserted] = buckets_.try_emplace(object_key);
-  Bucket& b = it->second;
-  if (inserted) {
-    b.tokens = options_.object_burst;
-    b.updated = now;
-  }
-  Refill(b.tokens, b.updated, now, options_.object_burst,
-         options_.object_refill);
-  bool ok = b.tokens >= 1 && global_.tokens >= 1;
+  Bucket& object = BucketLocked(buckets_, object_key, options_.object_burst,
+                                options_.object_refill, now);
+  Bucket& space = BucketLocked(ns_buckets_, ns, options_.namespace_burst,
+                               options_.namespace_refill, now);
+  bool ok = object.tokens >= 1 && space.tokens >= 1 && global_.tokens >= 1;
   if (ok) {
-    b.tokens -= 1;
+    object.tokens -= 1;
+    space.tokens -= 1;
     global_.tokens -= 1;
   }
-  // Bound memory: forget buckets that are full again (they hold no state),
-  // then, if still too many, the ones touched longest ago.
-  if (buckets_.size() > options_.max_tracked) {
-    for (auto i = buckets_.begin(); i != buckets_.end();) {
-      Refill(i->second.tokens, i->second.updated, now, options_.object_burst,
-             options_.object_refill);
-      i = i->second.tokens >= options_.object_burst ? buckets_.erase(i)
-                                                    : std::next(i);
-    }
-    while (buckets_.size() > options_.max_tracked) {
-      auto oldest = std::min_element(
-          buckets_.begin(), buckets_.end(), [](const auto& a, const auto& b) {
-            return a.second.updated < b.second.updated;
-          });
-      buckets_.erase(oldest);
-    }
-  }
+  TrimLocked(buckets_, options_.object_burst, options_.object_refill, now);
+  TrimLocked(ns_buckets_, options_.namespace_burst, options_.namespace_refill,
+             now);
   return ok;
 }
 
@@ -149,7 +166,7 @@ bool EventRecorder::Record(const ObjectReference& regarding, EventType type,
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return false;
-    if (!TakeTokensLocked(ObjectKeyOf(regarding), now)) {
+    if (!TakeTokensLocked(ObjectKeyOf(regarding), regarding.ns, now)) {
       ++stats_.dropped_rate_limited;
       return false;
     }

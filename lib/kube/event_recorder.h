@@ -11,8 +11,9 @@
 //     client-go's events broadcaster). If that Event is gone (Events expire,
 //     1 h by default) a new one is created.
 // Rate limits (as client-go's EventSourceObjectSpamFilter): a token bucket
-// per regarding object (default burst 25, one token back per 5 min) and a
-// global bucket; every Record() call, repeat or not, takes a token from both.
+// per regarding object (default burst 25, one token back per 5 min), one per
+// namespace (burst 50, 2/s: tenants cannot starve each other) and a global
+// bucket; every Record() call, repeat or not, takes a token from all three.
 // Events dropped by a bucket or a full queue are counted, never written.
 //
 // Notes are written verbatim, truncated to 1024 bytes (the API's limit) at a
@@ -64,10 +65,15 @@ struct EventRecorderOptions {
   // `object_refill`.
   int object_burst = 25;
   std::chrono::milliseconds object_refill{std::chrono::minutes(5)};
+  // Per namespace: one tenant's objects together may take no more than
+  // this, so a namespace full of failing objects cannot use up the global
+  // bucket and silence the Events of other namespaces.
+  int namespace_burst = 50;
+  std::chrono::milliseconds namespace_refill{500};
   // All objects together: `global_burst` tokens, one back per
-  // `global_refill`.
-  int global_burst = 100;
-  std::chrono::milliseconds global_refill{100};
+  // `global_refill` (bounds the Event writes the API server sees).
+  int global_burst = 500;
+  std::chrono::milliseconds global_refill{20};
   // Dedup and rate-limit entries kept (least recently used go first).
   size_t max_tracked = 4096;
 };
@@ -131,7 +137,15 @@ class EventRecorder {
     Clock::TimePoint updated;
   };
 
-  bool TakeTokensLocked(const std::string& object_key, Clock::TimePoint now);
+  Bucket& BucketLocked(std::map<std::string, Bucket>& buckets,
+                       const std::string& key, int burst,
+                       std::chrono::milliseconds refill, Clock::TimePoint now);
+  void TrimLocked(std::map<std::string, Bucket>& buckets, int burst,
+                  std::chrono::milliseconds refill, Clock::TimePoint now);
+  // Takes one token from the object's, the namespace's and the global
+  // bucket, or none when any of them is empty.
+  bool TakeTokensLocked(const std::string& object_key, const std::string& ns,
+                        Clock::TimePoint now);
   void WriterLoop();
   void Write(const Pending& p);
   Result<Json> CreateEvent(const Pending& p, const std::string& key);
@@ -150,7 +164,8 @@ class EventRecorder {
   uint64_t enqueued_ = 0;  // sequence numbers for Flush()
   uint64_t finished_ = 0;
   Bucket global_;
-  std::map<std::string, Bucket> buckets_;  // by regarding uid (or ns/name)
+  std::map<std::string, Bucket> buckets_;     // by regarding uid (or ns/name)
+  std::map<std::string, Bucket> ns_buckets_;  // by regarding namespace
   EventRecorderStats stats_;
 
   // Writer thread only.

@@ -133,6 +133,12 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
   EXPECT_TRUE(Grants(*cluster_role, "sealsync.dev", "sealedsecrets", "watch"));
   EXPECT_TRUE(
       Grants(*cluster_role, "sealsync.dev", "clustersecretstores", "list"));
+  // Kubernetes auth for Infisical: tokens for the ServiceAccounts stores name.
+  EXPECT_TRUE(Grants(*cluster_role, "", "serviceaccounts/token", "create"));
+  EXPECT_FALSE(Grants(*cluster_role, "", "serviceaccounts", "create"));
+  // Workload reload is off: no access to workloads.
+  EXPECT_FALSE(Grants(*cluster_role, "apps", "deployments", "patch"));
+  EXPECT_FALSE(Grants(*cluster_role, "apps", "deployments", "list"));
   auto own = Find(docs, "Role", "sealsync", kNs);
   ASSERT_TRUE(own.has_value());
   EXPECT_TRUE(Grants(*own, "coordination.k8s.io", "leases", "update"));
@@ -183,11 +189,15 @@ TEST_F(ChartRenderTest, ValuesBecomeOperatorFlags) {
   auto docs = Template(
       *helm,
       {"--set", "replicas=1,leaderElect=false,workers=8,logFormat=text",
-       "--set", "keyRenewal=0", "--set", "breakGlassRecipient=" + recipient,
-       "--set", "extraArgs={--lease-duration=30s}", "--set",
-       "vault.allowedHosts={vault.example.com,vault.example.com}", "--set",
-       "vault.insecureHosts={127.0.0.1}", "--set", "vault.maxResponseMiB=8",
-       "--set", "image.tag=0.2.0-rc1"});
+       "--set", "keyRenewal=0",
+       "--set", "breakGlassRecipient=" + recipient,
+       "--set", "extraArgs={--lease-duration=30s}",
+       "--set", "vault.allowedHosts={vault.example.com,vault.example.com}",
+       "--set", "vault.insecureHosts={127.0.0.1}",
+       "--set", "vault.maxResponseMiB=8",
+       "--set", "image.tag=0.2.0-rc1",
+       "--set", "auditLog=stderr",
+       "--set", "reload.enabled=true,reload.window=30s"});
   auto deploy = Find(docs, "Deployment", "sealsync", kNs);
   ASSERT_TRUE(deploy.has_value());
   Args args = ContainerArgs(*deploy);
@@ -198,12 +208,21 @@ TEST_F(ChartRenderTest, ValuesBecomeOperatorFlags) {
         std::string("--lease-duration=30s"),
         std::string("--vault-allowed-hosts=vault.example.com"),
         std::string("--vault-insecure-hosts=127.0.0.1"),
-        std::string("--vault-max-response-mib=8")}) {
+        std::string("--vault-max-response-mib=8"),
+        std::string("--audit-log=stderr"), std::string("--reload-workloads"),
+        std::string("--reload-window=30s")}) {
     EXPECT_TRUE(Contains(args, want)) << want;
   }
   EXPECT_EQ((*deploy)["spec"]["replicas"], 1);
   EXPECT_EQ((*deploy)["spec"]["template"]["spec"]["containers"][0]["image"],
             "sealsync/operator:0.2.0-rc1");
+  // reload.enabled adds patch on the workloads it restarts.
+  auto cluster_role = Find(docs, "ClusterRole", "sealsync");
+  ASSERT_TRUE(cluster_role.has_value());
+  for (const char* kind : {"deployments", "statefulsets", "daemonsets"}) {
+    EXPECT_TRUE(Grants(*cluster_role, "apps", kind, "patch")) << kind;
+    EXPECT_TRUE(Grants(*cluster_role, "apps", kind, "watch")) << kind;
+  }
 }
 
 TEST_F(ChartRenderTest, AvailabilityAndMonitoringFollowTheirValues) {
@@ -344,6 +363,8 @@ TEST_F(ChartRenderTest, BadValuesFailNamingTheValue) {
       {{"--set", "keyRenewal=30d"}, "keyRenewal"},
       {{"--set", "workers=0"}, "workers"},
       {{"--set", "logFormat=xml"}, "logFormat"},
+      {{"--set", "auditLog=audit.log"}, "auditLog"},
+      {{"--set", "reload.window=soon"}, "window"},
       {{"--set", "watchNamespaces={Team_A}"}, "watchNamespaces"},
       {{"--set", "breakGlassRecipient=age1nope"}, "breakGlassRecipient"},
       {{"--set", "replica=3"}, "replica"},  // a typo is not silently ignored

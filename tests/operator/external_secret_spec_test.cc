@@ -49,13 +49,15 @@ TEST(ExternalSecretSpec, BadFindPatternsNameTheField) {
   }
 }
 
-TEST(ExternalSecretSpec, TemplateReferencesAreReplacedInOnePass) {
+TEST(ExternalSecretSpec, TemplateReferencesAreReplaced) {
   std::map<std::string, std::string> values = {{"user", "admin"},
                                                {"pw", "canary-5e1f"}};
-  auto out =
-      RenderTemplate("f", "{{ .user }}:{{.pw}} {{{ .user }}} {{ x }}", values);
+  auto out = RenderTemplate("f", "{{ .user }}:{{.pw}} {x}", values);
   ASSERT_TRUE(out.has_value()) << out.error().message();
-  EXPECT_EQ(*out, "admin:canary-5e1f {admin} {{ x }}");
+  EXPECT_EQ(*out, "admin:canary-5e1f {x}");
+  // As Go's text/template: an unknown function or a stray brace is an error.
+  EXPECT_FALSE(RenderTemplate("f", "{{ x }}", values).has_value());
+  EXPECT_FALSE(RenderTemplate("f", "{{{ .user }}}", values).has_value());
   // A reference to a key not fetched names the key, never a value.
   auto missing = RenderTemplate("spec.target.template.data.x",
                                 "{{ .nope }}{{ .pw }}", values);
@@ -64,14 +66,44 @@ TEST(ExternalSecretSpec, TemplateReferencesAreReplacedInOnePass) {
   EXPECT_EQ(missing.error().message().find("canary-5e1f"), std::string::npos);
 }
 
-TEST(ExternalSecretSpec, HugeTemplatesDoNotRecurse) {
+TEST(ExternalSecretSpec, HugeTemplatesAreRefusedNotWalked) {
   // 200,000 name characters with no closing braces, then many openings:
   // std::regex recursed per character here.
   std::string tmpl = "{{ ." + std::string(200000, 'a');
   for (int i = 0; i < 20000; ++i) tmpl += "{{ .";
   auto out = RenderTemplate("f", tmpl, {});
-  ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(*out, tmpl);  // nothing was a reference: copied as it is
+  ASSERT_FALSE(out.has_value());
+  EXPECT_EQ(out.error().code(), ErrorCode::kResourceExhausted);
+}
+
+TEST(ExternalSecretSpec, RefreshPolicies) {
+  Json obj = WithFind(".*");
+  obj["spec"]["refreshPolicy"] = "OnChange";
+  auto on_change = ParseExternalSecret(obj);
+  ASSERT_TRUE(on_change.has_value()) << on_change.error().message();
+  EXPECT_EQ(on_change->refresh.count(), 0) << "no timed refresh";
+  const std::string v = on_change->sync_version;
+  EXPECT_TRUE(RefreshPolicySkips(*on_change, v, true, true));
+  EXPECT_FALSE(RefreshPolicySkips(*on_change, "other", true, true));
+  EXPECT_FALSE(RefreshPolicySkips(*on_change, v, false, true));
+  EXPECT_FALSE(RefreshPolicySkips(*on_change, v, true, false))
+      << "a deleted Secret is written again";
+  obj["spec"]["refreshPolicy"] = "CreatedOnce";
+  auto once = ParseExternalSecret(obj);
+  ASSERT_TRUE(once.has_value());
+  EXPECT_TRUE(RefreshPolicySkips(*once, "other", false, true));
+  EXPECT_FALSE(RefreshPolicySkips(*once, "", false, true)) << "never synced";
+  EXPECT_FALSE(RefreshPolicySkips(*once, v, true, false));
+  obj["spec"]["refreshPolicy"] = "Periodic";
+  auto periodic = ParseExternalSecret(obj);
+  ASSERT_TRUE(periodic.has_value());
+  EXPECT_FALSE(
+      RefreshPolicySkips(*periodic, periodic->sync_version, true, true));
+  obj["spec"]["refreshPolicy"] = "Sometimes";
+  auto bad = ParseExternalSecret(obj);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message().find("spec.refreshPolicy"),
+            std::string::npos);
 }
 
 }  // namespace

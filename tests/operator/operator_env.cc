@@ -69,10 +69,13 @@ std::string OperatorProcess::Get(const std::string& path, long* code,
 }
 
 std::string OperatorProcess::Post(const std::string& path,
-                                  const std::string& body, long* code) const {
+                                  const std::string& body, long* code,
+                                  const std::string& curl_args) const {
   std::string file = log_path + ".body";
   std::ofstream(file) << body;
-  return Curl("-X POST --data-binary @" + file + " http://" + api + path, code);
+  return Curl("-X POST --data-binary @" + file + " " + curl_args + " http://" +
+                  api + path,
+              code);
 }
 
 OperatorEnv::OperatorEnv(ControlPlane* cp) : cp_(cp), client_(cp->NewClient()) {

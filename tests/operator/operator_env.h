@@ -33,8 +33,10 @@ struct OperatorProcess {
   // curl against the operator; returns the body ("" on failure), sets *code.
   std::string Get(const std::string& url_path, long* code = nullptr,
                   const std::string& accept = "") const;
+  // `curl_args` are added as they are (e.g. "-H 'X-Forwarded-For: ...'").
   std::string Post(const std::string& url_path, const std::string& body,
-                   long* code = nullptr) const;
+                   long* code = nullptr,
+                   const std::string& curl_args = "") const;
 };
 
 class OperatorEnv {

@@ -86,4 +86,10 @@ OwnerReferencesPermissionEnforcement admission plugin is on.
 - apiGroups: [""]
   resources: [serviceaccounts/token]
   verbs: [create]
+{{- if .Values.reload.enabled }}
+# Workload reload: rolling restarts of the workloads that opt in.
+- apiGroups: [apps]
+  resources: [deployments, statefulsets, daemonsets]
+  verbs: [get, list, watch, patch]
+{{- end }}
 {{- end }}

@@ -225,6 +225,29 @@ TEST(EventRecorder, GlobalBucketCapsAllObjectsTogether) {
   EXPECT_EQ(client.Objects(kEvents).size(), 11u);
 }
 
+TEST(EventRecorder, ANoisyNamespaceCannotSilenceAnother) {
+  // A tenant whose namespace holds hundreds of failing objects takes its
+  // namespace's share; the Events of another namespace still get through.
+  FakeClient client;
+  FakeClock clock;
+  EventRecorder recorder(client, clock, Options());
+  int noisy_accepted = 0;
+  for (int i = 0; i < 600; ++i) {
+    std::string n = std::to_string(i);
+    noisy_accepted +=
+        recorder.Record(SealedSecret("s" + n, "u" + n), EventType::kWarning,
+                        "DecryptFailed", "Reconcile", "tampered");
+  }
+  EXPECT_EQ(noisy_accepted, Options().namespace_burst);
+  ObjectReference victim{
+      "sealsync.io/v1alpha1", "SealedSecret", "team-b", "db", "u-victim", "1"};
+  EXPECT_TRUE(recorder.Record(victim, EventType::kWarning, "TargetNotOwned",
+                              "Reconcile", "the Secret is not ours"));
+  recorder.Flush();
+  EXPECT_EQ(client.Objects(kEvents).size(),
+            static_cast<size_t>(Options().namespace_burst) + 1);
+}
+
 TEST(EventRecorder, NoteIsTruncatedTo1024BytesOnACharacterBoundary) {
   struct Case {
     std::string name;
@@ -324,6 +347,7 @@ TEST(EventRecorder, ConcurrentCallersAreAllAccountedFor) {
   FakeClock clock;
   EventRecorderOptions o = Options();
   o.global_burst = 1000;
+  o.namespace_burst = 1000;  // all 160 calls are for one namespace
   EventRecorder recorder(client, clock, o);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

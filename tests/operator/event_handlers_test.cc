@@ -1,0 +1,76 @@
+// Event mapping (operator/event_handlers.h) and the Request key codec: which
+// objects a watch event queues.
+#include "operator/event_handlers.h"
+
+#include <gtest/gtest.h>
+
+#include "sealsync/names.h"
+
+namespace sealsync::op {
+namespace {
+
+using kube::Json;
+
+kube::ObjectPtr SecretWithOwner(const std::string& owner) {
+  Json s = {{"metadata", {{"name", "db"}, {"namespace", "team-a"}}}};
+  if (!owner.empty())
+    s["metadata"]["annotations"][std::string(names::kOwnerAnnotation)] = owner;
+  return std::make_shared<const Json>(s);
+}
+
+TEST(EventHandlersTest, ASecretMapsToEveryExternalSecretItsOwnerNames) {
+  struct Case {
+    std::string owner;
+    std::vector<Request> external, sealed;
+  };
+  const std::vector<Case> cases = {
+      {"", {}, {{"", "team-a", "db"}}},
+      {"SealedSecret/db", {}, {{"", "team-a", "db"}}},
+      {"ExternalSecret/app", {{"", "team-a", "app"}}, {}},
+      // An admin's consent may name several objects, with spaces.
+      {"ExternalSecret/a, SealedSecret/db,ExternalSecret/b",
+       {{"", "team-a", "a"}, {"", "team-a", "b"}},
+       {}},
+  };
+  for (const Case& c : cases) {
+    auto obj = SecretWithOwner(c.owner);
+    EXPECT_EQ(ExternalSecretsOfSecret("team-a/db", obj), c.external) << c.owner;
+    EXPECT_EQ(SealedSecretOfSecret("team-a/db", obj), c.sealed) << c.owner;
+  }
+  // A deletion without the last object: only the SealedSecret is queued.
+  EXPECT_TRUE(ExternalSecretsOfSecret("team-a/db", nullptr).empty());
+}
+
+TEST(EventHandlersTest, AStoreMapsToTheExternalSecretsUsingIt) {
+  kube::Store externals;
+  auto es = [&](const std::string& ns, const std::string& name,
+                const std::string& store, const std::string& kind) {
+    externals.Upsert(
+        {{"metadata", {{"name", name}, {"namespace", ns}}},
+         {"spec", {{"secretStoreRef", {{"name", store}, {"kind", kind}}}}}});
+  };
+  es("team-a", "one", "vault", "SecretStore");
+  es("team-b", "two", "vault", "SecretStore");  // another namespace's store
+  es("team-b", "three", "vault", "ClusterSecretStore");
+  es("team-a", "four", "other", "SecretStore");
+  EXPECT_EQ(ExternalSecretsUsingStore(externals, "SecretStore", "team-a/vault"),
+            (std::vector<Request>{{"", "team-a", "one"}}));
+  EXPECT_EQ(ExternalSecretsUsingStore(externals, "ClusterSecretStore", "vault"),
+            (std::vector<Request>{{"", "team-b", "three"}}));
+}
+
+TEST(RequestTest, KeysRoundTrip) {
+  for (const Request& r :
+       std::vector<Request>{{"", "ns", "name"},
+                            {"", "", "cluster-wide"},
+                            {"SecretStore", "ns", "vault"},
+                            {"ClusterSecretStore", "", "v"}}) {
+    EXPECT_EQ(Request::FromKey(r.Key()), r) << r.Key();
+  }
+  EXPECT_EQ((Request{"SecretStore", "ns", "vault"}).Key(),
+            "SecretStore|ns/vault");
+  EXPECT_EQ((Request{"", "ns", "vault"}).StoreKey(), "ns/vault");
+}
+
+}  // namespace
+}  // namespace sealsync::op
