@@ -162,10 +162,18 @@ TEST_F(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
   auto s = env.client().Get(kube::kSecrets, {env.ns(), "legacy"});
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ((*s)["type"], "kubernetes.io/basic-auth");
-  auto obj = env.client().Get(kSealed, {env.ns(), "legacy"});
-  ASSERT_TRUE(obj.has_value());
-  EXPECT_TRUE(
-      (*obj)["status"]["keyIds"][0].get<std::string>().starts_with("bitnami:"));
+  // Status is written after the Secret: wait for its key ids.
+  std::string key_id;
+  EXPECT_TRUE(Eventually([&] {
+    auto obj = env.client().Get(kSealed, {env.ns(), "legacy"});
+    if (!obj) return false;
+    const Json& ids =
+        obj->value("status", Json::object()).value("keyIds", Json::array());
+    key_id =
+        !ids.empty() && ids[0].is_string() ? ids[0].get<std::string>() : "";
+    return !key_id.empty();
+  }));
+  EXPECT_TRUE(key_id.starts_with("bitnami:")) << key_id;
 
   // The imported key is counted, and backed up to the break-glass recipient
   // like any key: the backup opens to the same key.
