@@ -155,9 +155,13 @@ TEST_F(ClusterExternalIntegration, FansOutLeavesTenantsAloneAndCleansUp) {
   Label(b, "");
   ASSERT_TRUE(Eventually([&] { return !Es(b).has_value(); }))
       << Status().dump();
-  EXPECT_TRUE(Eventually([&] {
-    return !env_->client().Get(kube::kSecrets, {b, "app"}).has_value();
-  }));
+  // The garbage collector notices a new CRD's objects within its discovery
+  // period: up to a minute on a fresh control plane.
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return !env_->client().Get(kube::kSecrets, {b, "app"}).has_value();
+      },
+      60s));
   EXPECT_TRUE(Eventually([&] { return Provisioned({a}); })) << Status().dump();
   EXPECT_EQ(env_->SecretValue("app", "pw", a), std::string(kVaultCanary));
 
