@@ -17,6 +17,7 @@
 #include "operator/reasons.h"
 #include "operator/reload_reconciler.h"
 #include "operator/sealed_secret_reconciler.h"
+#include "operator/status.h"
 #include "sealsync/clock.h"
 #include "sealsync/names.h"
 #include "sealsync/random.h"
@@ -103,6 +104,9 @@ class Operator {
   std::unique_ptr<KeyManager> key_manager_;
   std::unique_ptr<KeyLoop> key_loop_;
   ChangeFilter sealed_changes_;
+  ChangeFilter external_changes_;
+  ChangeFilter store_changes_;    // keyed "Kind|key": two kinds of store
+  OwnWrites own_writes_{clock_};  // Secrets the ExternalSecrets wrote
   HostBulkhead store_hosts_{kStoreWorkers / 2};
   std::unique_ptr<SealedSecretReconciler> sealed_reconciler_;
   std::unique_ptr<ExternalSecretReconciler> external_reconciler_;
@@ -285,26 +289,45 @@ void Operator::BuildExternalSecretController() {
       client_,
       ExternalCaches{external_->store(), stores_->store(),
                      cluster_stores_->store(), secrets_->store()},
-      *vault_, clock_, SystemRandom(), &audit_);
+      *vault_, clock_, SystemRandom(), &audit_, &own_writes_);
   ControllerHooks hooks = Hooks("Sync", [this](const Request& r) {
     return external_->store().Get(r.StoreKey());
   });
   hooks.default_reason = reasons::kExternalSecretDefault;
   ControllerBuilder b(manager_, "externalsecret", kVaultBackoff);
-  b.For(*external_)
+  // ExternalSecret events, less the status-only writes (the operator's own):
+  // the pass that wrote one already saw this spec.
+  b.For(*external_, "",
+        [this](kube::WatchEventType type, const std::string& key,
+               const kube::ObjectPtr& obj) {
+          return external_changes_.Changed(type, key, obj);
+        })
+      // A Secret's change, less the echo of the operator's own write to a
+      // Secret of one ExternalSecret (one shared by several may carry
+      // another's change to the others).
       .Watches(*secrets_,
-               [](kube::WatchEventType, const std::string& key,
-                  const kube::ObjectPtr& obj) {
-                 return ExternalSecretsOfSecret(key, obj);
+               [this](kube::WatchEventType type, const std::string& key,
+                      const kube::ObjectPtr& obj) {
+                 auto owners = ExternalSecretsOfSecret(key, obj);
+                 if (owners.size() == 1 &&
+                     type != kube::WatchEventType::kDeleted &&
+                     own_writes_.IsEcho(key, obj))
+                   owners.clear();
+                 return owners;
                })
       .WithWorkers(opts_.workers)
       .WithHooks(std::move(hooks));
-  // A store change re-runs the ExternalSecrets using it.
+  // A store change re-runs the ExternalSecrets using it; its verdict
+  // turning Ready re-runs those that wait for it.
   for (Cache* c : {stores_, cluster_stores_}) {
-    b.Watches(*c, [this, kind = c->spec().kind](kube::WatchEventType,
+    b.Watches(*c, [this, kind = c->spec().kind](kube::WatchEventType type,
                                                 const std::string& key,
-                                                const kube::ObjectPtr&) {
-      return ExternalSecretsUsingStore(external_->store(), kind, key);
+                                                const kube::ObjectPtr& obj) {
+      bool changed = store_changes_.Changed(type, kind + "|" + key, obj);
+      StoreEvent e = !changed && obj && ReadyVerdict(*obj) == Verdict::kReady
+                         ? StoreEvent::kFoundReady
+                         : StoreEvent::kChanged;
+      return ExternalSecretsUsingStore(external_->store(), kind, key, e);
     });
   }
   external_controller_.emplace(b.Complete(*external_reconciler_));
@@ -445,8 +468,16 @@ std::thread Operator::StartSealedSecrets(const std::atomic<bool>& stop) {
   return follow_ups;
 }
 
+// ExternalSecrets and stores need no sealing key: their controllers start
+// once the stores and Secrets are listed, beside the key work (a first start
+// creates, publishes and maybe rotates keys first: API writes they need not
+// wait for).
 void Operator::StartVaultControllers(const std::atomic<bool>& stop) {
-  while (!stop && !Synced()) SleepUnlessStopped(2ms, stop);
+  // Not the ExternalSecrets themselves: workers start on the list's first
+  // page while later pages arrive (each queued as it is stored).
+  for (Cache* c : {secrets_, stores_, cluster_stores_})
+    while (!stop && !c->store().HasSynced()) SleepUnlessStopped(2ms, stop);
+  if (stop) return;
   for (Cache* c : {stores_, cluster_stores_}) {
     for (const auto& k : c->store().Keys()) {
       Request r = Request::FromStoreKey(k);
@@ -458,9 +489,9 @@ void Operator::StartVaultControllers(const std::atomic<bool>& stop) {
     external_controller_->queue.Add(k);
   store_controller_->controller.Start();
   external_controller_->controller.Start();
-  Log("info", "caches synced",
+  Log("info", "vault controllers started",
       {{"elapsedMs", SinceStart()},
-       {"sealedSecrets", std::to_string(sealed_->store().Size())}});
+       {"externalSecrets", std::to_string(external_->store().Size())}});
 }
 
 // Its own leader runnable: it waits for the Namespace and ExternalSecret
@@ -479,6 +510,7 @@ void Operator::StartClusterExternalSecrets(const std::atomic<bool>& stop) {
 }
 
 void Operator::Lead(const std::atomic<bool>& stop) {
+  std::thread vault([this, &stop] { StartVaultControllers(stop); });
   while (!stop && !keys_->store().HasSynced()) SleepUnlessStopped(2ms, stop);
   // With keys already held, decrypting need not wait for renewal and
   // publishing; with none, the first key must exist first.
@@ -498,13 +530,13 @@ void Operator::Lead(const std::atomic<bool>& stop) {
     key_loop_->Reload();
     if (!started) {
       if (!follow_ups.joinable()) follow_ups = StartSealedSecrets(stop);
-      StartVaultControllers(stop);
       StartReload(stop);
       started = true;
     }
     SleepUnlessStopped(next->value_or(std::chrono::hours(24)), stop);
   }
   if (follow_ups.joinable()) follow_ups.join();
+  vault.join();
 }
 
 Result<bool> Operator::Run(const std::atomic<bool>& stop) {

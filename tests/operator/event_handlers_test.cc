@@ -100,6 +100,35 @@ TEST(EventHandlersTest,
             (std::vector<Request>{{"", "", "one"}, {"", "", "two"}}));
 }
 
+TEST(EventHandlersTest, AStoreFoundReadyMapsOnlyToTheExternalSecretsWaiting) {
+  kube::Store externals;
+  auto es = [&](const std::string& name, kube::Json status) {
+    kube::Json o = {
+        {"metadata",
+         {{"name", name}, {"namespace", "team-a"}, {"generation", 2}}},
+        {"spec", {{"secretStoreRef", {{"name", "vault"}}}}}};
+    if (!status.is_null()) o["status"] = status;
+    externals.Upsert(o);
+  };
+  auto ready = [](const char* s, int gen) {
+    return kube::Json{{"observedGeneration", gen},
+                      {"conditions", {{{"type", "Ready"}, {"status", s}}}}};
+  };
+  es("new", nullptr);
+  es("synced", ready("True", 2));
+  es("failed", ready("False", 2));
+  es("changed", ready("True", 1));  // spec changed since its sync
+  EXPECT_EQ(ExternalSecretsUsingStore(externals, "SecretStore", "team-a/vault",
+                                      StoreEvent::kFoundReady),
+            (std::vector<Request>{{"", "team-a", "changed"},
+                                  {"", "team-a", "failed"},
+                                  {"", "team-a", "new"}}));
+  EXPECT_EQ(ExternalSecretsUsingStore(externals, "SecretStore", "team-a/vault",
+                                      StoreEvent::kChanged)
+                .size(),
+            4u);
+}
+
 TEST(RequestTest, KeysRoundTrip) {
   for (const Request& r :
        std::vector<Request>{{"", "ns", "name"},
