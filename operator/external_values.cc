@@ -2,6 +2,7 @@
 
 #include "lib/base/base64.h"
 #include "lib/kube/json_reader.h"
+#include "operator/login_consent.h"
 #include "operator/reasons.h"
 #include "operator/service_account_token.h"
 #include "sealsync/api.h"
@@ -76,13 +77,11 @@ std::string AuthKey(const StoreSpec& s) {
   };
   add(s.kind);
   add(s.ns);
+  // The name too: a ServiceAccount's consent names one store
+  // (login_consent.h), so a store it does not name must not reuse the read
+  // of one it does.
+  add(s.name);
   add(s.host_api);
-  add(std::to_string(static_cast<int>(s.auth_method)));
-  add(s.identity_id);
-  add(s.service_account.ns);
-  add(s.service_account.name);
-  add(std::to_string(s.service_account.audiences.size()));
-  for (const std::string& a : s.service_account.audiences) add(a);
   for (const SecretKeyRef* r : {&s.client_id, &s.client_secret}) {
     add(r->ns);
     add(r->name);
@@ -166,6 +165,10 @@ Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
       refs = {{&store.client_secret, &auth.client_secret}};
       break;
     case vault::AuthMethod::kKubernetes:
+      // The ServiceAccount must name this store (login_consent.h): checked
+      // here, before anything can log in, and again before each token.
+      if (auto c = CheckLoginConsent(client, store); !c)
+        return std::unexpected(c.error());
       SetKubernetesAuth(client, store, auth);
       break;
   }

@@ -43,6 +43,8 @@ inline constexpr std::string_view kInvalidProviderConfig =
     names::kReasonInvalidCredentials;
 inline constexpr std::string_view kVaultUnavailable =
     names::kReasonVaultUnavailable;
+inline constexpr std::string_view kServiceAccountNotConsented =
+    names::kReasonServiceAccountNotConsented;
 
 // The reason a controller records for a failure whose Error carries none:
 // errors that never reach status (the API server failing a read of the
