@@ -11,7 +11,8 @@ using kube::Json;
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -50,9 +51,9 @@ Result<void> CheckLoginConsent(kube::Client& client, const StoreSpec& store) {
     if (o.error().code() == ErrorCode::kNotFound)
       return MakeError(ErrorCode::kFailedPrecondition,
                        std::string(kField) + ": " + id + " does not exist");
-    return MakeError(ErrorCode::kUnavailable,
-                     std::string(kField) + ": reading " + id + ": " +
-                         o.error().message());
+    return MakeError(
+        ErrorCode::kUnavailable,
+        std::string(kField) + ": reading " + id + ": " + o.error().message());
   }
   if (LoginConsented(*o, store.kind, store.name)) return {};
   const std::string entry = store.kind + "/" + store.name;

@@ -21,8 +21,7 @@
 
 namespace sealsync::op {
 
-inline const kube::Resource kServiceAccounts{"", "v1", "serviceaccounts",
-                                             true};
+inline const kube::Resource kServiceAccounts{"", "v1", "serviceaccounts", true};
 
 // True if `service_account`'s annotation names the store ("Kind/name") or
 // is "*".

@@ -76,7 +76,8 @@ StoreSpec KubeStore(const std::string& name, const std::string& sa) {
 int TokenRequests(const FakeClient& c) {
   int n = 0;
   for (const auto& call : c.Calls())
-    if (call.verb == "create" && call.resource.find("token") != std::string::npos)
+    if (call.verb == "create" &&
+        call.resource.find("token") != std::string::npos)
       ++n;
   return n;
 }
@@ -99,9 +100,9 @@ TEST(LoginConsent, AStoreTheServiceAccountDoesNotNameGetsNoToken) {
     EXPECT_NE(m.find("ServiceAccount team-a/" + std::string(sa)),
               std::string::npos)
         << m;
-    EXPECT_NE(m.find("sealsync.dev/vault-login=SecretStore/" +
-                     std::string(store)),
-              std::string::npos)
+    EXPECT_NE(
+        m.find("sealsync.dev/vault-login=SecretStore/" + std::string(store)),
+        std::string::npos)
         << m;
   }
   auto missing = StoreAuth(client, KubeStore("vault", "nobody"));
@@ -122,11 +123,11 @@ TEST(LoginConsent, ConsentedStoreMintsAndAWithdrawalStopsTheNextToken) {
   EXPECT_EQ(TokenRequests(client), 1);
   // Withdrawn after the store's credentials were read: the next login's
   // token is refused before the request.
-  ASSERT_TRUE(client.MergePatch(
-      kServiceAccounts, {"team-a", "reader"},
-      {{"metadata",
-        {{"annotations", {{std::string(names::kVaultLoginAnnotation),
-                           "SecretStore/other"}}}}}}));
+  ASSERT_TRUE(client.MergePatch(kServiceAccounts, {"team-a", "reader"},
+                                {{"metadata",
+                                  {{"annotations",
+                                    {{std::string(names::kVaultLoginAnnotation),
+                                      "SecretStore/other"}}}}}}));
   auto t = a->service_account_token();
   ASSERT_FALSE(t.has_value());
   EXPECT_EQ(t.error().code(), ErrorCode::kPermissionDenied);
