@@ -43,6 +43,8 @@ inline constexpr std::string_view kInvalidProviderConfig =
     names::kReasonInvalidCredentials;
 inline constexpr std::string_view kVaultUnavailable =
     names::kReasonVaultUnavailable;
+inline constexpr std::string_view kServiceAccountNotConsented =
+    names::kReasonServiceAccountNotConsented;
 
 // ClusterExternalSecret Ready condition (also kInvalidSpec): every matching
 // namespace has its ExternalSecret; some namespaces failed (status lists

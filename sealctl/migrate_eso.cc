@@ -14,6 +14,7 @@
 #include "sealctl/documents.h"
 #include "sealctl/io.h"
 #include "sealsync/api.h"
+#include "sealsync/names.h"
 
 namespace sealsync::sealctl {
 namespace {
@@ -209,7 +210,10 @@ Result<Json> Convert(const Json& doc) {
         "spec.provider.infisical.auth.kubernetesAuthCredentials: logs in as "
         "the operator's own ServiceAccount in ESO; write auth.kubernetesAuth "
         "{identityId, serviceAccountRef: {name}} by hand (the identity id "
-        "is in the Secret ESO's identityId names)");
+        "is in the Secret ESO's identityId names) and let this store log in "
+        "as that ServiceAccount: kubectl annotate serviceaccount NAME " +
+            std::string(names::kVaultLoginAnnotation) + "=" + kind + "/" +
+            meta.value("name", "") + " (docs/user-guide.md)");
   Json spec;
   if (auto ok =
           Copy(doc.value("spec", Json::object()), "spec", *allowed, &spec);

@@ -146,6 +146,11 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
   // Kubernetes auth for Infisical: tokens for the ServiceAccounts stores name.
   EXPECT_TRUE(Grants(*cluster_role, "", "serviceaccounts/token", "create"));
   EXPECT_FALSE(Grants(*cluster_role, "", "serviceaccounts", "create"));
+  // Their consent is read from the ServiceAccount (login_consent.h): get only.
+  EXPECT_TRUE(Grants(*cluster_role, "", "serviceaccounts", "get"));
+  EXPECT_FALSE(Grants(*cluster_role, "", "serviceaccounts", "list"));
+  EXPECT_FALSE(Grants(*cluster_role, "", "serviceaccounts", "patch"));
+
   // Workload reload is off: no access to workloads.
   EXPECT_FALSE(Grants(*cluster_role, "apps", "deployments", "patch"));
   EXPECT_FALSE(Grants(*cluster_role, "apps", "deployments", "list"));
