@@ -103,4 +103,14 @@ inline constexpr std::string_view kReasonVaultUnavailable = "VaultUnavailable";
 inline constexpr std::string_view kReasonServiceAccountNotConsented =
     "ServiceAccountNotConsented";
 
+// ClusterExternalSecret: on every ExternalSecret it provisions, the
+// ClusterExternalSecret's name (only for `kubectl get -l`; ownership is the
+// controller ownerReference, never this label). Condition reasons.
+inline constexpr std::string_view kClusterExternalSecretLabel =
+    "sealsync.dev/cluster-external-secret";
+inline constexpr std::string_view kReasonProvisioned = "Provisioned";
+inline constexpr std::string_view kReasonNamespacesFailed = "NamespacesFailed";
+inline constexpr std::string_view kReasonTooManyNamespaces =
+    "TooManyNamespaces";
+
 }  // namespace sealsync::names

@@ -69,6 +69,11 @@ OwnerReferencesPermissionEnforcement admission plugin is on.
 - apiGroups: [sealsync.dev]
   resources: [sealedsecrets, externalsecrets, secretstores]
   verbs: [get, list, watch]
+# The ExternalSecrets ClusterExternalSecrets provision (and remove where a
+# namespace stops matching; only ones they own).
+- apiGroups: [sealsync.dev]
+  resources: [externalsecrets]
+  verbs: [create, update, patch, delete]
 - apiGroups: [sealsync.dev]
   resources: [sealedsecrets/status, externalsecrets/status, secretstores/status]
   verbs: [get, patch, update]
