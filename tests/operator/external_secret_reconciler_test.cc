@@ -517,8 +517,11 @@ TEST(ExternalSecretTemplateFrom, AnotherNamespacesConfigMapIsNeverRead) {
                 .value("message", "")
                 .find("ConfigMap team-a/tpl does not exist"),
             std::string::npos);
-  for (const auto& call : c.client.Calls())
-    if (call.resource == "configmaps") EXPECT_EQ(call.key.ns, kNs);
+  for (const auto& call : c.client.Calls()) {
+    if (call.resource == "configmaps") {
+      EXPECT_EQ(call.key.ns, kNs);
+    }
+  }
   EXPECT_FALSE(c.Secret().has_value());
 }
 
@@ -574,7 +577,7 @@ const std::vector<StoreCase>& StoreCases() {
       // in as it, not this one (login_consent.h): no token, no login.
       {"ServiceAccountNotConsented",
        [](Cluster& c) {
-         c.AddStore(false);
+         c.AddStore(Cluster::Verdict::kNotValidated);
          Json s = *c.client.Object(kSecretStores, {kNs, "vault"});
          s["spec"]["provider"]["infisical"]["auth"] = {
              {"kubernetesAuth",
