@@ -52,4 +52,27 @@ std::vector<Request> ExternalSecretsUsingStore(
   return out;
 }
 
+std::vector<Request> ClusterExternalSecretOfExternalSecret(
+    const std::string&, const kube::ObjectPtr& obj) {
+  if (!obj) return {};
+  const kube::Json& refs =
+      (*obj)["metadata"].value("ownerReferences", kube::Json::array());
+  if (!refs.is_array()) return {};
+  for (const auto& r : refs) {
+    if (r.is_object() && r.value("controller", false) &&
+        r.value("kind", "") == "ClusterExternalSecret" &&
+        r.value("apiVersion", "").starts_with("sealsync.dev/"))
+      return {{"", "", r.value("name", "")}};
+  }
+  return {};
+}
+
+std::vector<Request> EveryClusterExternalSecret(
+    const kube::Store& cluster_external_secrets) {
+  std::vector<Request> out;
+  for (const auto& k : cluster_external_secrets.Keys())
+    out.push_back(Request::FromStoreKey(k));
+  return out;
+}
+
 }  // namespace sealsync::op

@@ -41,4 +41,15 @@ std::vector<Request> ExternalSecretsUsingStore(
     const kube::Store& external_secrets, const std::string& kind,
     const std::string& key, StoreEvent event = StoreEvent::kChanged);
 
+// The ClusterExternalSecret an ExternalSecret was provisioned by: its
+// controller ownerReference of kind ClusterExternalSecret (sealsync.dev), so
+// a tenant's edit or deletion of it is undone. None for any other.
+std::vector<Request> ClusterExternalSecretOfExternalSecret(
+    const std::string& key, const kube::ObjectPtr& obj);
+
+// Every ClusterExternalSecret in `cluster_external_secrets`: a Namespace
+// event (created, relabelled, deleted) may change what any of them selects.
+std::vector<Request> EveryClusterExternalSecret(
+    const kube::Store& cluster_external_secrets);
+
 }  // namespace sealsync::op

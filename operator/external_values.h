@@ -65,7 +65,7 @@ struct Fetched {
 
 // Reads spec.data and spec.dataFrom through the shared vault client: lists
 // younger than the refresh interval are shared; a `forced` sync only uses
-// lists fetched after the given time (force_sync.h).
+// lists requested at or after the given time (force_sync.h).
 // Errors name the field and key (kNotFound, kInvalidArgument for a value
 // that is not the JSON asked for) or are the vault's (vault.h).
 Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,

@@ -5,6 +5,7 @@
 #include "operator/audit.h"
 #include "operator/builder.h"
 #include "operator/change_filter.h"
+#include "operator/cluster_external_secret_reconciler.h"
 #include "operator/event_handlers.h"
 #include "operator/external_secret_reconciler.h"
 #include "operator/key_loop.h"
@@ -67,6 +68,7 @@ class Operator {
   void BuildSealedSecretController();
   void BuildExternalSecretController();
   void BuildStoreController();
+  void BuildClusterExternalSecretController();
   void BuildReloadController();
   void StartReload(const std::atomic<bool>& stop);
   bool Synced() const;
@@ -75,6 +77,7 @@ class Operator {
   void Lead(const std::atomic<bool>& stop);
   std::thread StartSealedSecrets(const std::atomic<bool>& stop);
   void StartVaultControllers(const std::atomic<bool>& stop);
+  void StartClusterExternalSecrets(const std::atomic<bool>& stop);
   std::string SinceStart() const;
 
   const OperatorOptions& opts_;
@@ -93,6 +96,8 @@ class Operator {
   Cache* external_ = nullptr;
   Cache* stores_ = nullptr;
   Cache* cluster_stores_ = nullptr;
+  Cache* cluster_externals_ = nullptr;
+  Cache* namespaces_ = nullptr;
   Cache* deployments_ = nullptr;  // these three only with opts_.reload
   Cache* stateful_sets_ = nullptr;
   Cache* daemon_sets_ = nullptr;
@@ -107,9 +112,10 @@ class Operator {
   std::unique_ptr<ExternalSecretReconciler> external_reconciler_;
   std::unique_ptr<StoreReconciler> ns_stores_, cluster_stores_reconciler_;
   std::unique_ptr<StoreDispatch> store_dispatch_;
+  std::unique_ptr<ClusterExternalSecretReconciler> cluster_external_reconciler_;
   std::unique_ptr<ReloadReconciler> reload_reconciler_;
   std::optional<BuiltController> sealed_controller_, external_controller_,
-      store_controller_, reload_controller_;
+      store_controller_, reload_controller_, cluster_external_controller_;
   // Last: destroyed first, so its threads are joined before anything they
   // use goes.
   Manager manager_;
@@ -143,8 +149,11 @@ Operator::Operator(kube::Client& client, const OperatorOptions& opts)
   BuildSealedSecretController();
   BuildExternalSecretController();
   BuildStoreController();
+  BuildClusterExternalSecretController();
   if (opts_.reload) BuildReloadController();
   manager_.AddLeaderRunnable([this](const auto& stop) { Lead(stop); });
+  manager_.AddLeaderRunnable(
+      [this](const auto& stop) { StartClusterExternalSecrets(stop); });
   manager_.AddOnStop([this] { recorder_.Flush(); });
 }
 
@@ -161,6 +170,10 @@ void Operator::AddCaches() {
   stores_ = &manager_.AddCache({"SecretStore", kSecretStores, nss});
   cluster_stores_ =
       &manager_.AddCache({"ClusterSecretStore", kClusterSecretStores, {""}});
+  // ClusterExternalSecrets and what they select from: every Namespace.
+  cluster_externals_ = &manager_.AddCache(
+      {"ClusterExternalSecret", kClusterExternalSecrets, {""}});
+  namespaces_ = &manager_.AddCache({"Namespace", kube::kNamespaces, {""}});
   if (opts_.reload) {
     deployments_ = &manager_.AddCache({"Deployment", kDeployments, nss});
     stateful_sets_ = &manager_.AddCache({"StatefulSet", kStatefulSets, nss});
@@ -343,6 +356,42 @@ void Operator::BuildStoreController() {
           .Complete(*store_dispatch_));
 }
 
+// One ExternalSecret per selected namespace. A Namespace event may change
+// what any ClusterExternalSecret selects; an ExternalSecret event maps to
+// the ClusterExternalSecret that owns it (a tenant's edit is undone). One
+// worker: these objects are few and each pass writes many.
+void Operator::BuildClusterExternalSecretController() {
+  cluster_external_reconciler_ =
+      std::make_unique<ClusterExternalSecretReconciler>(
+          client_,
+          ClusterExternalCaches{cluster_externals_->store(),
+                                namespaces_->store(), external_->store()},
+          clock_,
+          std::set<std::string>(opts_.watch_namespaces.begin(),
+                                opts_.watch_namespaces.end()));
+  ControllerHooks hooks = Hooks("Provision", [this](const Request& r) {
+    return cluster_externals_->store().Get(r.StoreKey());
+  });
+  hooks.default_reason = reasons::kClusterExternalSecretDefault;
+  cluster_external_controller_.emplace(
+      ControllerBuilder(manager_, "clusterexternalsecret", kVaultBackoff)
+          .For(*cluster_externals_)
+          .Watches(*namespaces_,
+                   [this](kube::WatchEventType, const std::string&,
+                          const kube::ObjectPtr&) {
+                     return EveryClusterExternalSecret(
+                         cluster_externals_->store());
+                   })
+          .Watches(*external_,
+                   [](kube::WatchEventType, const std::string& key,
+                      const kube::ObjectPtr& obj) {
+                     return ClusterExternalSecretOfExternalSecret(key, obj);
+                   })
+          .WithWorkers(1)
+          .WithHooks(std::move(hooks))
+          .Complete(*cluster_external_reconciler_));
+}
+
 // Workloads that opted in restart when a managed Secret they use changes
 // data; a Secret event maps to those workloads of its own namespace only.
 void Operator::BuildReloadController() {
@@ -443,6 +492,21 @@ void Operator::StartVaultControllers(const std::atomic<bool>& stop) {
   Log("info", "vault controllers started",
       {{"elapsedMs", SinceStart()},
        {"externalSecrets", std::to_string(external_->store().Size())}});
+}
+
+// Its own leader runnable: it waits for the Namespace and ExternalSecret
+// caches to be complete (a pass on a partial list would remove
+// ExternalSecrets from namespaces not yet listed), and a cluster without its
+// CRD must not hold up the other controllers.
+void Operator::StartClusterExternalSecrets(const std::atomic<bool>& stop) {
+  for (Cache* c : {cluster_externals_, namespaces_, external_})
+    while (!stop && !c->store().HasSynced()) SleepUnlessStopped(2ms, stop);
+  if (stop) return;
+  for (const auto& k : cluster_externals_->store().Keys())
+    cluster_external_controller_->queue.Add(k);
+  cluster_external_controller_->controller.Start();
+  Log("info", "ClusterExternalSecret controller started",
+      {{"elapsedMs", SinceStart()}});
 }
 
 void Operator::Lead(const std::atomic<bool>& stop) {

@@ -1,5 +1,6 @@
 #include "operator/service_account_token.h"
 
+#include "operator/login_consent.h"
 #include "operator/store_auth_spec.h"
 
 namespace sealsync::op {
@@ -59,9 +60,17 @@ void SetKubernetesAuth(kube::Client& client, const StoreSpec& store,
       store.service_account.ns + "/" + store.service_account.name;
   for (const std::string& a : store.service_account.audiences)
     auth.service_account += "|" + a;
-  ServiceAccountRef sa = store.service_account;
-  auth.service_account_token = [&client, sa]() {
-    return RequestServiceAccountToken(client, sa);
+  // Consent is checked again right before each token (it may have been
+  // withdrawn since the store's credentials were read): no consent, no
+  // TokenRequest.
+  StoreSpec who;
+  who.kind = store.kind;
+  who.name = store.name;
+  who.service_account = store.service_account;
+  auth.service_account_token = [&client, who]() -> Result<std::string> {
+    if (auto c = CheckLoginConsent(client, who); !c)
+      return std::unexpected(c.error());
+    return RequestServiceAccountToken(client, who.service_account);
   };
 }
 

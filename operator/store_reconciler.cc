@@ -74,7 +74,11 @@ Result<Action> StoreReconciler::Reconcile(std::stop_token,
       return std::unexpected(auth.error());
     Error e(auth.error().code(),
             kind_ + " " + key + ": " + auth.error().message());
-    return finish(&e, reasons::kInvalidProviderConfig, 60s);
+    // A reason chosen where it failed (ServiceAccountNotConsented) wins.
+    std::string_view reason = auth.error().reason().empty()
+                                  ? reasons::kInvalidProviderConfig
+                                  : std::string_view(auth.error().reason());
+    return finish(&e, reason, 60s);
   }
   // Token auth has no login to try: reading the scope proves the token
   // (and the list is shared with the store's ExternalSecrets).

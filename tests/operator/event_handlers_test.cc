@@ -59,6 +59,47 @@ TEST(EventHandlersTest, AStoreMapsToTheExternalSecretsUsingIt) {
             (std::vector<Request>{{"", "team-b", "three"}}));
 }
 
+TEST(EventHandlersTest,
+     AnExternalSecretMapsToTheClusterExternalSecretOwningIt) {
+  auto es = [](Json refs) {
+    return std::make_shared<const Json>(
+        Json{{"metadata",
+              {{"name", "app"},
+               {"namespace", "team-a"},
+               {"ownerReferences", std::move(refs)}}}});
+  };
+  auto ref = [](std::string kind, bool controller) {
+    return Json{{"apiVersion", "sealsync.dev/v1alpha1"},
+                {"kind", kind},
+                {"name", "fanout"},
+                {"uid", "u1"},
+                {"controller", controller}};
+  };
+  EXPECT_EQ(
+      ClusterExternalSecretOfExternalSecret(
+          "team-a/app", es(Json::array({ref("ClusterExternalSecret", true)}))),
+      (std::vector<Request>{{"", "", "fanout"}}));
+  // Not the controller, another kind, none at all: nothing queued.
+  EXPECT_TRUE(
+      ClusterExternalSecretOfExternalSecret(
+          "team-a/app", es(Json::array({ref("ClusterExternalSecret", false)})))
+          .empty());
+  EXPECT_TRUE(ClusterExternalSecretOfExternalSecret(
+                  "team-a/app", es(Json::array({ref("Deployment", true)})))
+                  .empty());
+  EXPECT_TRUE(
+      ClusterExternalSecretOfExternalSecret("team-a/app", es(Json::array()))
+          .empty());
+  EXPECT_TRUE(
+      ClusterExternalSecretOfExternalSecret("team-a/app", nullptr).empty());
+
+  kube::Store ces;
+  ces.Upsert({{"metadata", {{"name", "one"}}}});
+  ces.Upsert({{"metadata", {{"name", "two"}}}});
+  EXPECT_EQ(EveryClusterExternalSecret(ces),
+            (std::vector<Request>{{"", "", "one"}, {"", "", "two"}}));
+}
+
 TEST(EventHandlersTest, AStoreFoundReadyMapsOnlyToTheExternalSecretsWaiting) {
   kube::Store externals;
   auto es = [&](const std::string& name, kube::Json status) {

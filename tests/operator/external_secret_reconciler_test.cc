@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "lib/base/base64.h"
+#include "operator/login_consent.h"
 #include "operator/reasons.h"
 #include "operator/store_reconciler.h"
 #include "sealsync/names.h"
@@ -474,6 +475,28 @@ const std::vector<StoreCase>& StoreCases() {
          c.vault.Fail(Error(ErrorCode::kUnavailable, "connection refused"));
        },
        "False", reasons::kVaultUnavailable, Outcome::kDegraded},
+      // Kubernetes auth naming a ServiceAccount that lets another store log
+      // in as it, not this one (login_consent.h): no token, no login.
+      {"ServiceAccountNotConsented",
+       [](Cluster& c) {
+         c.AddStore(false);
+         Json s = *c.client.Object(kSecretStores, {kNs, "vault"});
+         s["spec"]["provider"]["infisical"]["auth"] = {
+             {"kubernetesAuth",
+              {{"identityId", "identity-1"},
+               {"serviceAccountRef", {{"name", "reader"}}}}}};
+         c.stores.Upsert(c.client.Seed(kSecretStores, s));
+         c.client.Seed(kServiceAccounts,
+                       {{"apiVersion", "v1"},
+                        {"kind", "ServiceAccount"},
+                        {"metadata",
+                         {{"name", "reader"},
+                          {"namespace", kNs},
+                          {"annotations",
+                           {{std::string(names::kVaultLoginAnnotation),
+                             "SecretStore/other"}}}}}});
+       },
+       "False", reasons::kServiceAccountNotConsented, Outcome::kDegraded},
   };
   return cases;
 }
