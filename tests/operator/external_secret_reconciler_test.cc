@@ -479,7 +479,7 @@ const std::vector<StoreCase>& StoreCases() {
       // in as it, not this one (login_consent.h): no token, no login.
       {"ServiceAccountNotConsented",
        [](Cluster& c) {
-         c.AddStore(false);
+         c.AddStore(Cluster::Verdict::kNotValidated);
          Json s = *c.client.Object(kSecretStores, {kNs, "vault"});
          s["spec"]["provider"]["infisical"]["auth"] = {
              {"kubernetesAuth",
