@@ -81,7 +81,7 @@ ExternalSecretReconciler::ExternalSecretReconciler(
       random_(random),
       audit_(audit) {}
 
-Result<bool> ExternalSecretReconciler::WriteStatus(
+Result<void> ExternalSecretReconciler::WriteStatus(
     const Json& obj, const ExternalSecretSpec* es, const Error* error,
     std::string_view reason,
     std::optional<std::chrono::system_clock::time_point> refreshed) {

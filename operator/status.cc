@@ -24,11 +24,11 @@ kube::Json ReadyCondition(const kube::Json& old_status, bool ready,
           {"lastTransitionTime", transition}};
 }
 
-Result<bool> WriteStatusIfChanged(kube::Client& client,
+Result<void> WriteStatusIfChanged(kube::Client& client,
                                   const kube::Resource& resource,
                                   const kube::Json& obj,
                                   const kube::Json& desired) {
-  if (obj.value("status", kube::Json::object()) == desired) return true;
+  if (obj.value("status", kube::Json::object()) == desired) return {};
   const kube::Json& meta = obj["metadata"];
   auto p = client.MergePatch(
       resource, {meta.value("namespace", ""), meta.value("name", "")},
@@ -39,7 +39,7 @@ Result<bool> WriteStatusIfChanged(kube::Client& client,
                       : ErrorCode::kUnavailable;
     return std::unexpected(Error(c, "writing status: " + p.error().message()));
   }
-  return true;
+  return {};
 }
 
 }  // namespace sealsync::op
