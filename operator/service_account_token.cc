@@ -49,17 +49,15 @@ Result<std::string> RequestServiceAccountToken(kube::Client& client,
   return token;
 }
 
-void SetKubernetesAuth(kube::Client& client, const StoreSpec& store,
+void SetKubernetesAuth(kube::Client& client, const std::string& identity_id,
+                       const ServiceAccountRef& sa,
                        vault::UniversalAuth& auth) {
   auth.method = vault::AuthMethod::kKubernetes;
-  auth.client_id = store.identity_id;
+  auth.client_id = identity_id;
   // The audiences too: a token for other audiences is another credential
   // (the vault may refuse it) and must not reuse this one's login.
-  auth.service_account =
-      store.service_account.ns + "/" + store.service_account.name;
-  for (const std::string& a : store.service_account.audiences)
-    auth.service_account += "|" + a;
-  ServiceAccountRef sa = store.service_account;
+  auth.service_account = sa.ns + "/" + sa.name;
+  for (const std::string& a : sa.audiences) auth.service_account += "|" + a;
   auth.service_account_token = [&client, sa]() {
     return RequestServiceAccountToken(client, sa);
   };
