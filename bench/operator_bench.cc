@@ -173,21 +173,6 @@ void WaitReady(sealsync::kube::Client& client, const std::string& ns,
   }
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? -1 : v[v.size() / 2];
-}
-
-std::string Join(const std::vector<double>& v) {
-  std::string out;
-  for (double x : v) {
-    char b[16];
-    std::snprintf(b, sizeof b, "%s%.2f", out.empty() ? "" : " ", x);
-    out += b;
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -215,32 +200,18 @@ int main(int argc, char** argv) {
   }
   auto operator_args = [&](const std::string& watched) {
     std::vector<std::string> args = prefix;
-    auto own = OperatorArgs(SEALSYNC_OPERATOR_BINARY, cp->kubeconfig(), op_ns,
-                            watched, op_workers);
+    auto own = OperatorArgs(OperatorBinary(), cp->kubeconfig(), op_ns, watched,
+                            op_workers);
     args.insert(args.end(), own.begin(), own.end());
     return args;
   };
 
   // The operator makes its key once, then stops.
   sealsync::X25519Recipient recipient(std::array<uint8_t, 32>{});
-  {
-    auto op = st::Subprocess::Start(operator_args(op_ns), log);
-    for (int i = 0; i < 300; ++i) {
-      auto cm = client->Get(sealsync::kube::kConfigMaps,
-                            {op_ns, "sealsync-recipients"});
-      if (cm) {
-        auto rs = sealsync::ParseRecipientsFile(
-            (*cm)["data"].value("recipients.txt", ""));
-        if (rs && !rs->empty()) {
-          recipient = rs->front();
-          break;
-        }
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    op->Signal(SIGTERM);
-    op->Wait(30s);
-  }
+  if (auto rs = sealsync::ParseRecipientsFile(
+          MakeOperatorKey(operator_args(op_ns), *client, op_ns, log));
+      rs && !rs->empty())
+    recipient = rs->front();
 
   // Phases 1 and 2, alternating. Both are timed by the same instrument: a
   // watch that sees the last Secret appear.
@@ -447,27 +418,11 @@ int main(int argc, char** argv) {
       "took %.2f s; last Secret %.2f s after the last create) | %.2f | "
       "%.2fx |\n",
       count, applied, lag, live, live / b);
-  std::printf(
-      "\nCPU seconds each process used while the phase ran (medians; "
-      "steal: CPU time the hypervisor gave to others meanwhile):\n\n"
-      "| phase | kube-apiserver | etcd | kube-controller-manager | bench "
-      "client | operator | steal |\n"
-      "|---|---|---|---|---|---|---|\n");
-  auto cpu_row = [](const char* phase, const std::vector<CpuSample>& v) {
-    auto med = [&v](double CpuSample::*f) {
-      std::vector<double> xs;
-      for (const auto& c : v) xs.push_back(c.*f);
-      return Median(xs);
-    };
-    std::printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |\n", phase,
-                med(&CpuSample::apiserver), med(&CpuSample::etcd),
-                med(&CpuSample::controller_manager), med(&CpuSample::bench),
-                med(&CpuSample::op), med(&CpuSample::steal));
-  };
-  cpu_row("bare client", cpu_bare);
-  cpu_row("bare client + ownerReference", cpu_owned);
-  cpu_row("floor (list, unseal, create with ownerReference)", cpu_floor);
-  cpu_row("operator startup", cpu_startup);
+  PrintCpuTable(
+      {{"bare client", cpu_bare},
+       {"bare client + ownerReference", cpu_owned},
+       {"floor (list, unseal, create with ownerReference)", cpu_floor},
+       {"operator startup", cpu_startup}});
   std::printf(
       "\noperator peak RSS %.1f MiB; CPU %.2f s after startup, %.2f s after "
       "live\n",

@@ -59,11 +59,6 @@ struct Run {
   double rss_mib = 0;
 };
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? -1 : v[v.size() / 2];
-}
-
 // Starts `argv`, times until COUNT Secrets exist in `ns` (a watch), samples
 // CPU and peak RSS, stops it.
 Run TimeStartup(st::ControlPlane& cp, sealsync::kube::Client& client,
@@ -151,27 +146,12 @@ int main(int argc, char** argv) {
   const std::string op_ns = cp->NewNamespace("bench-operator");
   const std::string log = dir + "/peer-bench.log";
   sealsync::X25519Recipient recipient(std::array<uint8_t, 32>{});
-  {
-    auto op = st::Subprocess::Start(
-        OperatorArgs(SEALSYNC_OPERATOR_BINARY, cp->kubeconfig(), op_ns, op_ns,
-                     workers),
-        log);
-    for (int i = 0; i < 300; ++i) {
-      auto cm = client->Get(sealsync::kube::kConfigMaps,
-                            {op_ns, "sealsync-recipients"});
-      auto rs = cm ? sealsync::ParseRecipientsFile(
-                         (*cm)["data"].value("recipients.txt", ""))
-                   : sealsync::Result<std::vector<sealsync::X25519Recipient>>(
-                         std::vector<sealsync::X25519Recipient>{});
-      if (rs && !rs->empty()) {
-        recipient = rs->front();
-        break;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    op->Signal(SIGTERM);
-    op->Wait(30s);
-  }
+  if (auto rs = sealsync::ParseRecipientsFile(
+          MakeOperatorKey(OperatorArgs(OperatorBinary(), cp->kubeconfig(),
+                                       op_ns, op_ns, workers),
+                          *client, op_ns, log));
+      rs && !rs->empty())
+    recipient = rs->front();
 
   std::string port = st::ReadFile(dir + "/apiserver.port");
   while (!port.empty() && port.back() == '\n') port.pop_back();
@@ -199,11 +179,10 @@ int main(int argc, char** argv) {
         (void)client->Create(kOurs,
                              Sealed("sealsync.dev/v1alpha1", ns, name, *v));
       });
-      ours.push_back(
-          TimeStartup(*cp, *client, ns, count,
-                      OperatorArgs(SEALSYNC_OPERATOR_BINARY, cp->kubeconfig(),
-                                   op_ns, ns, workers),
-                      log));
+      ours.push_back(TimeStartup(
+          *cp, *client, ns, count,
+          OperatorArgs(OperatorBinary(), cp->kubeconfig(), op_ns, ns, workers),
+          log));
       ours_s.push_back(ours.back().seconds);
     }
     {  // Bitnami
@@ -243,25 +222,14 @@ int main(int argc, char** argv) {
     }
   }
 
-  auto med = [](const std::vector<Run>& v, auto field) {
-    std::vector<double> xs;
-    for (const Run& r : v) xs.push_back(field(r));
-    return Median(xs);
-  };
   auto row = [&](const char* who, const std::vector<Run>& v,
                  const std::vector<double>& secs) {
-    std::string runs;
-    for (double s : secs) {
-      char b[16];
-      std::snprintf(b, sizeof b, "%s%.2f", runs.empty() ? "" : " ", s);
-      runs += b;
-    }
     std::printf("| %s | %.2f (runs: %s) | %.2f | %.2f | %.2f | %.1f |\n", who,
-                Median(secs), runs.c_str(),
-                med(v, [](const Run& r) { return r.cpu.op; }),
-                med(v, [](const Run& r) { return r.cpu.apiserver; }),
-                med(v, [](const Run& r) { return r.cpu.etcd; }),
-                med(v, [](const Run& r) { return r.rss_mib; }));
+                Median(secs), Join(secs).c_str(),
+                MedianOf(v, [](const Run& r) { return r.cpu.op; }),
+                MedianOf(v, [](const Run& r) { return r.cpu.apiserver; }),
+                MedianOf(v, [](const Run& r) { return r.cpu.etcd; }),
+                MedianOf(v, &Run::rss_mib));
   };
   std::printf(
       "| %d SealedSecrets waiting, process start -> every Secret, median of "

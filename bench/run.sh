@@ -7,6 +7,7 @@
 #                                per-value CPU vs Bitnami's RSA-4096
 #   bash bench/run.sh operator   1,000 SealedSecrets / ExternalSecrets, and
 #                                Bitnami's controller beside the operator
+#                                (BENCH_ESO=1: and ESO's, bench/peers.sh)
 #   bash bench/run.sh scale      10,000 SealedSecrets / ExternalSecrets
 #   bash bench/run.sh scan       sealctl scan vs gitleaks, 10,000 files
 set -euo pipefail
@@ -37,8 +38,14 @@ if [ "$what" = all ] || [ "$what" = operator ]; then
   echo "### 1,000 SealedSecrets"
   build-bench/bench/operator_bench 1000 4 10000 9 2>/dev/null
   echo
-  echo "### 1,000 ExternalSecrets over 10 scopes"
-  build-bench/bench/external_bench 1000 4 3 2>/dev/null
+  echo "### 1,000 ExternalSecrets over 10 scopes (and ESO v0.16.2 beside the operator)"
+  # ESO's build takes long (every provider's SDK; 23 min on a loaded 2-core
+  # machine): only with BENCH_ESO=1.
+  eso=()
+  if [ "${BENCH_ESO:-0}" = 1 ] && bash bench/peers.sh build-eso >/dev/null; then
+    eso=("$(bash bench/peers.sh path eso)" "$(bash bench/peers.sh eso-crds)")
+  fi
+  build-bench/bench/external_bench 1000 4 3 "${eso[@]}" 2>/dev/null
   echo
   echo "### 1,000 SealedSecrets: sealsync and Bitnami's controller"
   build-bench/bench/peer_bench "$(bash bench/peers.sh path controller)" 1000 4 3 2>/dev/null

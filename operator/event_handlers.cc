@@ -1,5 +1,6 @@
 #include "operator/event_handlers.h"
 
+#include "operator/status.h"
 #include "sealsync/names.h"
 
 namespace sealsync::op {
@@ -33,7 +34,7 @@ std::vector<Request> SealedSecretOfSecret(const std::string& key,
 
 std::vector<Request> ExternalSecretsUsingStore(
     const kube::Store& external_secrets, const std::string& kind,
-    const std::string& key) {
+    const std::string& key, StoreEvent event) {
   std::vector<Request> out;
   Request store = Request::FromStoreKey(key);
   for (const auto& es : external_secrets.List()) {
@@ -42,10 +43,35 @@ std::vector<Request> ExternalSecretsUsingStore(
     std::string rkind = ref.value("kind", "SecretStore");
     std::string ens = (*es)["metadata"].value("namespace", "");
     if (rkind == kind && ref.value("name", "") == store.name &&
-        (kind == "ClusterSecretStore" || ens == store.ns)) {
+        (kind == "ClusterSecretStore" || ens == store.ns) &&
+        (event == StoreEvent::kChanged ||
+         ReadyVerdict(*es) != Verdict::kReady)) {
       out.push_back(Request::FromStoreKey(kube::KeyOf(*es)));
     }
   }
+  return out;
+}
+
+std::vector<Request> ClusterExternalSecretOfExternalSecret(
+    const std::string&, const kube::ObjectPtr& obj) {
+  if (!obj) return {};
+  const kube::Json& refs =
+      (*obj)["metadata"].value("ownerReferences", kube::Json::array());
+  if (!refs.is_array()) return {};
+  for (const auto& r : refs) {
+    if (r.is_object() && r.value("controller", false) &&
+        r.value("kind", "") == "ClusterExternalSecret" &&
+        r.value("apiVersion", "").starts_with("sealsync.dev/"))
+      return {{"", "", r.value("name", "")}};
+  }
+  return {};
+}
+
+std::vector<Request> EveryClusterExternalSecret(
+    const kube::Store& cluster_external_secrets) {
+  std::vector<Request> out;
+  for (const auto& k : cluster_external_secrets.Keys())
+    out.push_back(Request::FromStoreKey(k));
   return out;
 }
 

@@ -24,10 +24,32 @@ std::vector<Request> ExternalSecretsOfSecret(const std::string& key,
 std::vector<Request> SealedSecretOfSecret(const std::string& key,
                                           const kube::ObjectPtr& obj);
 
+// What happened to a store, for its ExternalSecrets.
+enum class StoreEvent {
+  kChanged,     // new, deleted, its spec/labels/annotations changed, or its
+                // status now says anything but Ready
+  kFoundReady,  // only its status changed, and it says Ready
+};
+
 // The ExternalSecrets in `external_secrets` that use the store `key` of
-// `kind` (SecretStore: same namespace; ClusterSecretStore: any).
+// `kind` (SecretStore: same namespace; ClusterSecretStore: any). For
+// kFoundReady only those not Ready for their own generation: the ones that
+// wait for the store. The synced ones have nothing to learn from a verdict
+// their own sync already made (re-running 1,000 of them when a new store
+// turns Ready was a second pass each).
 std::vector<Request> ExternalSecretsUsingStore(
     const kube::Store& external_secrets, const std::string& kind,
-    const std::string& key);
+    const std::string& key, StoreEvent event = StoreEvent::kChanged);
+
+// The ClusterExternalSecret an ExternalSecret was provisioned by: its
+// controller ownerReference of kind ClusterExternalSecret (sealsync.dev), so
+// a tenant's edit or deletion of it is undone. None for any other.
+std::vector<Request> ClusterExternalSecretOfExternalSecret(
+    const std::string& key, const kube::ObjectPtr& obj);
+
+// Every ClusterExternalSecret in `cluster_external_secrets`: a Namespace
+// event (created, relabelled, deleted) may change what any of them selects.
+std::vector<Request> EveryClusterExternalSecret(
+    const kube::Store& cluster_external_secrets);
 
 }  // namespace sealsync::op

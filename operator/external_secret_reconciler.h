@@ -29,6 +29,7 @@
 #include "operator/external_secret_spec.h"
 #include "operator/external_values.h"
 #include "operator/force_sync.h"
+#include "operator/own_writes.h"
 #include "operator/store_reconciler.h"
 #include "sealsync/clock.h"
 #include "sealsync/kube.h"
@@ -47,9 +48,12 @@ struct ExternalCaches {
 
 class ExternalSecretReconciler final : public Reconciler {
  public:
+  // `own_writes` (optional) records each target write, so that its watch
+  // echo queues no pass.
   ExternalSecretReconciler(kube::Client& client, ExternalCaches caches,
                            vault::Client& vault, const Clock& clock,
-                           Random& random, AuditLog* audit = nullptr);
+                           Random& random, AuditLog* audit = nullptr,
+                           OwnWrites* own_writes = nullptr);
   Result<Action> Reconcile(std::stop_token stop,
                            const Request& request) override;
 
@@ -99,6 +103,8 @@ class ExternalSecretReconciler final : public Reconciler {
   // SecretSyncedError for a missing Merge target.
   Result<void> WriteTarget(const ExternalSecretSpec& es, const std::string& uid,
                            const kube::Json& desired);
+  // Tells own_writes_ the target `key` as the API server returned it.
+  void RecordWrite(const std::string& key, const kube::Json& written);
   // deletionPolicy Delete: deletes the target if this ExternalSecret may.
   Result<void> DeleteTarget(const ExternalSecretSpec& es,
                             const std::string& uid);
@@ -116,7 +122,8 @@ class ExternalSecretReconciler final : public Reconciler {
   // Credentials are read again after this long (a rotation is picked up).
   static constexpr std::chrono::seconds kCredentialsTtl{10};
   StoreAuthCache auth_cache_{clock_, kCredentialsTtl};
-  AuditLog* audit_;  // every vault fetch; may be null
+  AuditLog* audit_;        // every vault fetch; may be null
+  OwnWrites* own_writes_;  // may be null
 };
 
 }  // namespace sealsync::op

@@ -5,6 +5,7 @@
 
 #include "lib/base/base64.h"
 #include "lib/base/time_format.h"
+#include "operator/spec_fields.h"
 #include "operator/store_auth_spec.h"
 #include "operator/target_consent.h"
 #include "operator/template_engine.h"
@@ -15,29 +16,14 @@ namespace {
 
 using kube::Json;
 
-auto Bad(const std::string& field, const std::string& what) {
-  return MakeError(ErrorCode::kInvalidArgument, field + ": " + what);
-}
-
-std::string Str(const Json& j, const char* key, std::string def = "") {
-  return j.is_object() && j.contains(key) && j[key].is_string()
-             ? j[key].get<std::string>()
-             : def;
-}
+using fields::Bad;
+using fields::Str;
+using fields::StrMap;
 
 bool Bool(const Json& j, const char* key, bool def) {
   return j.is_object() && j.contains(key) && j[key].is_boolean()
              ? j[key].get<bool>()
              : def;
-}
-
-std::map<std::string, std::string> StrMap(const Json& j) {
-  std::map<std::string, std::string> out;
-  if (!j.is_object()) return out;
-  for (const auto& [k, v] : j.items()) {
-    if (v.is_string()) out[k] = v.get<std::string>();
-  }
-  return out;
 }
 
 }  // namespace

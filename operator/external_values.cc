@@ -2,6 +2,7 @@
 
 #include "lib/base/base64.h"
 #include "lib/kube/json_reader.h"
+#include "operator/login_consent.h"
 #include "operator/reasons.h"
 #include "operator/service_account_token.h"
 #include "sealsync/api.h"
@@ -67,6 +68,7 @@ Result<std::string> ReadCa(kube::Client& client, const StoreAuthInputs& store) {
 StoreAuthInputs AuthInputsOf(const StoreSpec& s) {
   return {.kind = s.kind,
           .ns = s.ns,
+          .name = s.name,
           .host_api = s.host_api,
           .method = s.auth_method,
           .client_id = s.client_id,
@@ -137,9 +139,20 @@ Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
           "token " + store.client_secret.ns + "/" + store.client_secret.name;
       refs = {{&store.client_secret, &auth.client_secret}};
       break;
-    case vault::AuthMethod::kKubernetes:
-      SetKubernetesAuth(client, store.identity_id, store.service_account, auth);
+    case vault::AuthMethod::kKubernetes: {
+      // The ServiceAccount must name this store (login_consent.h): checked
+      // here, before anything can log in, and again before each token.
+      StoreSpec who;
+      who.kind = store.kind;
+      who.ns = store.ns;
+      who.name = store.name;
+      who.identity_id = store.identity_id;
+      who.service_account = store.service_account;
+      if (auto c = CheckLoginConsent(client, who); !c)
+        return std::unexpected(c.error());
+      SetKubernetesAuth(client, who, auth);
       break;
+    }
   }
   for (auto [ref, out] : refs) {
     std::string id = "Secret " + ref->ns + "/" + ref->name;
@@ -203,7 +216,7 @@ class Lister {
     vault::SecretScope scope = store_.scope;
     scope.path = JoinPath(store_.scope.path, rel_path);
     scope.recursive = scope.recursive || recursive;
-    auto l = vault_.List(auth_, scope, MaxAge());
+    auto l = vault_.List(auth_, scope, Fresh(max_age_));
     if (l) out_.oldest = std::min(out_.oldest, (*l)->fetched);
     return l;
   }
@@ -218,10 +231,10 @@ class Lister {
     if (!l) return std::unexpected(l.error());
     const vault::VaultSecret* s = (*l)->Find(name);
     if (s == nullptr && clock_.Now() - (*l)->fetched > kMissingKeyWindow &&
-        MaxAge() > kMissingKeyWindow) {
+        max_age_ > kMissingKeyWindow) {
       vault::SecretScope scope = store_.scope;
       scope.path = JoinPath(store_.scope.path, rel_path);
-      auto again = vault_.List(auth_, scope, kMissingKeyWindow);
+      auto again = vault_.List(auth_, scope, Fresh(kMissingKeyWindow));
       if (!again) return std::unexpected(again.error());
       l = std::move(again);
       s = (*l)->Find(name);
@@ -232,13 +245,13 @@ class Lister {
 
  private:
   static constexpr std::chrono::milliseconds kMissingKeyWindow{1000};
-  // A forced sync: lists fetched after not_before_ (computed at each call,
-  // so a list fetched while this sync waited still counts).
-  std::chrono::milliseconds MaxAge() const {
-    if (!not_before_) return max_age_;
-    return std::max(std::chrono::milliseconds(1),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                        clock_.Now() - *not_before_));
+  // A forced sync takes only lists requested at or after not_before_ (the
+  // vault client compares the moments exactly, so every forced sync of one
+  // moment shares one list, however long it queued).
+  vault::Freshness Fresh(std::chrono::milliseconds max_age) const {
+    vault::Freshness f(max_age);
+    f.requested_after = not_before_;
+    return f;
   }
   std::optional<Clock::TimePoint> not_before_;
   const Clock& clock_;
@@ -353,7 +366,7 @@ Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,
   Fetched out;
   out.oldest = clock.Now();
   // One refresh window: lists younger than this are shared, not re-read; a
-  // forced sync takes lists fetched after its time (Lister).
+  // forced sync takes lists requested after its time (Lister).
   std::chrono::milliseconds max_age =
       es.refresh.count() > 0 ? es.refresh
                              : std::chrono::milliseconds(std::chrono::hours(1));

@@ -24,8 +24,10 @@ namespace sealsync::op {
 // is part of the cache key without anyone listing it; one not added here
 // cannot be used by the reads.
 struct StoreAuthInputs {
-  std::string kind, ns;  // whose: stores of other kinds or namespaces never
-                         // share an entry, even with the same references
+  // Whose: stores of other kinds or namespaces never share an entry, even
+  // with the same references; nor do two stores of one namespace (a
+  // ServiceAccount's consent names one store, login_consent.h).
+  std::string kind, ns, name;
   std::string host_api;
   vault::AuthMethod method = vault::AuthMethod::kUniversal;
   SecretKeyRef client_id, client_secret;  // kUniversal; kToken: client_secret
@@ -89,7 +91,7 @@ struct Fetched {
 
 // Reads spec.data and spec.dataFrom through the shared vault client: lists
 // younger than the refresh interval are shared; a `forced` sync only uses
-// lists fetched after the given time (force_sync.h).
+// lists requested at or after the given time (force_sync.h).
 // Errors name the field and key (kNotFound, kInvalidArgument for a value
 // that is not the JSON asked for) or are the vault's (vault.h).
 Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,

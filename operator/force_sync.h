@@ -4,7 +4,12 @@
 // same force-sync value belongs to one request, so a list fetched since that
 // value was first seen serves them all: one list per scope for one
 // `kubectl annotate ... sealsync.dev/force-sync=$(date +%s)` over any number
-// of objects.
+// of objects. "Since" is exact: the vault client compares the moment a list's
+// request left with the value's first sight (vault::Freshness), so neither a
+// forced sync that queued long nor a list still in flight makes a second
+// list (it once did: a millisecond-rounded max age and a strict comparison
+// let a later sync see the shared list as too old, 1-2 lists per 1,000), and
+// a list requested before the first sight is never shared with the force.
 #pragma once
 
 #include <chrono>

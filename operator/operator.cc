@@ -5,6 +5,7 @@
 #include "operator/audit.h"
 #include "operator/builder.h"
 #include "operator/change_filter.h"
+#include "operator/cluster_external_secret_reconciler.h"
 #include "operator/event_handlers.h"
 #include "operator/external_secret_reconciler.h"
 #include "operator/key_loop.h"
@@ -16,6 +17,7 @@
 #include "operator/reasons.h"
 #include "operator/reload_reconciler.h"
 #include "operator/sealed_secret_reconciler.h"
+#include "operator/status.h"
 #include "sealsync/clock.h"
 #include "sealsync/names.h"
 #include "sealsync/random.h"
@@ -66,6 +68,7 @@ class Operator {
   void BuildSealedSecretController();
   void BuildExternalSecretController();
   void BuildStoreController();
+  void BuildClusterExternalSecretController();
   void BuildReloadController();
   void StartReload(const std::atomic<bool>& stop);
   bool Synced() const;
@@ -74,6 +77,7 @@ class Operator {
   void Lead(const std::atomic<bool>& stop);
   std::thread StartSealedSecrets(const std::atomic<bool>& stop);
   void StartVaultControllers(const std::atomic<bool>& stop);
+  void StartClusterExternalSecrets(const std::atomic<bool>& stop);
   std::string SinceStart() const;
 
   const OperatorOptions& opts_;
@@ -92,20 +96,26 @@ class Operator {
   Cache* external_ = nullptr;
   Cache* stores_ = nullptr;
   Cache* cluster_stores_ = nullptr;
+  Cache* cluster_externals_ = nullptr;
+  Cache* namespaces_ = nullptr;
   Cache* deployments_ = nullptr;  // these three only with opts_.reload
   Cache* stateful_sets_ = nullptr;
   Cache* daemon_sets_ = nullptr;
   std::unique_ptr<KeyManager> key_manager_;
   std::unique_ptr<KeyLoop> key_loop_;
   ChangeFilter sealed_changes_;
+  ChangeFilter external_changes_;
+  ChangeFilter store_changes_;    // keyed "Kind|key": two kinds of store
+  OwnWrites own_writes_{clock_};  // Secrets the ExternalSecrets wrote
   HostBulkhead store_hosts_{kStoreWorkers / 2};
   std::unique_ptr<SealedSecretReconciler> sealed_reconciler_;
   std::unique_ptr<ExternalSecretReconciler> external_reconciler_;
   std::unique_ptr<StoreReconciler> ns_stores_, cluster_stores_reconciler_;
   std::unique_ptr<StoreDispatch> store_dispatch_;
+  std::unique_ptr<ClusterExternalSecretReconciler> cluster_external_reconciler_;
   std::unique_ptr<ReloadReconciler> reload_reconciler_;
   std::optional<BuiltController> sealed_controller_, external_controller_,
-      store_controller_, reload_controller_;
+      store_controller_, reload_controller_, cluster_external_controller_;
   // Last: destroyed first, so its threads are joined before anything they
   // use goes.
   Manager manager_;
@@ -139,8 +149,11 @@ Operator::Operator(kube::Client& client, const OperatorOptions& opts)
   BuildSealedSecretController();
   BuildExternalSecretController();
   BuildStoreController();
+  BuildClusterExternalSecretController();
   if (opts_.reload) BuildReloadController();
   manager_.AddLeaderRunnable([this](const auto& stop) { Lead(stop); });
+  manager_.AddLeaderRunnable(
+      [this](const auto& stop) { StartClusterExternalSecrets(stop); });
   manager_.AddOnStop([this] { recorder_.Flush(); });
 }
 
@@ -157,6 +170,10 @@ void Operator::AddCaches() {
   stores_ = &manager_.AddCache({"SecretStore", kSecretStores, nss});
   cluster_stores_ =
       &manager_.AddCache({"ClusterSecretStore", kClusterSecretStores, {""}});
+  // ClusterExternalSecrets and what they select from: every Namespace.
+  cluster_externals_ = &manager_.AddCache(
+      {"ClusterExternalSecret", kClusterExternalSecrets, {""}});
+  namespaces_ = &manager_.AddCache({"Namespace", kube::kNamespaces, {""}});
   if (opts_.reload) {
     deployments_ = &manager_.AddCache({"Deployment", kDeployments, nss});
     stateful_sets_ = &manager_.AddCache({"StatefulSet", kStatefulSets, nss});
@@ -272,26 +289,45 @@ void Operator::BuildExternalSecretController() {
       client_,
       ExternalCaches{external_->store(), stores_->store(),
                      cluster_stores_->store(), secrets_->store()},
-      *vault_, clock_, SystemRandom(), &audit_);
+      *vault_, clock_, SystemRandom(), &audit_, &own_writes_);
   ControllerHooks hooks = Hooks("Sync", [this](const Request& r) {
     return external_->store().Get(r.StoreKey());
   });
   hooks.default_reason = reasons::kExternalSecretDefault;
   ControllerBuilder b(manager_, "externalsecret", kVaultBackoff);
-  b.For(*external_)
+  // ExternalSecret events, less the status-only writes (the operator's own):
+  // the pass that wrote one already saw this spec.
+  b.For(*external_, "",
+        [this](kube::WatchEventType type, const std::string& key,
+               const kube::ObjectPtr& obj) {
+          return external_changes_.Changed(type, key, obj);
+        })
+      // A Secret's change, less the echo of the operator's own write to a
+      // Secret of one ExternalSecret (one shared by several may carry
+      // another's change to the others).
       .Watches(*secrets_,
-               [](kube::WatchEventType, const std::string& key,
-                  const kube::ObjectPtr& obj) {
-                 return ExternalSecretsOfSecret(key, obj);
+               [this](kube::WatchEventType type, const std::string& key,
+                      const kube::ObjectPtr& obj) {
+                 auto owners = ExternalSecretsOfSecret(key, obj);
+                 if (owners.size() == 1 &&
+                     type != kube::WatchEventType::kDeleted &&
+                     own_writes_.IsEcho(key, obj))
+                   owners.clear();
+                 return owners;
                })
       .WithWorkers(opts_.workers)
       .WithHooks(std::move(hooks));
-  // A store change re-runs the ExternalSecrets using it.
+  // A store change re-runs the ExternalSecrets using it; its verdict
+  // turning Ready re-runs those that wait for it.
   for (Cache* c : {stores_, cluster_stores_}) {
-    b.Watches(*c, [this, kind = c->spec().kind](kube::WatchEventType,
+    b.Watches(*c, [this, kind = c->spec().kind](kube::WatchEventType type,
                                                 const std::string& key,
-                                                const kube::ObjectPtr&) {
-      return ExternalSecretsUsingStore(external_->store(), kind, key);
+                                                const kube::ObjectPtr& obj) {
+      bool changed = store_changes_.Changed(type, kind + "|" + key, obj);
+      StoreEvent e = !changed && obj && ReadyVerdict(*obj) == Verdict::kReady
+                         ? StoreEvent::kFoundReady
+                         : StoreEvent::kChanged;
+      return ExternalSecretsUsingStore(external_->store(), kind, key, e);
     });
   }
   external_controller_.emplace(b.Complete(*external_reconciler_));
@@ -318,6 +354,42 @@ void Operator::BuildStoreController() {
           .WithWorkers(kStoreWorkers)
           .WithHooks(std::move(hooks))
           .Complete(*store_dispatch_));
+}
+
+// One ExternalSecret per selected namespace. A Namespace event may change
+// what any ClusterExternalSecret selects; an ExternalSecret event maps to
+// the ClusterExternalSecret that owns it (a tenant's edit is undone). One
+// worker: these objects are few and each pass writes many.
+void Operator::BuildClusterExternalSecretController() {
+  cluster_external_reconciler_ =
+      std::make_unique<ClusterExternalSecretReconciler>(
+          client_,
+          ClusterExternalCaches{cluster_externals_->store(),
+                                namespaces_->store(), external_->store()},
+          clock_,
+          std::set<std::string>(opts_.watch_namespaces.begin(),
+                                opts_.watch_namespaces.end()));
+  ControllerHooks hooks = Hooks("Provision", [this](const Request& r) {
+    return cluster_externals_->store().Get(r.StoreKey());
+  });
+  hooks.default_reason = reasons::kClusterExternalSecretDefault;
+  cluster_external_controller_.emplace(
+      ControllerBuilder(manager_, "clusterexternalsecret", kVaultBackoff)
+          .For(*cluster_externals_)
+          .Watches(*namespaces_,
+                   [this](kube::WatchEventType, const std::string&,
+                          const kube::ObjectPtr&) {
+                     return EveryClusterExternalSecret(
+                         cluster_externals_->store());
+                   })
+          .Watches(*external_,
+                   [](kube::WatchEventType, const std::string& key,
+                      const kube::ObjectPtr& obj) {
+                     return ClusterExternalSecretOfExternalSecret(key, obj);
+                   })
+          .WithWorkers(1)
+          .WithHooks(std::move(hooks))
+          .Complete(*cluster_external_reconciler_));
 }
 
 // Workloads that opted in restart when a managed Secret they use changes
@@ -396,8 +468,16 @@ std::thread Operator::StartSealedSecrets(const std::atomic<bool>& stop) {
   return follow_ups;
 }
 
+// ExternalSecrets and stores need no sealing key: their controllers start
+// once the stores and Secrets are listed, beside the key work (a first start
+// creates, publishes and maybe rotates keys first: API writes they need not
+// wait for).
 void Operator::StartVaultControllers(const std::atomic<bool>& stop) {
-  while (!stop && !Synced()) SleepUnlessStopped(2ms, stop);
+  // Not the ExternalSecrets themselves: workers start on the list's first
+  // page while later pages arrive (each queued as it is stored).
+  for (Cache* c : {secrets_, stores_, cluster_stores_})
+    while (!stop && !c->store().HasSynced()) SleepUnlessStopped(2ms, stop);
+  if (stop) return;
   for (Cache* c : {stores_, cluster_stores_}) {
     for (const auto& k : c->store().Keys()) {
       Request r = Request::FromStoreKey(k);
@@ -409,12 +489,28 @@ void Operator::StartVaultControllers(const std::atomic<bool>& stop) {
     external_controller_->queue.Add(k);
   store_controller_->controller.Start();
   external_controller_->controller.Start();
-  Log("info", "caches synced",
+  Log("info", "vault controllers started",
       {{"elapsedMs", SinceStart()},
-       {"sealedSecrets", std::to_string(sealed_->store().Size())}});
+       {"externalSecrets", std::to_string(external_->store().Size())}});
+}
+
+// Its own leader runnable: it waits for the Namespace and ExternalSecret
+// caches to be complete (a pass on a partial list would remove
+// ExternalSecrets from namespaces not yet listed), and a cluster without its
+// CRD must not hold up the other controllers.
+void Operator::StartClusterExternalSecrets(const std::atomic<bool>& stop) {
+  for (Cache* c : {cluster_externals_, namespaces_, external_})
+    while (!stop && !c->store().HasSynced()) SleepUnlessStopped(2ms, stop);
+  if (stop) return;
+  for (const auto& k : cluster_externals_->store().Keys())
+    cluster_external_controller_->queue.Add(k);
+  cluster_external_controller_->controller.Start();
+  Log("info", "ClusterExternalSecret controller started",
+      {{"elapsedMs", SinceStart()}});
 }
 
 void Operator::Lead(const std::atomic<bool>& stop) {
+  std::thread vault([this, &stop] { StartVaultControllers(stop); });
   while (!stop && !keys_->store().HasSynced()) SleepUnlessStopped(2ms, stop);
   // With keys already held, decrypting need not wait for renewal and
   // publishing; with none, the first key must exist first.
@@ -434,13 +530,13 @@ void Operator::Lead(const std::atomic<bool>& stop) {
     key_loop_->Reload();
     if (!started) {
       if (!follow_ups.joinable()) follow_ups = StartSealedSecrets(stop);
-      StartVaultControllers(stop);
       StartReload(stop);
       started = true;
     }
     SleepUnlessStopped(next->value_or(std::chrono::hours(24)), stop);
   }
   if (follow_ups.joinable()) follow_ups.join();
+  vault.join();
 }
 
 Result<void> Operator::Run(const std::atomic<bool>& stop) {

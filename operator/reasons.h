@@ -43,6 +43,17 @@ inline constexpr std::string_view kInvalidProviderConfig =
     names::kReasonInvalidCredentials;
 inline constexpr std::string_view kVaultUnavailable =
     names::kReasonVaultUnavailable;
+inline constexpr std::string_view kServiceAccountNotConsented =
+    names::kReasonServiceAccountNotConsented;
+
+// ClusterExternalSecret Ready condition (also kInvalidSpec): every matching
+// namespace has its ExternalSecret; some namespaces failed (status lists
+// them with why); more namespaces match than one object may fan out to.
+inline constexpr std::string_view kProvisioned = names::kReasonProvisioned;
+inline constexpr std::string_view kNamespacesFailed =
+    names::kReasonNamespacesFailed;
+inline constexpr std::string_view kTooManyNamespaces =
+    names::kReasonTooManyNamespaces;
 
 // The reason a controller records for a failure whose Error carries none:
 // errors that never reach status (the API server failing a read of the
@@ -52,6 +63,8 @@ inline constexpr std::string_view kVaultUnavailable =
 inline constexpr std::string_view kSealedSecretDefault = kWriteFailed;
 inline constexpr std::string_view kExternalSecretDefault = kSecretSyncedError;
 inline constexpr std::string_view kStoreDefault = kInvalidProviderConfig;
+inline constexpr std::string_view kClusterExternalSecretDefault =
+    kNamespacesFailed;
 
 // The reason of an unseal failure (sealed::Unseal's error codes):
 // NoMatchingKey, ScopeMismatch, DecryptFailed, else Malformed.

@@ -1,5 +1,6 @@
 #include "operator/service_account_token.h"
 
+#include "operator/login_consent.h"
 #include "operator/store_auth_spec.h"
 
 namespace sealsync::op {
@@ -49,17 +50,27 @@ Result<std::string> RequestServiceAccountToken(kube::Client& client,
   return token;
 }
 
-void SetKubernetesAuth(kube::Client& client, const std::string& identity_id,
-                       const ServiceAccountRef& sa,
+void SetKubernetesAuth(kube::Client& client, const StoreSpec& store,
                        vault::UniversalAuth& auth) {
   auth.method = vault::AuthMethod::kKubernetes;
-  auth.client_id = identity_id;
+  auth.client_id = store.identity_id;
   // The audiences too: a token for other audiences is another credential
   // (the vault may refuse it) and must not reuse this one's login.
-  auth.service_account = sa.ns + "/" + sa.name;
-  for (const std::string& a : sa.audiences) auth.service_account += "|" + a;
-  auth.service_account_token = [&client, sa]() {
-    return RequestServiceAccountToken(client, sa);
+  auth.service_account =
+      store.service_account.ns + "/" + store.service_account.name;
+  for (const std::string& a : store.service_account.audiences)
+    auth.service_account += "|" + a;
+  // Consent is checked again right before each token (it may have been
+  // withdrawn since the store's credentials were read): no consent, no
+  // TokenRequest.
+  StoreSpec who;
+  who.kind = store.kind;
+  who.name = store.name;
+  who.service_account = store.service_account;
+  auth.service_account_token = [&client, who]() -> Result<std::string> {
+    if (auto c = CheckLoginConsent(client, who); !c)
+      return std::unexpected(c.error());
+    return RequestServiceAccountToken(client, who.service_account);
   };
 }
 

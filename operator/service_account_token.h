@@ -23,10 +23,10 @@ inline constexpr int kServiceAccountTokenSeconds = 600;
 Result<std::string> RequestServiceAccountToken(kube::Client& client,
                                                const ServiceAccountRef& sa);
 
-// Fills `auth` for kubernetes auth with the store's identity and
+// Fills `auth` for kubernetes auth with `store`'s identity and
 // ServiceAccount; the token is requested (through `client`, which must
 // outlive the login) only when the vault client logs in.
-void SetKubernetesAuth(kube::Client& client, const std::string& identity_id,
-                       const ServiceAccountRef& sa, vault::UniversalAuth& auth);
+void SetKubernetesAuth(kube::Client& client, const StoreSpec& store,
+                       vault::UniversalAuth& auth);
 
 }  // namespace sealsync::op

@@ -24,6 +24,26 @@ kube::Json ReadyCondition(const kube::Json& old_status, bool ready,
           {"lastTransitionTime", transition}};
 }
 
+Verdict ReadyVerdict(const kube::Json& obj) {
+  if (!obj.is_object() || !obj.contains("status") || !obj.contains("metadata"))
+    return Verdict::kNone;
+  const kube::Json& status = obj["status"];
+  const kube::Json& meta = obj["metadata"];
+  if (!status.is_object() || !meta.is_object() ||
+      status.value("observedGeneration", int64_t{-1}) !=
+          meta.value("generation", int64_t{0}))
+    return Verdict::kNone;
+  auto conditions = status.find("conditions");
+  if (conditions == status.end() || !conditions->is_array())
+    return Verdict::kNone;
+  for (const auto& c : *conditions) {
+    if (c.is_object() && c.value("type", "") == names::kConditionReady)
+      return c.value("status", "") == "True" ? Verdict::kReady
+                                             : Verdict::kNotReady;
+  }
+  return Verdict::kNone;
+}
+
 Result<void> WriteStatusIfChanged(kube::Client& client,
                                   const kube::Resource& resource,
                                   const kube::Json& obj,

@@ -1,19 +1,14 @@
 #include "operator/store_auth_spec.h"
 
+#include "operator/spec_fields.h"
+
 namespace sealsync::op {
 namespace {
 
 using kube::Json;
 
-auto Bad(const std::string& field, const std::string& what) {
-  return MakeError(ErrorCode::kInvalidArgument, field + ": " + what);
-}
-
-std::string Str(const Json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string()
-             ? j[key].get<std::string>()
-             : "";
-}
+using fields::Bad;
+using fields::Str;
 
 // A namespaced store may only reach into its own namespace; a cluster store
 // must say which. Sets `ns` to the namespace to use.

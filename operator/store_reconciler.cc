@@ -63,18 +63,22 @@ Result<Action> StoreReconciler::Reconcile(std::stop_token,
   };
   auto store = ParseStore(*obj);
   if (!store) return finish(&store.error(), reasons::kInvalidSpec, 5min);
+  // That host busy: wait, not block (before the credentials are read, so a
+  // store turned away costs no API call).
+  auto slot = hosts_.TryEnter(HostKey(store->host_api));
+  if (!slot) return Action::RequeueAfter(2s);
   auto auth = StoreAuth(client_, *store);
   if (!auth) {
+    slot.reset();
     if (auth.error().code() == ErrorCode::kUnavailable)
       return std::unexpected(auth.error());
     Error e(auth.error().code(),
             kind_ + " " + key + ": " + auth.error().message());
-    return finish(&e, reasons::kInvalidProviderConfig, 60s);
-  }
-  auto slot = hosts_.TryEnter(HostKey(auth->host_api));
-  if (!slot) {
-    SecureWipe(auth->client_secret.data(), auth->client_secret.size());
-    return Action::RequeueAfter(2s);  // that host is busy: wait, not block
+    // A reason chosen where it failed (ServiceAccountNotConsented) wins.
+    std::string_view reason = auth.error().reason().empty()
+                                  ? reasons::kInvalidProviderConfig
+                                  : std::string_view(auth.error().reason());
+    return finish(&e, reason, 60s);
   }
   // Token auth has no login to try: reading the scope proves the token
   // (and the list is shared with the store's ExternalSecrets).

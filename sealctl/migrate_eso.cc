@@ -1,9 +1,10 @@
 // sealctl migrate eso: External Secrets Operator objects (group
 // external-secrets.io, v1 or v1beta1) using the Infisical provider become
-// sealsync's: ExternalSecret, SecretStore, ClusterSecretStore. sealsync's
-// fields carry ESO's names, so a supported field is copied as it is; a field
-// at ESO's default (what `kubectl get -o yaml` shows for every object) is
-// dropped; anything else is refused with its path, never dropped silently
+// sealsync's: ExternalSecret, SecretStore, ClusterSecretStore,
+// ClusterExternalSecret (whose externalSecretSpec is an ExternalSecret's).
+// sealsync's fields carry ESO's names, so a supported field is copied as it is;
+// a field at ESO's default (what `kubectl get -o yaml` shows for every object)
+// is dropped; anything else is refused with its path, never dropped silently
 // (docs/migrating.md).
 #include <iostream>
 #include <set>
@@ -13,6 +14,7 @@
 #include "sealctl/documents.h"
 #include "sealctl/io.h"
 #include "sealsync/api.h"
+#include "sealsync/names.h"
 
 namespace sealsync::sealctl {
 namespace {
@@ -60,7 +62,7 @@ const std::set<std::string> kStore = {
     "spec.provider.infisical.secretsScope.expandSecretReferences",
 };
 // ESO's defaults: dropped when they hold exactly this value.
-const std::map<std::string, Json> kDefaults = {
+const std::map<std::string, Json> kExternalSecretDefaults = {
     {"spec.data[].remoteRef.conversionStrategy", "Default"},
     {"spec.data[].remoteRef.decodingStrategy", "None"},
     {"spec.data[].remoteRef.metadataPolicy", "None"},
@@ -73,6 +75,33 @@ const std::map<std::string, Json> kDefaults = {
     {"spec.target.template.mergePolicy", "Replace"},
     {"spec.refreshPolicy", "Periodic"},
 };
+
+// "spec.X" of an ExternalSecret is "spec.externalSecretSpec.X" of a
+// ClusterExternalSecret.
+std::string InCluster(const std::string& es_path) {
+  return "spec.externalSecretSpec." + es_path.substr(5);
+}
+
+const std::set<std::string> kClusterExternalSecret = [] {
+  std::set<std::string> s = {
+      "spec.externalSecretName",
+      "spec.externalSecretMetadata.labels",
+      "spec.externalSecretMetadata.annotations",
+      "spec.namespaceSelectors",
+      "spec.namespaceSelector",
+      "spec.namespaces",
+      "spec.refreshTime",
+  };
+  for (const auto& p : kExternalSecret) s.insert(InCluster(p));
+  return s;
+}();
+
+// Both kinds' defaults (paths do not overlap).
+const std::map<std::string, Json> kDefaults = [] {
+  std::map<std::string, Json> d = kExternalSecretDefaults;
+  for (const auto& [p, v] : kExternalSecretDefaults) d[InCluster(p)] = v;
+  return d;
+}();
 
 // A template value sealsync renders the same way: no ESO function that
 // sealsync's engine lacks (docs/user-guide.md lists the supported ones; the
@@ -91,7 +120,8 @@ Result<void> Copy(const Json& in, const std::string& path,
   if (auto d = kDefaults.find(path); d != kDefaults.end() && in == d->second)
     return {};
   if (allowed.contains(path)) {
-    if (path == "spec.target.template.data") {
+    if (path == "spec.target.template.data" ||
+        path == InCluster("spec.target.template.data")) {
       for (const auto& [k, v] : in.items()) {
         if (!v.is_string() || !SimpleTemplate(v.get<std::string>()))
           return MakeError(
@@ -152,11 +182,12 @@ Result<Json> Convert(const Json& doc) {
   const std::set<std::string>* allowed = nullptr;
   if (kind == "ExternalSecret") allowed = &kExternalSecret;
   if (kind == "SecretStore" || kind == "ClusterSecretStore") allowed = &kStore;
+  if (kind == "ClusterExternalSecret") allowed = &kClusterExternalSecret;
   if (allowed == nullptr)
     return MakeError(ErrorCode::kInvalidArgument,
                      "kind " + kind +
                          ": not supported (ExternalSecret, SecretStore, "
-                         "ClusterSecretStore)");
+                         "ClusterSecretStore, ClusterExternalSecret)");
   const Json& meta = doc.value("metadata", Json::object());
   Json out = {{"apiVersion", "sealsync.dev/v1alpha1"}, {"kind", kind}};
   Json m = {{"name", meta.value("name", "")}};
@@ -168,34 +199,43 @@ Result<Json> Convert(const Json& doc) {
   if (m.contains("annotations") && m["annotations"].empty())
     m.erase("annotations");
   out["metadata"] = m;
-  if (kind != "ExternalSecret" && doc.value("spec", Json::object())
-                                      .value("provider", Json::object())
-                                      .value("infisical", Json::object())
-                                      .value("auth", Json::object())
-                                      .contains("kubernetesAuthCredentials"))
+  const bool is_store = kind == "SecretStore" || kind == "ClusterSecretStore";
+  if (is_store && doc.value("spec", Json::object())
+                      .value("provider", Json::object())
+                      .value("infisical", Json::object())
+                      .value("auth", Json::object())
+                      .contains("kubernetesAuthCredentials"))
     return MakeError(
         ErrorCode::kInvalidArgument,
         "spec.provider.infisical.auth.kubernetesAuthCredentials: logs in as "
         "the operator's own ServiceAccount in ESO; write auth.kubernetesAuth "
         "{identityId, serviceAccountRef: {name}} by hand (the identity id "
-        "is in the Secret ESO's identityId names)");
+        "is in the Secret ESO's identityId names) and let this store log in "
+        "as that ServiceAccount: kubectl annotate serviceaccount NAME " +
+            std::string(names::kVaultLoginAnnotation) + "=" + kind + "/" +
+            meta.value("name", "") + " (docs/user-guide.md)");
   Json spec;
   if (auto ok =
           Copy(doc.value("spec", Json::object()), "spec", *allowed, &spec);
       !ok)
     return std::unexpected(ok.error());
-  if (kind != "ExternalSecret" &&
-      !spec.value("provider", Json::object()).contains("infisical"))
+  if (is_store && !spec.value("provider", Json::object()).contains("infisical"))
     return MakeError(ErrorCode::kInvalidArgument,
                      "spec.provider: only the Infisical provider is supported");
-  if (spec.is_object() && spec.contains("secretStoreRef") &&
-      spec["secretStoreRef"].is_object() &&
-      spec["secretStoreRef"].contains("kind") &&
-      spec["secretStoreRef"]["kind"] != "SecretStore" &&
-      spec["secretStoreRef"]["kind"] != "ClusterSecretStore")
+  const bool cluster = kind == "ClusterExternalSecret";
+  const Json& es_spec = !spec.is_object() ? Json::object()
+                        : cluster && spec.contains("externalSecretSpec")
+                            ? spec["externalSecretSpec"]
+                            : spec;
+  if (es_spec.is_object() && es_spec.contains("secretStoreRef") &&
+      es_spec["secretStoreRef"].is_object() &&
+      es_spec["secretStoreRef"].contains("kind") &&
+      es_spec["secretStoreRef"]["kind"] != "SecretStore" &&
+      es_spec["secretStoreRef"]["kind"] != "ClusterSecretStore")
     return MakeError(ErrorCode::kInvalidArgument,
-                     "spec.secretStoreRef.kind: SecretStore or "
-                     "ClusterSecretStore");
+                     std::string(cluster ? "spec.externalSecretSpec" : "spec") +
+                         ".secretStoreRef.kind: SecretStore or "
+                         "ClusterSecretStore");
   out["spec"] = spec.is_null() ? Json::object() : spec;
   return out;
 }

@@ -191,7 +191,9 @@ void AddBootstrap(CLI::App& app, BootstrapOptions& o) {
       "Without a stored credential: Kubernetes auth needs no bootstrap "
       "Secret. Give the Infisical identity Kubernetes auth (allowed "
       "namespace and ServiceAccount, audience e.g. 'infisical'), create the "
-      "ServiceAccount, and write the SecretStore's "
+      "ServiceAccount, let the store log in as it (kubectl annotate "
+      "serviceaccount NAME sealsync.dev/vault-login=SecretStore/STORE), and "
+      "write the SecretStore's "
       "spec.provider.infisical.auth.kubernetesAuth {identityId, "
       "serviceAccountRef: {name, audiences}}; the operator requests a "
       "short-lived token for it at each login (docs/user-guide.md).");

@@ -30,6 +30,13 @@ inline constexpr std::string_view kOwnerAnnotation = "sealsync.dev/owner";
 inline constexpr std::string_view kForceSyncAnnotation =
     "sealsync.dev/force-sync";
 
+// On a ServiceAccount: the stores that may log in to the vault as it
+// (Kubernetes auth), "SecretStore/NAME", "ClusterSecretStore/NAME" or "*",
+// comma-separated; set by someone who may write the ServiceAccount
+// (operator/login_consent.h).
+inline constexpr std::string_view kVaultLoginAnnotation =
+    "sealsync.dev/vault-login";
+
 // The credential Secret `sealctl bootstrap` writes: its field manager and
 // managed-by label value.
 // Workload reload (operator/reload.h): the opt-in annotation on a Deployment,
@@ -91,5 +98,19 @@ inline constexpr std::string_view kReasonInvalidCredentials =
 // The vault could not be reached, answered 5xx or 429, or answered too much:
 // retried, and shown in status meanwhile.
 inline constexpr std::string_view kReasonVaultUnavailable = "VaultUnavailable";
+// Kubernetes auth: the store's ServiceAccount does not list the store in its
+// kVaultLoginAnnotation (operator/login_consent.h); no token was minted.
+inline constexpr std::string_view kReasonServiceAccountNotConsented =
+    "ServiceAccountNotConsented";
+
+// ClusterExternalSecret: on every ExternalSecret it provisions, the
+// ClusterExternalSecret's name (only for `kubectl get -l`; ownership is the
+// controller ownerReference, never this label). Condition reasons.
+inline constexpr std::string_view kClusterExternalSecretLabel =
+    "sealsync.dev/cluster-external-secret";
+inline constexpr std::string_view kReasonProvisioned = "Provisioned";
+inline constexpr std::string_view kReasonNamespacesFailed = "NamespacesFailed";
+inline constexpr std::string_view kReasonTooManyNamespaces =
+    "TooManyNamespaces";
 
 }  // namespace sealsync::names

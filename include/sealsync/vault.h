@@ -85,6 +85,21 @@ struct SecretList {
   const VaultSecret* Find(std::string_view key) const;
 };
 
+// How fresh a shared list must be for one caller: fetched less than
+// `max_age` ago and, for a forced sync, requested at or after
+// `requested_after` (a list whose request left before that moment may
+// predate what the caller asked for; one requested after it may be shared by
+// every caller of that force, however long they queued). Converts from any
+// duration, the plain max_age.
+struct Freshness {
+  template <typename Rep, typename Period>
+  Freshness(std::chrono::duration<Rep, Period> max_age)  // NOLINT: implicit
+      : max_age(
+            std::chrono::duration_cast<std::chrono::milliseconds>(max_age)) {}
+  std::chrono::milliseconds max_age;
+  std::optional<std::chrono::steady_clock::time_point> requested_after;
+};
+
 // Counters since the client was made. logins, renewals, list_calls and
 // get_calls count requests sent; not_modified counts 304 answers to lists;
 // rate_limited counts 429 answers and calls refused without a request while
@@ -105,12 +120,13 @@ class Client {
   virtual Result<void> Verify(const UniversalAuth& auth) = 0;
 
   // The scope's secrets, shared: every caller asking for the same (host,
-  // identity, scope) within `max_age` of the last fetch gets that fetch's
-  // result, and concurrent callers wait for one in-flight call. Uses
-  // ETag/If-None-Match when refreshing.
+  // identity, scope) gets the last fetch's result if it is fresh enough for
+  // it (`fresh`), and concurrent callers wait for one in-flight call (one
+  // whose request was sent early enough for them). Uses ETag/If-None-Match
+  // when refreshing.
   virtual Result<std::shared_ptr<const SecretList>> List(
       const UniversalAuth& auth, const SecretScope& scope,
-      std::chrono::milliseconds max_age) = 0;
+      const Freshness& fresh) = 0;
 
   // One secret by name (GET /api/v3/secrets/raw/{name}); `name` may be a
   // path "/folder/KEY" relative to the scope's path.

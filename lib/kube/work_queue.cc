@@ -53,14 +53,12 @@ void WorkQueue::AddAfter(const std::string& key,
   if (shutting_down_) return;
   // Keep only the earliest pending delay for a key.
   Clock::TimePoint due = clock_.Now() + delay;
-  for (auto it = delayed_.begin(); it != delayed_.end(); ++it) {
-    if (it->second == key) {
-      if (it->first <= due) return;
-      delayed_.erase(it);
-      break;
-    }
+  auto [at, fresh] = delayed_at_.try_emplace(key);
+  if (!fresh) {
+    if (at->second->first <= due) return;
+    delayed_.erase(at->second);
   }
-  delayed_.emplace(due, key);
+  at->second = delayed_.emplace(due, key);
   cv_.notify_all();
 }
 
@@ -96,6 +94,7 @@ void WorkQueue::PromoteDueLocked() {
   while (!delayed_.empty() && delayed_.begin()->first <= now) {
     std::string key = delayed_.begin()->second;
     delayed_.erase(delayed_.begin());
+    delayed_at_.erase(key);
     AddLocked(key);
   }
 }

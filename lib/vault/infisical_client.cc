@@ -80,7 +80,7 @@ Result<void> InfisicalClient::Verify(const UniversalAuth& auth) {
 
 Result<std::shared_ptr<const SecretList>> InfisicalClient::List(
     const UniversalAuth& auth, const SecretScope& scope,
-    std::chrono::milliseconds max_age) {
+    const Freshness& fresh) {
   auto a = Normalized(auth);
   if (!a) return std::unexpected(a.error());
   auto s = Normalized(scope);
@@ -105,7 +105,7 @@ Result<std::shared_ptr<const SecretList>> InfisicalClient::List(
     copy->fetched = clock_.Now();
     return ListCache::Fetched{std::move(copy), reply->etag};
   };
-  return lists_.Get({a->host_api, a->client_id, *s}, max_age, fetch,
+  return lists_.Get({a->host_api, a->client_id, *s}, fresh, fetch,
                     counters_.shared_hits);
 }
 

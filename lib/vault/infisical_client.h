@@ -20,7 +20,7 @@ class InfisicalClient final : public Client {
   Result<void> Verify(const UniversalAuth& auth) override;
   Result<std::shared_ptr<const SecretList>> List(
       const UniversalAuth& auth, const SecretScope& scope,
-      std::chrono::milliseconds max_age) override;
+      const Freshness& fresh) override;
   Result<VaultSecret> Get(const UniversalAuth& auth, const SecretScope& scope,
                           const std::string& name) override;
   ClientStats stats() const override;

@@ -1,7 +1,11 @@
 // ListCache: the last list of each (host, client id, scope) with its ETag,
-// and single flight: callers within max_age of the last fetch share it, and
-// callers arriving while a fetch runs wait for it and share its outcome
-// (errors included; errors are not kept past that).
+// and single flight: callers for whom the last fetch is fresh enough
+// (Freshness: younger than max_age, and requested at or after a forced
+// sync's moment) share it, and callers arriving while a fetch runs wait for
+// it and share its outcome (errors included; errors are not kept past that).
+// A forced caller never shares a fetch whose request left before its moment:
+// it waits for that one to end and then fetches (or joins the next), so N
+// forced syncs of one moment cost exactly one fetch, whatever their timing.
 #pragma once
 
 #include <chrono>
@@ -40,12 +44,14 @@ class ListCache {
 
   explicit ListCache(const Clock& clock) : clock_(clock) {}
 
-  // The list for `key`: the cached one if younger than `max_age`, the
-  // in-flight fetch's outcome if one runs, else `fetch`'s. `shared` is
-  // incremented when this call did not fetch and got a list.
-  Result<std::shared_ptr<const SecretList>> Get(
-      const Key& key, std::chrono::milliseconds max_age, const Fetch& fetch,
-      std::atomic<uint64_t>& shared);
+  // The list for `key`: the cached one if fresh enough, the in-flight
+  // fetch's outcome if one runs that was requested early enough, else
+  // `fetch`'s. `shared` is incremented when this call did not fetch and got
+  // a list.
+  Result<std::shared_ptr<const SecretList>> Get(const Key& key,
+                                                const Freshness& fresh,
+                                                const Fetch& fetch,
+                                                std::atomic<uint64_t>& shared);
 
  private:
   struct Entry;

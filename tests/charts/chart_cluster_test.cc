@@ -26,7 +26,8 @@ using Args = std::vector<std::string>;
 
 const std::vector<std::string> kCrdNames = {
     "sealedsecrets.sealsync.dev", "externalsecrets.sealsync.dev",
-    "secretstores.sealsync.dev", "clustersecretstores.sealsync.dev"};
+    "secretstores.sealsync.dev", "clustersecretstores.sealsync.dev",
+    "clusterexternalsecrets.sealsync.dev"};
 
 class ChartClusterTest : public ::testing::Test {
  protected:

@@ -133,9 +133,24 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
   EXPECT_TRUE(Grants(*cluster_role, "sealsync.dev", "sealedsecrets", "watch"));
   EXPECT_TRUE(
       Grants(*cluster_role, "sealsync.dev", "clustersecretstores", "list"));
+  // ClusterExternalSecrets: the kind, its status, the Namespaces it selects
+  // and the ExternalSecrets it provisions.
+  EXPECT_TRUE(
+      Grants(*cluster_role, "sealsync.dev", "clusterexternalsecrets", "watch"));
+  EXPECT_TRUE(Grants(*cluster_role, "sealsync.dev",
+                     "clusterexternalsecrets/status", "patch"));
+  EXPECT_TRUE(Grants(*cluster_role, "", "namespaces", "list"));
+  EXPECT_FALSE(Grants(*cluster_role, "", "namespaces", "patch"));
+  EXPECT_TRUE(
+      Grants(*cluster_role, "sealsync.dev", "externalsecrets", "delete"));
   // Kubernetes auth for Infisical: tokens for the ServiceAccounts stores name.
   EXPECT_TRUE(Grants(*cluster_role, "", "serviceaccounts/token", "create"));
   EXPECT_FALSE(Grants(*cluster_role, "", "serviceaccounts", "create"));
+  // Their consent is read from the ServiceAccount (login_consent.h): get only.
+  EXPECT_TRUE(Grants(*cluster_role, "", "serviceaccounts", "get"));
+  EXPECT_FALSE(Grants(*cluster_role, "", "serviceaccounts", "list"));
+  EXPECT_FALSE(Grants(*cluster_role, "", "serviceaccounts", "patch"));
+
   // Workload reload is off: no access to workloads.
   EXPECT_FALSE(Grants(*cluster_role, "apps", "deployments", "patch"));
   EXPECT_FALSE(Grants(*cluster_role, "apps", "deployments", "list"));
@@ -164,6 +179,8 @@ TEST_F(ChartRenderTest, WatchNamespacesRenderNamespacedRolesAndTheFlag) {
     EXPECT_TRUE(Grants(*role, "sealsync.dev", "sealedsecrets", "watch")) << ns;
     EXPECT_TRUE(Grants(*role, "sealsync.dev", "sealedsecrets/status", "patch"));
     EXPECT_TRUE(Grants(*role, "events.k8s.io", "events", "create")) << ns;
+    EXPECT_TRUE(Grants(*role, "sealsync.dev", "externalsecrets", "create"))
+        << ns;
     auto binding = Find(docs, "RoleBinding", "sealsync-watched", ns);
     ASSERT_TRUE(binding.has_value()) << ns;
     EXPECT_EQ((*binding)["subjects"][0]["name"], "sealsync");
@@ -176,6 +193,9 @@ TEST_F(ChartRenderTest, WatchNamespacesRenderNamespacedRolesAndTheFlag) {
   EXPECT_FALSE(Grants(*cluster_role, "sealsync.dev", "sealedsecrets", "list"));
   EXPECT_TRUE(
       Grants(*cluster_role, "sealsync.dev", "clustersecretstores", "watch"));
+  EXPECT_TRUE(
+      Grants(*cluster_role, "sealsync.dev", "clusterexternalsecrets", "watch"));
+  EXPECT_TRUE(Grants(*cluster_role, "", "namespaces", "watch"));
   // Its own namespace still holds its keys.
   auto own = Find(docs, "Role", "sealsync", kNs);
   ASSERT_TRUE(own.has_value());
@@ -321,6 +341,8 @@ TEST_F(ChartRenderTest, TenantRolesAndNetworkPolicy) {
   EXPECT_FALSE(Grants(*edit, "", "secrets", "get"));
   EXPECT_FALSE(Grants(*edit, "sealsync.dev", "sealedsecrets/status", "patch"));
   EXPECT_FALSE(Grants(*edit, "sealsync.dev", "clustersecretstores", "create"));
+  EXPECT_FALSE(
+      Grants(*edit, "sealsync.dev", "clusterexternalsecrets", "create"));
   auto view = Find(docs, "ClusterRole", "sealsync-view");
   ASSERT_TRUE(view.has_value());
   EXPECT_EQ((*view)["metadata"]["labels"].value(

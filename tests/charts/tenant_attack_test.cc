@@ -494,6 +494,88 @@ TEST_F(TenantAttackTest,
   }
 }
 
+// X1: a ClusterExternalSecret is the cluster admin's: the tenant may not
+// create one. One that selects the tenant's namespace provisions its
+// ExternalSecret and Secret there with the chart's RBAC (namespaces,
+// ClusterExternalSecrets, ExternalSecret writes), never touches the
+// tenant's own ExternalSecret of the same name (that namespace is listed
+// as failed), and removes what it made once the namespace stops matching.
+TEST_F(TenantAttackTest, ClusterExternalSecretNeverTakesATenantsObject) {
+  const kube::Resource kClusterExternal{"sealsync.dev", "v1alpha1",
+                                        "clusterexternalsecrets", false};
+  ASSERT_NO_FATAL_FAILURE(MakeStore());
+  const std::string label = "fanout.test/" + team_;
+  auto ces = [&](const std::string& name) {
+    Json ref = {{"secretKey", "password"},
+                {"remoteRef", {{"key", "db/PASSWORD"}}}};
+    return Json{{"apiVersion", "sealsync.dev/v1alpha1"},
+                {"kind", "ClusterExternalSecret"},
+                {"metadata", {{"name", name + "-" + team_}}},
+                {"spec",
+                 {{"externalSecretName", name},
+                  {"namespaceSelectors", {{{"matchLabels", {{label, "yes"}}}}}},
+                  {"externalSecretSpec",
+                   {{"secretStoreRef", {{"name", "vault"}}},
+                    {"data", Json::array({ref})}}}}}};
+  };
+  auto denied = tenant_->Create(kClusterExternal, ces("mine"));
+  ASSERT_FALSE(denied.has_value());
+  EXPECT_EQ(denied.error().code(), ErrorCode::kPermissionDenied);
+
+  Json ref = {{"secretKey", "password"},
+              {"remoteRef", {{"key", "db/PASSWORD"}}}};
+  ASSERT_TRUE(tenant_
+                  ->Create(kExternal, External("taken", "tenants-own", "Owner",
+                                               Json::array({ref})))
+                  .has_value());
+  auto label_team = [&](Json v) {
+    return env_->client()
+        .MergePatch(kube::kNamespaces, {"", team_},
+                    {{"metadata", {{"labels", {{label, v}}}}}})
+        .has_value();
+  };
+  ASSERT_TRUE(label_team("yes"));
+  for (const char* name : {"taken", "shared"})
+    ASSERT_TRUE(env_->client().Create(kClusterExternal, ces(name)).has_value());
+  auto status = [&](const std::string& name) {
+    auto o = env_->client().Get(kClusterExternal, {"", name + "-" + team_});
+    return o ? o->value("status", Json::object()) : Json::object();
+  };
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return env_->SecretValue(team_, "shared", "password") == kVaultValue;
+      },
+      30s))
+      << status("shared").dump() << op_->Log();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return status("taken")
+                   .value("failedNamespaces", Json::array())
+                   .size() == 1;
+      },
+      30s))
+      << status("taken").dump();
+  auto theirs = env_->client().Get(kExternal, {team_, "taken"});
+  ASSERT_TRUE(theirs.has_value());
+  EXPECT_FALSE((*theirs)["metadata"].contains("ownerReferences"));
+  EXPECT_EQ((*theirs)["metadata"]["generation"], 1);
+  EXPECT_EQ((*theirs)["spec"]["target"]["name"], "tenants-own");
+
+  ASSERT_TRUE(label_team(nullptr));
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return !env_->client().Get(kExternal, {team_, "shared"});
+      },
+      30s))
+      << status("shared").dump();
+  EXPECT_TRUE(env_->client().Get(kExternal, {team_, "taken"}).has_value());
+  for (const char* name : {"taken", "shared"}) {
+    EXPECT_EQ(status(name).dump().find(kVaultValue), std::string::npos);
+    (void)env_->client().Delete(kClusterExternal,
+                                {"", std::string(name) + "-" + team_});
+  }
+}
+
 // H1: a store may name any Secret key of its namespace as its credentials.
 // Sent to a host the platform did not allow: no connection at all. Sent to
 // the allowed vault, which refuses it: the value reaches no status, log or

@@ -59,6 +59,76 @@ TEST(EventHandlersTest, AStoreMapsToTheExternalSecretsUsingIt) {
             (std::vector<Request>{{"", "team-b", "three"}}));
 }
 
+TEST(EventHandlersTest,
+     AnExternalSecretMapsToTheClusterExternalSecretOwningIt) {
+  auto es = [](Json refs) {
+    return std::make_shared<const Json>(
+        Json{{"metadata",
+              {{"name", "app"},
+               {"namespace", "team-a"},
+               {"ownerReferences", std::move(refs)}}}});
+  };
+  auto ref = [](std::string kind, bool controller) {
+    return Json{{"apiVersion", "sealsync.dev/v1alpha1"},
+                {"kind", kind},
+                {"name", "fanout"},
+                {"uid", "u1"},
+                {"controller", controller}};
+  };
+  EXPECT_EQ(
+      ClusterExternalSecretOfExternalSecret(
+          "team-a/app", es(Json::array({ref("ClusterExternalSecret", true)}))),
+      (std::vector<Request>{{"", "", "fanout"}}));
+  // Not the controller, another kind, none at all: nothing queued.
+  EXPECT_TRUE(
+      ClusterExternalSecretOfExternalSecret(
+          "team-a/app", es(Json::array({ref("ClusterExternalSecret", false)})))
+          .empty());
+  EXPECT_TRUE(ClusterExternalSecretOfExternalSecret(
+                  "team-a/app", es(Json::array({ref("Deployment", true)})))
+                  .empty());
+  EXPECT_TRUE(
+      ClusterExternalSecretOfExternalSecret("team-a/app", es(Json::array()))
+          .empty());
+  EXPECT_TRUE(
+      ClusterExternalSecretOfExternalSecret("team-a/app", nullptr).empty());
+
+  kube::Store ces;
+  ces.Upsert({{"metadata", {{"name", "one"}}}});
+  ces.Upsert({{"metadata", {{"name", "two"}}}});
+  EXPECT_EQ(EveryClusterExternalSecret(ces),
+            (std::vector<Request>{{"", "", "one"}, {"", "", "two"}}));
+}
+
+TEST(EventHandlersTest, AStoreFoundReadyMapsOnlyToTheExternalSecretsWaiting) {
+  kube::Store externals;
+  auto es = [&](const std::string& name, kube::Json status) {
+    kube::Json o = {
+        {"metadata",
+         {{"name", name}, {"namespace", "team-a"}, {"generation", 2}}},
+        {"spec", {{"secretStoreRef", {{"name", "vault"}}}}}};
+    if (!status.is_null()) o["status"] = status;
+    externals.Upsert(o);
+  };
+  auto ready = [](const char* s, int gen) {
+    return kube::Json{{"observedGeneration", gen},
+                      {"conditions", {{{"type", "Ready"}, {"status", s}}}}};
+  };
+  es("new", nullptr);
+  es("synced", ready("True", 2));
+  es("failed", ready("False", 2));
+  es("changed", ready("True", 1));  // spec changed since its sync
+  EXPECT_EQ(ExternalSecretsUsingStore(externals, "SecretStore", "team-a/vault",
+                                      StoreEvent::kFoundReady),
+            (std::vector<Request>{{"", "team-a", "changed"},
+                                  {"", "team-a", "failed"},
+                                  {"", "team-a", "new"}}));
+  EXPECT_EQ(ExternalSecretsUsingStore(externals, "SecretStore", "team-a/vault",
+                                      StoreEvent::kChanged)
+                .size(),
+            4u);
+}
+
 TEST(RequestTest, KeysRoundTrip) {
   for (const Request& r :
        std::vector<Request>{{"", "ns", "name"},

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "lib/base/base64.h"
+#include "operator/login_consent.h"
 #include "operator/reasons.h"
 #include "operator/store_reconciler.h"
 #include "sealsync/names.h"
@@ -59,15 +60,18 @@ struct Cluster {
          {"metadata", {{"name", "creds"}, {"namespace", kNs}}},
          {"data", {{"clientId", B64("id")}, {"clientSecret", B64("secret")}}}});
   }
-  // SecretStore "vault"; `ready` sets its status as the store controller
-  // would have.
-  void AddStore(bool ready = true, std::string secret_key = "clientSecret") {
+  // SecretStore "vault" (generation 1) with the status the store
+  // controller would have written after validating it (or none yet).
+  enum class Verdict { kReady, kNotReady, kNotValidated };
+  void AddStore(Verdict verdict = Verdict::kReady,
+                std::string secret_key = "clientSecret") {
     Json ref = {{"name", "creds"}, {"key", "clientId"}};
     Json sref = {{"name", "creds"}, {"key", secret_key}};
     Json store = {
         {"apiVersion", "sealsync.dev/v1alpha1"},
         {"kind", "SecretStore"},
-        {"metadata", {{"name", "vault"}, {"namespace", kNs}}},
+        {"metadata",
+         {{"name", "vault"}, {"namespace", kNs}, {"generation", 1}}},
         {"spec",
          {{"provider",
            {{"infisical",
@@ -77,9 +81,12 @@ struct Cluster {
                  {{"clientId", ref}, {"clientSecret", sref}}}}},
               {"secretsScope",
                {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
-    if (ready) {
+    if (verdict != Verdict::kNotValidated) {
+      bool ready = verdict == Verdict::kReady;
       store["status"] = {
-          {"conditions", {{{"type", "Ready"}, {"status", "True"}}}}};
+          {"observedGeneration", 1},
+          {"conditions",
+           {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}};
     }
     stores.Upsert(client.Seed(kSecretStores, store));
   }
@@ -159,16 +166,32 @@ const std::vector<Case>& ExternalCases() {
                                      {"remoteRef", {{"key", "DB_PASS"}}}}}));
        },
        "False", reasons::kStoreNotReady, Outcome::kDegraded, ""},
-      {"StoreNotReadyStoreNotValidated",
+      {"StoreNotReadyStoreFoundNotReady",
        [](Cluster& c) {
-         c.AddStore(false);
+         c.AddStore(Cluster::Verdict::kNotReady);
+         c.AddExternal(Json::array({{{"secretKey", "password"},
+                                     {"remoteRef", {{"key", "DB_PASS"}}}}}));
+       },
+       "False", reasons::kStoreNotReady, Outcome::kDegraded, ""},
+      // A store not yet validated is tried (its verdict requeues the
+      // ExternalSecret): no StoreNotReady pass before the first sync.
+      {"SecretSyncedStoreNotYetValidated",
+       [](Cluster& c) {
+         c.AddStore(Cluster::Verdict::kNotValidated);
+         c.AddExternal(Json::array({{{"secretKey", "password"},
+                                     {"remoteRef", {{"key", "DB_PASS"}}}}}));
+       },
+       "True", reasons::kSecretSynced, Outcome::kOk, std::string(kCanary)},
+      {"StoreNotReadyStoreNotYetValidatedCredentialKeyMissing",
+       [](Cluster& c) {
+         c.AddStore(Cluster::Verdict::kNotValidated, "nope");
          c.AddExternal(Json::array({{{"secretKey", "password"},
                                      {"remoteRef", {{"key", "DB_PASS"}}}}}));
        },
        "False", reasons::kStoreNotReady, Outcome::kDegraded, ""},
       {"StoreNotReadyCredentialKeyMissing",
        [](Cluster& c) {
-         c.AddStore(true, "nope");
+         c.AddStore(Cluster::Verdict::kReady, "nope");
          c.AddExternal(Json::array({{{"secretKey", "password"},
                                      {"remoteRef", {{"key", "DB_PASS"}}}}}));
        },
@@ -405,11 +428,11 @@ struct StoreCase {
 
 const std::vector<StoreCase>& StoreCases() {
   static const std::vector<StoreCase> cases = {
-      {"Valid", [](Cluster& c) { c.AddStore(false); }, "True",
-       reasons::kStoreValid, Outcome::kOk},
+      {"Valid", [](Cluster& c) { c.AddStore(Cluster::Verdict::kNotValidated); },
+       "True", reasons::kStoreValid, Outcome::kOk},
       {"InvalidSpecCrossNamespaceCredentials",
        [](Cluster& c) {
-         c.AddStore(false);
+         c.AddStore(Cluster::Verdict::kNotValidated);
          Json s = *c.client.Object(kSecretStores, {kNs, "vault"});
          s["spec"]["provider"]["infisical"]["auth"]["universalAuthCredentials"]
           ["clientSecret"]["namespace"] = "victim";
@@ -418,19 +441,41 @@ const std::vector<StoreCase>& StoreCases() {
        "False", reasons::kInvalidSpec, Outcome::kDegraded},
       {"InvalidProviderConfigWrongSecret",
        [](Cluster& c) {
-         c.AddStore(false);
+         c.AddStore(Cluster::Verdict::kNotValidated);
          c.vault.SetIdentity("id", "another-secret");
        },
        "False", reasons::kInvalidProviderConfig, Outcome::kDegraded},
       {"InvalidProviderConfigCredentialKeyMissing",
-       [](Cluster& c) { c.AddStore(false, "nope"); }, "False",
-       reasons::kInvalidProviderConfig, Outcome::kDegraded},
+       [](Cluster& c) { c.AddStore(Cluster::Verdict::kNotValidated, "nope"); },
+       "False", reasons::kInvalidProviderConfig, Outcome::kDegraded},
       {"VaultUnavailable",
        [](Cluster& c) {
-         c.AddStore(false);
+         c.AddStore(Cluster::Verdict::kNotValidated);
          c.vault.Fail(Error(ErrorCode::kUnavailable, "connection refused"));
        },
        "False", reasons::kVaultUnavailable, Outcome::kDegraded},
+      // Kubernetes auth naming a ServiceAccount that lets another store log
+      // in as it, not this one (login_consent.h): no token, no login.
+      {"ServiceAccountNotConsented",
+       [](Cluster& c) {
+         c.AddStore(false);
+         Json s = *c.client.Object(kSecretStores, {kNs, "vault"});
+         s["spec"]["provider"]["infisical"]["auth"] = {
+             {"kubernetesAuth",
+              {{"identityId", "identity-1"},
+               {"serviceAccountRef", {{"name", "reader"}}}}}};
+         c.stores.Upsert(c.client.Seed(kSecretStores, s));
+         c.client.Seed(kServiceAccounts,
+                       {{"apiVersion", "v1"},
+                        {"kind", "ServiceAccount"},
+                        {"metadata",
+                         {{"name", "reader"},
+                          {"namespace", kNs},
+                          {"annotations",
+                           {{std::string(names::kVaultLoginAnnotation),
+                             "SecretStore/other"}}}}}});
+       },
+       "False", reasons::kServiceAccountNotConsented, Outcome::kDegraded},
   };
   return cases;
 }

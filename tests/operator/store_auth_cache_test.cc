@@ -10,6 +10,8 @@
 
 #include "lib/base/base64.h"
 #include "operator/external_values.h"
+#include "operator/login_consent.h"
+#include "sealsync/names.h"
 #include "tests/lib/kube/fake_client.h"
 
 namespace sealsync::op {
@@ -114,6 +116,16 @@ TEST_F(StoreAuthCacheTest, KubernetesIdentitiesDoNotShare) {
     s.service_account = {ns, sa, {}};
     return s;
   };
+  // Both ServiceAccounts let every store log in as them (login_consent.h).
+  for (const char* ns : {"team-a", "team-b"})
+    client_.Seed(kServiceAccounts,
+                 {{"apiVersion", "v1"},
+                  {"kind", "ServiceAccount"},
+                  {"metadata",
+                   {{"name", "reader"},
+                    {"namespace", ns},
+                    {"annotations",
+                     {{std::string(names::kVaultLoginAnnotation), "*"}}}}}});
   auto a = cache_.Get(client_, kube_store("id-1", "team-a", "reader"));
   auto b = cache_.Get(client_, kube_store("id-2", "team-b", "reader"));
   auto c = cache_.Get(client_, kube_store("id-1", "team-b", "reader"));

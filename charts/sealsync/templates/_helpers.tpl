@@ -69,6 +69,11 @@ OwnerReferencesPermissionEnforcement admission plugin is on.
 - apiGroups: [sealsync.dev]
   resources: [sealedsecrets, externalsecrets, secretstores]
   verbs: [get, list, watch]
+# The ExternalSecrets ClusterExternalSecrets provision (and remove where a
+# namespace stops matching; only ones they own).
+- apiGroups: [sealsync.dev]
+  resources: [externalsecrets]
+  verbs: [create, update, patch, delete]
 - apiGroups: [sealsync.dev]
   resources: [sealedsecrets/status, externalsecrets/status, secretstores/status]
   verbs: [get, patch, update]
@@ -81,8 +86,12 @@ OwnerReferencesPermissionEnforcement admission plugin is on.
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch, get]
-# Kubernetes auth for Infisical: a short-lived token for the ServiceAccount a
-# store names (its own namespace for a SecretStore), for one login.
+# Kubernetes auth for Infisical: the ServiceAccount a store names is read for
+# its consent (annotation sealsync.dev/vault-login naming the store), then a
+# short-lived token for it is requested, for one login.
+- apiGroups: [""]
+  resources: [serviceaccounts]
+  verbs: [get]
 - apiGroups: [""]
   resources: [serviceaccounts/token]
   verbs: [create]

@@ -159,6 +159,31 @@ TEST(WorkQueue, DelayedKeysWaitForTheClock) {
   EXPECT_EQ(Answer(got), "a");
 }
 
+TEST(WorkQueue, AnEarlierDelayReplacesALaterOneOfTheSameKeyOnly) {
+  FakeClock clock;
+  WorkQueue q(clock);
+  q.AddAfter("a", 20s);
+  q.AddAfter("b", 5s);
+  q.AddAfter("a", 3s);  // replaces a's 20 s; b keeps its 5 s
+  EXPECT_EQ(q.DelayedLen(), 2u);
+  auto got = GetAsync(q);
+  ShutDownAtExit stop{q};
+  clock.Advance(3s);
+  q.Poke();
+  EXPECT_EQ(Answer(got), "a");
+  q.Done("a");
+  EXPECT_EQ(q.DelayedLen(), 1u);
+  auto next = GetAsync(q);
+  EXPECT_TRUE(StillWaiting(next));
+  clock.Advance(2s);
+  q.Poke();
+  EXPECT_EQ(Answer(next), "b");
+  q.Done("b");
+  // Promoted keys are forgotten: a new delay for "a" counts from now.
+  q.AddAfter("a", 30s);
+  EXPECT_EQ(q.DelayedLen(), 1u);
+}
+
 TEST(WorkQueue, RateLimitedBackoffDoublesAndForgetResets) {
   FakeClock clock;
   WorkQueue q(clock, {10ms, 1000ms, /*jitter=*/false});

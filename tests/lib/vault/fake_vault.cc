@@ -57,8 +57,7 @@ Result<void> FakeVault::Verify(const UniversalAuth& auth) {
 }
 
 Result<std::shared_ptr<const SecretList>> FakeVault::List(
-    const UniversalAuth& auth, const SecretScope& scope,
-    std::chrono::milliseconds) {
+    const UniversalAuth& auth, const SecretScope& scope, const Freshness&) {
   std::lock_guard<std::mutex> lock(mu_);
   ++stats_.list_calls;
   if (auto c = Check(auth); !c) return std::unexpected(c.error());
