@@ -96,8 +96,7 @@ FanOutPlan PlanFanOut(const ClusterExternalSecretSpec& c,
       updated["spec"] = desired["spec"];
       for (const char* m : {"labels", "annotations"}) {
         const Json wanted = desired["metadata"].value(m, Json::object());
-        for (const auto& [k, v] : wanted.items())
-          updated["metadata"][m][k] = v;
+        for (const auto& [k, v] : wanted.items()) updated["metadata"][m][k] = v;
       }
       plan.updates.push_back(std::move(updated));
     }

@@ -315,7 +315,8 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
   const kube::Resource kSa{"", "v1", "serviceaccounts", true};
   // vault-reader lets two stores log in as it (sealsync.dev/vault-login,
   // login_consent.h); intruder lets none.
-  auto service_account = [&](const std::string& sa, const std::string& consent) {
+  auto service_account = [&](const std::string& sa,
+                             const std::string& consent) {
     Json o = {{"apiVersion", "v1"},
               {"kind", "ServiceAccount"},
               {"metadata", {{"name", sa}, {"namespace", ns}}}};
@@ -323,8 +324,8 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
       o["metadata"]["annotations"] = {{"sealsync.dev/vault-login", consent}};
     return env_->client().Apply(kSa, o, {"test", true}).has_value();
   };
-  ASSERT_TRUE(
-      service_account("vault-reader", "SecretStore/k8s, SecretStore/k8s-audience"));
+  ASSERT_TRUE(service_account("vault-reader",
+                              "SecretStore/k8s, SecretStore/k8s-audience"));
   ASSERT_TRUE(service_account("intruder", ""));
   // The identity: Kubernetes auth against this control plane.
   Json seed = Json::parse(
@@ -387,9 +388,9 @@ TEST_F(ExternalIntegration, KubernetesAuthWithoutAStoredCredential) {
     const std::string msg = StoreCondition(store).value("message", "");
     EXPECT_NE(msg.find("kubernetesAuth.serviceAccountRef"), std::string::npos)
         << msg;
-    EXPECT_NE(msg.find("sealsync.dev/vault-login=SecretStore/" +
-                       std::string(store)),
-              std::string::npos)
+    EXPECT_NE(
+        msg.find("sealsync.dev/vault-login=SecretStore/" + std::string(store)),
+        std::string::npos)
         << msg;
   }
   EXPECT_NE(StoreCondition("k8s-borrow")
