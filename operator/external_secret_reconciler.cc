@@ -227,6 +227,15 @@ Outcome ExternalSecretReconciler::Sync(std::stop_token stop, const Json& obj,
                    .action = Action::AwaitChange()};
   auto source = ReadSource(es, retry);
   if (!source) return source.error();
+  // templateFrom ConfigMaps (own namespace only), read at each sync so a
+  // changed ConfigMap is used at the next refresh; before the vault call, so
+  // a missing one costs none. The Secret stays as it is on any failure.
+  auto templates = ReadTemplateFrom(client_, es);
+  if (!templates) {
+    Error e = templates.error().WithReason(reasons::kSecretSyncedError);
+    if (e.code() == ErrorCode::kUnavailable) return Failed(e);
+    return Degraded(e, reasons::kSecretSyncedError, retry);
+  }
   // Stopping: the vault call can take its whole timeout; the next leader
   // syncs this object.
   if (stop.stop_requested()) return Outcome{.kind = Outcome::Kind::kSkip};
@@ -236,7 +245,7 @@ Outcome ExternalSecretReconciler::Sync(std::stop_token stop, const Json& obj,
   if (fetched->values.empty()) {
     if (auto decided = ApplyDeletionPolicy(es, uid, retry)) return *decided;
   }
-  auto desired = RenderTarget(es, uid, fetched->values);
+  auto desired = RenderTarget(es, uid, fetched->values, *templates);
   if (!desired)
     return Degraded(desired.error(), reasons::kSecretSyncedError, retry);
   if (es.creation_policy != CreationPolicy::kNone) {

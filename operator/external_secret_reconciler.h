@@ -3,7 +3,9 @@
 // Level-based, in four steps (Reconcile):
 //   1. read: the ExternalSecret (cache), its store (cache: exists, parses,
 //      Ready) and the store's credentials (StoreAuth; a namespaced
-//      SecretStore reads them from its own namespace only), then the values
+//      SecretStore reads them from its own namespace only), the
+//      templateFrom ConfigMaps (own namespace, template_from.h), then the
+//      values
 //      through the shared vault client (one list per scope and refresh
 //      window for every ExternalSecret; a change since the last sync reads
 //      afresh);

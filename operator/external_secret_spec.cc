@@ -9,6 +9,7 @@
 #include "operator/store_auth_spec.h"
 #include "operator/target_consent.h"
 #include "operator/template_engine.h"
+#include "operator/template_from.h"
 #include "sealsync/api.h"
 
 namespace sealsync::op {
@@ -188,6 +189,12 @@ Result<void> ParseTarget(ExternalSecretSpec& e, const Json& target,
   e.template_annotations = StrMap(
       tmpl.value("metadata", Json::object()).value("annotations", Json()));
   e.template_data = StrMap(tmpl.value("data", Json()));
+  if (tmpl.contains("templateFrom")) {
+    auto from = ParseTemplateFrom(tmpl["templateFrom"], e.ns,
+                                  id + "spec.target.template.templateFrom");
+    if (!from) return std::unexpected(from.error());
+    e.template_from = std::move(*from);
+  }
   return CheckTarget(e, id);
 }
 

@@ -107,6 +107,20 @@ enum class DeletionPolicy { kRetain, kDelete, kMerge };
 // Either way a deleted target Secret is written again.
 enum class RefreshPolicy { kPeriodic, kOnChange, kCreatedOnce };
 
+// spec.target.template.templateFrom[] (ESO): a ConfigMap's keys used as
+// templates, or a literal template (template_from.h).
+struct TemplateFrom {
+  // Where the rendered keys go: Secret data, annotations or labels.
+  enum class Target { kData, kAnnotations, kLabels } target = Target::kData;
+  struct Item {
+    std::string key;               // the ConfigMap key holding the template
+    bool keys_and_values = false;  // templateAs KeysAndValues (else Values)
+  };
+  std::string config_map;  // its name, in the ExternalSecret's namespace
+  std::vector<Item> items;
+  std::optional<std::string> literal;  // rendered as KeysAndValues
+};
+
 struct ExternalSecretSpec {
   std::string ns, name;
   // 0: once. Not Periodic: 0 (no timed refresh).
@@ -121,6 +135,7 @@ struct ExternalSecretSpec {
   std::string template_type;
   std::map<std::string, std::string> template_labels, template_annotations,
       template_data;
+  std::vector<TemplateFrom> template_from;
   std::vector<DataRef> data;
   std::vector<DataFrom> data_from;
   // generation + a hash of labels and annotations (ESO's

@@ -389,33 +389,47 @@ Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,
 }
 
 Result<Json> RenderTarget(const ExternalSecretSpec& es, const std::string& uid,
-                          const std::map<std::string, std::string>& values) {
+                          const std::map<std::string, std::string>& values,
+                          const std::vector<TemplateSource>& from) {
   std::string id = "ExternalSecret " + es.ns + "/" + es.name;
-  std::map<std::string, std::string> data;
-  if (es.template_data.empty()) {
-    data = values;
+  RenderedTarget r;
+  // Wiped on every path out: rendered values are secrets.
+  struct WipeOnExit {
+    RenderedTarget& r;
+    ~WipeOnExit() {
+      for (auto& [_, v] : r.data) SecureWipe(v.data(), v.size());
+    }
+  } wipe{r};
+  if (es.template_data.empty() && es.template_from.empty()) {
+    r.data = values;
   } else {
+    if (auto ok = RenderTemplateFrom(from, values, r); !ok)
+      return std::unexpected(ok.error());
     for (const auto& [k, tmpl] : es.template_data) {
-      auto r =
+      auto v =
           RenderTemplate(id + ": spec.target.template.data." + k, tmpl, values);
-      if (!r) return std::unexpected(r.error());
-      data[k] = std::move(*r);
+      if (!v) return std::unexpected(v.error());
+      std::string& slot = r.data[k];
+      SecureWipe(slot.data(), slot.size());
+      slot = std::move(*v);
     }
   }
-  for (const auto& [k, _] : data) {
+  for (const auto& [k, _] : r.data) {
     if (auto v = api::ValidateSecretKey(k, id + ": the vault's key names"); !v)
       return std::unexpected(v.error());
   }
-  return RenderExternalSecret(es, uid, data);
+  return RenderExternalSecret(es, uid, r);
 }
 
 Json RenderExternalSecret(const ExternalSecretSpec& es, const std::string& uid,
-                          const std::map<std::string, std::string>& data) {
+                          const RenderedTarget& rendered) {
   Json jdata = Json::object();
-  for (const auto& [k, v] : data) jdata[k] = Base64Encode(AsBytes(v));
+  for (const auto& [k, v] : rendered.data) jdata[k] = Base64Encode(AsBytes(v));
   Json labels = Json::object(), annotations = Json::object();
   for (const auto& [k, v] : es.template_labels) labels[k] = v;
   for (const auto& [k, v] : es.template_annotations) annotations[k] = v;
+  for (const auto& [k, v] : rendered.labels) labels[k] = v;
+  for (const auto& [k, v] : rendered.annotations) annotations[k] = v;
   labels[std::string(names::kManagedByLabel)] = names::kManagedByValue;
   // Merge writes into a Secret someone else made: its owner annotation (the
   // consent, possibly naming several objects) stays theirs.

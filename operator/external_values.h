@@ -12,6 +12,7 @@
 #include <string>
 
 #include "operator/external_secret_spec.h"
+#include "operator/template_from.h"
 #include "sealsync/clock.h"
 #include "sealsync/kube.h"
 #include "sealsync/vault.h"
@@ -100,20 +101,23 @@ Result<Fetched> FetchValues(vault::Client& vault, const Clock& clock,
                             const vault::UniversalAuth& auth,
                             std::optional<Clock::TimePoint> forced);
 
-// The Secret an ExternalSecret asks for (pure): spec.target.template.data
-// rendered from `values` (or the values as they are), every key checked,
-// then RenderExternalSecret. kInvalidArgument / kNotFound naming the
-// template or key.
+// The Secret an ExternalSecret asks for (pure): the values as they are, or,
+// with a template, spec.target.template.templateFrom (`from`, read by
+// ReadTemplateFrom) then spec.target.template.data rendered from `values`;
+// every key checked, then RenderExternalSecret. kInvalidArgument /
+// kNotFound / kResourceExhausted naming the template or key.
 Result<kube::Json> RenderTarget(
     const ExternalSecretSpec& es, const std::string& uid,
-    const std::map<std::string, std::string>& values);
+    const std::map<std::string, std::string>& values,
+    const std::vector<TemplateSource>& from = {});
 
-// The Secret for `data` (pure): data base64-encoded, the template's
-// metadata, the managed-by label, the owner annotation (not for Merge: the
-// Secret's own consent annotation stays), and the controller ownerReference
-// for creationPolicy Owner.
+// The Secret for `rendered` (pure): data base64-encoded, the template's
+// metadata with the rendered labels and annotations over it, the managed-by
+// label, the owner annotation (not for Merge: the Secret's own consent
+// annotation stays), and the controller ownerReference for creationPolicy
+// Owner.
 kube::Json RenderExternalSecret(const ExternalSecretSpec& es,
                                 const std::string& uid,
-                                const std::map<std::string, std::string>& data);
+                                const RenderedTarget& rendered);
 
 }  // namespace sealsync::op

@@ -35,6 +35,13 @@ const std::set<std::string> kExternalSecret = {
     "spec.target.template.metadata.labels",
     "spec.target.template.metadata.annotations",
     "spec.target.template.data",
+    // templateFrom: ConfigMaps (of the ExternalSecret's namespace, as in
+    // ESO) and literals; `secret` sources are refused by path.
+    "spec.target.template.templateFrom[].target",
+    "spec.target.template.templateFrom[].literal",
+    "spec.target.template.templateFrom[].configMap.name",
+    "spec.target.template.templateFrom[].configMap.items[].key",
+    "spec.target.template.templateFrom[].configMap.items[].templateAs",
     "spec.data[].secretKey",
     "spec.data[].remoteRef.key",
     "spec.data[].remoteRef.property",
@@ -120,6 +127,14 @@ Result<void> Copy(const Json& in, const std::string& path,
   if (auto d = kDefaults.find(path); d != kDefaults.end() && in == d->second)
     return {};
   if (allowed.contains(path)) {
+    if ((path == "spec.target.template.templateFrom[].literal" ||
+         path == InCluster("spec.target.template.templateFrom[].literal")) &&
+        (!in.is_string() || !SimpleTemplate(in.get<std::string>())))
+      return MakeError(ErrorCode::kInvalidArgument,
+                       path +
+                           ": ESO template functions pkcs12*, jwk*, "
+                           "filterPEM, toYaml and fromYaml are not supported "
+                           "by sealsync");
     if (path == "spec.target.template.data" ||
         path == InCluster("spec.target.template.data")) {
       for (const auto& [k, v] : in.items()) {

@@ -150,7 +150,11 @@ TEST_F(ChartRenderTest, DefaultsRenderTheOperatorWithClusterWideRbac) {
   EXPECT_TRUE(Grants(*cluster_role, "", "serviceaccounts", "get"));
   EXPECT_FALSE(Grants(*cluster_role, "", "serviceaccounts", "list"));
   EXPECT_FALSE(Grants(*cluster_role, "", "serviceaccounts", "patch"));
-
+  // templateFrom ConfigMaps are read when rendering: get, never list/watch
+  // (the operator caches no tenant ConfigMaps).
+  EXPECT_TRUE(Grants(*cluster_role, "", "configmaps", "get"));
+  EXPECT_FALSE(Grants(*cluster_role, "", "configmaps", "list"));
+  EXPECT_FALSE(Grants(*cluster_role, "", "configmaps", "watch"));
   // Workload reload is off: no access to workloads.
   EXPECT_FALSE(Grants(*cluster_role, "apps", "deployments", "patch"));
   EXPECT_FALSE(Grants(*cluster_role, "apps", "deployments", "list"));

@@ -622,6 +622,113 @@ TEST_F(ExternalIntegration, PropertyPathsDecodingRewriteTemplatesAndPolicies) {
       Eventually([&] { return env_->SecretValue("once", "v") == "v2"; }));
 }
 
+// templateFrom on the real API server: templates from a ConfigMap of the
+// ExternalSecret's namespace (Values, KeysAndValues, a label), a changed
+// ConfigMap used at the next (forced) sync, a removed key named in status
+// with the Secret kept as it was, and another namespace's ConfigMap never
+// read.
+TEST_F(ExternalIntegration, TemplateFromAConfigMapOfItsOwnNamespace) {
+  const std::string ns = env_->ns();
+  auto config_map = [&](const std::string& cm_ns, Json data) {
+    Json cm = {{"apiVersion", "v1"},
+               {"kind", "ConfigMap"},
+               {"metadata", {{"name", "tpl"}, {"namespace", cm_ns}}},
+               {"data", std::move(data)}};
+    return env_->client()
+        .Apply(kube::kConfigMaps, cm, {"test", true})
+        .has_value();
+  };
+  ASSERT_TRUE(config_map(
+      ns, {{"dsn", "postgres://{{ .user }}:{{ .password }}@db"},
+           {"env", "DB_USER: {{ .user }}\nDB_PASSWORD: \"{{ .password }}\"\n"},
+           {"tier", "tier: {{ .user }}"}}));
+  Json es = External("from-cm", Json::array({Ref("user", "DB_USER"),
+                                             Ref("password", "/db/PASSWORD")}));
+  Json from = Json::array(
+      {{{"configMap",
+         {{"name", "tpl"},
+          {"items",
+           {{{"key", "dsn"}},
+            {{"key", "env"}, {"templateAs", "KeysAndValues"}}}}}}},
+       {{"target", "Labels"},
+        {"configMap",
+         {{"name", "tpl"},
+          {"items", {{{"key", "tier"}, {"templateAs", "KeysAndValues"}}}}}}}});
+  es["spec"]["target"] = {{"template", {{"templateFrom", from}}}};
+  ASSERT_TRUE(Apply(es).has_value());
+  ASSERT_TRUE(Eventually([&] {
+    return env_->SecretValue("from-cm", "dsn") ==
+           "postgres://app:" + std::string(kVaultCanary) + "@db";
+  })) << (Ready("from-cm") ? Ready("from-cm")->dump() : "no status");
+  EXPECT_EQ(env_->SecretValue("from-cm", "DB_USER"), "app");
+  EXPECT_EQ(env_->SecretValue("from-cm", "DB_PASSWORD"),
+            std::string(kVaultCanary));
+  auto secret = env_->client().Get(kube::kSecrets, {ns, "from-cm"});
+  ASSERT_TRUE(secret.has_value());
+  EXPECT_EQ((*secret)["metadata"]["labels"].value("tier", ""), "app");
+
+  // The ConfigMap changes; the next sync (forced here; else the refresh)
+  // renders the new template.
+  ASSERT_TRUE(config_map(ns, {{"dsn", "mysql://{{ .user }}@db"},
+                              {"env", "DB_USER: {{ .user }}"},
+                              {"tier", "tier: gold"}}));
+  es["metadata"]["annotations"] = {{"sealsync.dev/force-sync", "1"}};
+  ASSERT_TRUE(Apply(es).has_value());
+  ASSERT_TRUE(Eventually(
+      [&] { return env_->SecretValue("from-cm", "dsn") == "mysql://app@db"; }));
+
+  // A key removed from the ConfigMap: status names the field, the
+  // ConfigMap and the key; the Secret stays as it was.
+  ASSERT_TRUE(env_->client().Delete(kube::kConfigMaps, {ns, "tpl"}));
+  ASSERT_TRUE(config_map(ns, {{"dsn", "x"}, {"tier", "tier: gold"}}));
+  es["metadata"]["annotations"] = {{"sealsync.dev/force-sync", "2"}};
+  ASSERT_TRUE(Apply(es).has_value());
+  ASSERT_TRUE(Eventually([&] {
+    auto c = Ready("from-cm");
+    return c && (*c)["status"] == "False" &&
+           c->value("message", "")
+                   .find("templateFrom[0].configMap.items[1].key: ConfigMap " +
+                         ns + "/tpl has no key \"env\"") != std::string::npos;
+  })) << (Ready("from-cm") ? Ready("from-cm")->dump() : "no status");
+  EXPECT_EQ(env_->SecretValue("from-cm", "dsn"), "mysql://app@db");
+
+  // A hostile tenant naming a ConfigMap of another namespace: refused by
+  // field; that namespace's ConfigMap is never used.
+  const std::string victim = ns + "-victim";
+  ASSERT_TRUE(env_->client()
+                  .Apply(kube::kNamespaces,
+                         {{"apiVersion", "v1"},
+                          {"kind", "Namespace"},
+                          {"metadata", {{"name", victim}}}},
+                         {"test", true})
+                  .has_value());
+  ASSERT_TRUE(config_map(victim, {{"t", "stolen: {{ .password }}"}}));
+  Json cross =
+      External("cross-cm", Json::array({Ref("password", "/db/PASSWORD")}));
+  cross["spec"]["target"] = {
+      {"template",
+       {{"templateFrom",
+         {{{"configMap",
+            {{"name", "tpl"},
+             {"namespace", victim},
+             {"items",
+              {{{"key", "t"}, {"templateAs", "KeysAndValues"}}}}}}}}}}}};
+  ASSERT_TRUE(Apply(cross).has_value());
+  EXPECT_TRUE(Eventually([&] {
+    auto c = Ready("cross-cm");
+    return c && (*c)["reason"] == "InvalidSpec" &&
+           c->value("message", "")
+                   .find(
+                       "templateFrom[0].configMap.namespace: an ExternalSecret "
+                       "may "
+                       "only read ConfigMaps of its own namespace") !=
+               std::string::npos;
+  })) << (Ready("cross-cm") ? Ready("cross-cm")->dump() : "no status");
+  EXPECT_FALSE(env_->SecretValue("cross-cm", "stolen").has_value());
+  (void)env_->client().Delete(kube::kNamespaces, {"", victim});
+  ExpectNoCanary();
+}
+
 // A force-sync of 1,000 ExternalSecrets (one annotate command: one value)
 // reads each scope once: the forced syncs share the list fetched after the
 // value was first seen, as timer refreshes share theirs.

@@ -406,6 +406,104 @@ TEST(ExternalSecretDrift, AnEditedSecretIsWrittenBackAndTheRefreshIsJittered) {
             owned.end());
 }
 
+// templateFrom: a ConfigMap of the ExternalSecret's namespace, read at each
+// sync (a change is used at the next one); a missing ConfigMap or key keeps
+// the Secret as it was and status names the field and the ConfigMap.
+TEST(ExternalSecretTemplateFrom,
+     RendersFromAConfigMapAndKeepsTheSecretOnError) {
+  Cluster c;
+  auto config_map = [&](Json data) {
+    Json cm = {{"apiVersion", "v1"},
+               {"kind", "ConfigMap"},
+               {"metadata", {{"name", "tpl"}, {"namespace", kNs}}},
+               {"data", std::move(data)}};
+    (void)c.client.Delete(kube::kConfigMaps, {kNs, "tpl"});
+    c.client.Seed(kube::kConfigMaps, cm);
+  };
+  config_map({{"dsn", "pg://app:{{ .password }}@db"},
+              {"env", "A: one\nB: \"{{ .password | upper }}\"\n"}});
+  Json from = Json::array(
+      {{{"configMap",
+         {{"name", "tpl"},
+          {"items",
+           {{{"key", "dsn"}},
+            {{"key", "env"}, {"templateAs", "KeysAndValues"}}}}}}}});
+  c.AddGood({{"template", {{"templateFrom", from}}}});
+  ASSERT_TRUE(c.Reconcile());
+  EXPECT_EQ(c.Value("dsn"), "pg://app:" + std::string(kCanary) + "@db");
+  EXPECT_EQ(c.Value("A"), "one");
+  EXPECT_EQ(c.Value("B"), "CANARY-3F9A-NEVER-IN-STATUS");
+  EXPECT_FALSE(c.Value("password").has_value()) << "a template: only its keys";
+  // The ConfigMap changes: the next sync renders the new template.
+  config_map({{"dsn", "mysql://{{ .password }}"}, {"env", "A: two"}});
+  ASSERT_TRUE(c.Reconcile());
+  EXPECT_EQ(c.Value("dsn"), "mysql://" + std::string(kCanary));
+  EXPECT_EQ(c.Value("A"), "two");
+  // A key gone from the ConfigMap: Degraded naming it, the Secret as it was.
+  config_map({{"dsn", "x"}});
+  auto r = c.Reconcile();
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(r->degraded);
+  Json ready = c.Ready(kExternalSecrets, "app");
+  EXPECT_EQ(ready["reason"], reasons::kSecretSyncedError);
+  const std::string msg = ready.value("message", "");
+  EXPECT_NE(msg.find("templateFrom[0].configMap.items[1].key: ConfigMap "
+                     "team-a/tpl has no key \"env\""),
+            std::string::npos)
+      << msg;
+  EXPECT_EQ(c.Value("dsn"), "mysql://" + std::string(kCanary));
+  EXPECT_EQ(c.Value("A"), "two");
+  // No ConfigMap at all: named; the Secret still as it was.
+  ASSERT_TRUE(c.client.Delete(kube::kConfigMaps, {kNs, "tpl"}));
+  ASSERT_TRUE(c.Reconcile());
+  EXPECT_NE(c.Ready(kExternalSecrets, "app")
+                .value("message", "")
+                .find("configMap.name: ConfigMap team-a/tpl does not exist"),
+            std::string::npos);
+  EXPECT_EQ(c.Value("dsn"), "mysql://" + std::string(kCanary));
+  EXPECT_EQ(c.Ready(kExternalSecrets, "app").dump().find(kCanary),
+            std::string::npos);
+}
+
+// A hostile tenant naming a ConfigMap of another namespace: refused by
+// field, and no ConfigMap of any other namespace is read.
+TEST(ExternalSecretTemplateFrom, AnotherNamespacesConfigMapIsNeverRead) {
+  Cluster c;
+  c.client.Seed(kube::kConfigMaps,
+                {{"apiVersion", "v1"},
+                 {"kind", "ConfigMap"},
+                 {"metadata", {{"name", "tpl"}, {"namespace", "victim"}}},
+                 {"data", {{"t", "victim-template"}}}});
+  Json from = Json::array({{{"configMap",
+                             {{"name", "tpl"},
+                              {"namespace", "victim"},
+                              {"items", {{{"key", "t"}}}}}}}});
+  c.AddGood({{"template", {{"templateFrom", from}}}});
+  (void)c.Reconcile();
+  Json ready = c.Ready(kExternalSecrets, "app");
+  EXPECT_EQ(ready["reason"], reasons::kInvalidSpec);
+  EXPECT_NE(
+      ready.value("message", "")
+          .find("templateFrom[0].configMap.namespace: an ExternalSecret may "
+                "only read ConfigMaps of its own namespace team-a"),
+      std::string::npos)
+      << ready.dump();
+  // Without the namespace field the same name is looked up in team-a only.
+  from[0]["configMap"].erase("namespace");
+  c.AddGood({{"template", {{"templateFrom", from}}}});
+  (void)c.Reconcile();
+  EXPECT_NE(c.Ready(kExternalSecrets, "app")
+                .value("message", "")
+                .find("ConfigMap team-a/tpl does not exist"),
+            std::string::npos);
+  for (const auto& call : c.client.Calls()) {
+    if (call.resource == "configmaps") {
+      EXPECT_EQ(call.key.ns, kNs);
+    }
+  }
+  EXPECT_FALSE(c.Secret().has_value());
+}
+
 TEST(ExternalSecretStop, NoVaultCallOnceStopping) {
   Cluster c;
   c.AddGood();
@@ -458,7 +556,7 @@ const std::vector<StoreCase>& StoreCases() {
       // in as it, not this one (login_consent.h): no token, no login.
       {"ServiceAccountNotConsented",
        [](Cluster& c) {
-         c.AddStore(false);
+         c.AddStore(Cluster::Verdict::kNotValidated);
          Json s = *c.client.Object(kSecretStores, {kNs, "vault"});
          s["spec"]["provider"]["infisical"]["auth"] = {
              {"kubernetesAuth",

@@ -95,6 +95,11 @@ OwnerReferencesPermissionEnforcement admission plugin is on.
 - apiGroups: [""]
   resources: [serviceaccounts/token]
   verbs: [create]
+# ExternalSecret templateFrom and a store's caProvider: ConfigMaps of the
+# object's own namespace, read when rendering (not watched, not listed).
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get]
 {{- if .Values.reload.enabled }}
 # Workload reload: rolling restarts of the workloads that opt in.
 - apiGroups: [apps]
