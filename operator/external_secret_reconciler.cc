@@ -90,7 +90,7 @@ void ExternalSecretReconciler::RecordWrite(const std::string& key,
   own_writes_->Record(key, Str(written["metadata"], "resourceVersion"));
 }
 
-Result<bool> ExternalSecretReconciler::WriteStatus(
+Result<void> ExternalSecretReconciler::WriteStatus(
     const Json& obj, const ExternalSecretSpec* es, const Error* error,
     std::string_view reason,
     std::optional<std::chrono::system_clock::time_point> refreshed) {

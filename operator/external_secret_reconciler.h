@@ -110,7 +110,7 @@ class ExternalSecretReconciler final : public Reconciler {
   // deletionPolicy Delete: deletes the target if this ExternalSecret may.
   Result<void> DeleteTarget(const ExternalSecretSpec& es,
                             const std::string& uid);
-  Result<bool> WriteStatus(
+  Result<void> WriteStatus(
       const kube::Json& obj, const ExternalSecretSpec* es, const Error* error,
       std::string_view reason,
       std::optional<std::chrono::system_clock::time_point> refreshed);

@@ -29,6 +29,7 @@ struct SecretKeyRef {
   std::string ns;  // only for ClusterSecretStore refs
   std::string name;
   std::string key;
+  auto operator<=>(const SecretKeyRef&) const = default;
 };
 
 // auth.kubernetesAuth.serviceAccountRef: the ServiceAccount whose
@@ -37,6 +38,7 @@ struct ServiceAccountRef {
   std::string ns;  // the store's own for a SecretStore
   std::string name;
   std::vector<std::string> audiences;  // empty: the API server's
+  auto operator<=>(const ServiceAccountRef&) const = default;
 };
 
 struct StoreSpec {

@@ -32,7 +32,7 @@ std::string JoinPath(const std::string& base, const std::string& rel) {
 // caProvider key of a ConfigMap (plain text) or Secret (base64).
 // kFailedPrecondition naming the object and key when it is missing or holds
 // no certificate, kUnavailable when the API server fails.
-Result<std::string> ReadCa(kube::Client& client, const StoreSpec& store) {
+Result<std::string> ReadCa(kube::Client& client, const StoreAuthInputs& store) {
   if (!store.ca_ref) return store.ca_pem;
   const SecretKeyRef& r = *store.ca_ref;
   std::string id =
@@ -65,47 +65,22 @@ Result<std::string> ReadCa(kube::Client& client, const StoreSpec& store) {
 
 }  // namespace
 
-namespace {
-
-// Everything StoreAuth's result depends on, unambiguously joined.
-std::string AuthKey(const StoreSpec& s) {
-  std::string k;
-  auto add = [&k](std::string_view part) {
-    k += std::to_string(part.size());
-    k += ':';
-    k += part;
-  };
-  add(s.kind);
-  add(s.ns);
-  // The name too: a ServiceAccount's consent names one store
-  // (login_consent.h), so a store it does not name must not reuse the read
-  // of one it does.
-  add(s.name);
-  add(s.host_api);
-  for (const SecretKeyRef* r : {&s.client_id, &s.client_secret}) {
-    add(r->ns);
-    add(r->name);
-    add(r->key);
-  }
-  // The login method and, for kubernetes auth, the identity and the
-  // ServiceAccount with its audiences: two stores naming different
-  // ServiceAccounts must never share an entry.
-  add(std::to_string(static_cast<int>(s.auth_method)));
-  add(s.identity_id);
-  add(s.service_account.ns);
-  add(s.service_account.name);
-  add(std::to_string(s.service_account.audiences.size()));
-  for (const std::string& a : s.service_account.audiences) add(a);
-  add(s.ca_pem);
-  add(s.ca_ref ? "ref" : "");
-  if (s.ca_ref) {
-    add(s.ca_ref->ns);
-    add(s.ca_ref->name);
-    add(s.ca_ref->key);
-    add(s.ca_in_config_map ? "ConfigMap" : "Secret");
-  }
-  return k;
+StoreAuthInputs AuthInputsOf(const StoreSpec& s) {
+  return {.kind = s.kind,
+          .ns = s.ns,
+          .name = s.name,
+          .host_api = s.host_api,
+          .method = s.auth_method,
+          .client_id = s.client_id,
+          .client_secret = s.client_secret,
+          .identity_id = s.identity_id,
+          .service_account = s.service_account,
+          .ca_pem = s.ca_pem,
+          .ca_ref = s.ca_ref,
+          .ca_in_config_map = s.ca_in_config_map};
 }
+
+namespace {
 
 void Wipe(vault::UniversalAuth& a) {
   SecureWipe(a.client_secret.data(), a.client_secret.size());
@@ -119,7 +94,7 @@ StoreAuthCache::~StoreAuthCache() {
 
 Result<vault::UniversalAuth> StoreAuthCache::Get(kube::Client& client,
                                                  const StoreSpec& store) {
-  const std::string key = AuthKey(store);
+  StoreAuthInputs key = AuthInputsOf(store);
   const auto now = clock_.Now();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -128,7 +103,7 @@ Result<vault::UniversalAuth> StoreAuthCache::Get(kube::Client& client,
       return it->second.auth;
     }
   }
-  auto auth = StoreAuth(client, store);
+  auto auth = StoreAuth(client, key);
   if (!auth) return auth;
   std::lock_guard<std::mutex> lock(mu_);
   // Expired entries of other stores go too: the map holds recent ones only.
@@ -140,20 +115,20 @@ Result<vault::UniversalAuth> StoreAuthCache::Get(kube::Client& client,
       ++it;
     }
   }
-  Entry& e = entries_[key];
+  Entry& e = entries_[std::move(key)];
   Wipe(e.auth);
   e = Entry{*auth, now};
   return auth;
 }
 
 Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
-                                       const StoreSpec& store) {
+                                       const StoreAuthInputs& store) {
   vault::UniversalAuth auth;
   auth.host_api = store.host_api;
   // Client id and secret usually live in one Secret: read each Secret once.
   std::map<std::pair<std::string, std::string>, Json> read;
   std::vector<std::pair<const SecretKeyRef*, std::string*>> refs;
-  switch (store.auth_method) {
+  switch (store.method) {
     case vault::AuthMethod::kUniversal:
       refs = {{&store.client_id, &auth.client_id},
               {&store.client_secret, &auth.client_secret}};
@@ -164,13 +139,20 @@ Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
           "token " + store.client_secret.ns + "/" + store.client_secret.name;
       refs = {{&store.client_secret, &auth.client_secret}};
       break;
-    case vault::AuthMethod::kKubernetes:
+    case vault::AuthMethod::kKubernetes: {
       // The ServiceAccount must name this store (login_consent.h): checked
       // here, before anything can log in, and again before each token.
-      if (auto c = CheckLoginConsent(client, store); !c)
+      StoreSpec who;
+      who.kind = store.kind;
+      who.ns = store.ns;
+      who.name = store.name;
+      who.identity_id = store.identity_id;
+      who.service_account = store.service_account;
+      if (auto c = CheckLoginConsent(client, who); !c)
         return std::unexpected(c.error());
-      SetKubernetesAuth(client, store, auth);
+      SetKubernetesAuth(client, who, auth);
       break;
+    }
   }
   for (auto [ref, out] : refs) {
     std::string id = "Secret " + ref->ns + "/" + ref->name;

@@ -19,21 +19,47 @@
 
 namespace sealsync::op {
 
+// Everything a store's credentials are read with, and nothing else: the
+// reads below see a store only through this, and StoreAuthCache keys on all
+// of it (compared member by member, `= default`). A login field added here
+// is part of the cache key without anyone listing it; one not added here
+// cannot be used by the reads.
+struct StoreAuthInputs {
+  // Whose: stores of other kinds or namespaces never share an entry, even
+  // with the same references; nor do two stores of one namespace (a
+  // ServiceAccount's consent names one store, login_consent.h).
+  std::string kind, ns, name;
+  std::string host_api;
+  vault::AuthMethod method = vault::AuthMethod::kUniversal;
+  SecretKeyRef client_id, client_secret;  // kUniversal; kToken: client_secret
+  std::string identity_id;                // kKubernetes
+  ServiceAccountRef service_account;      // kKubernetes
+  std::string ca_pem;                     // caBundle
+  std::optional<SecretKeyRef> ca_ref;     // caProvider
+  bool ca_in_config_map = false;
+  auto operator<=>(const StoreAuthInputs&) const = default;
+};
+
+// The auth fields of `store`.
+StoreAuthInputs AuthInputsOf(const StoreSpec& store);
+
 // Reads a store's credentials from its referenced Secret(s) (and its CA from
 // a Secret or ConfigMap). kFailedPrecondition naming the Secret and key when
 // one is missing or empty, kUnavailable when the API server fails; never the
 // value.
 Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
-                                       const StoreSpec& store);
+                                       const StoreAuthInputs& in);
+inline Result<vault::UniversalAuth> StoreAuth(kube::Client& client,
+                                              const StoreSpec& store) {
+  return StoreAuth(client, AuthInputsOf(store));
+}
 
 // StoreAuth with a short memory: a store's credentials read in the last
 // `ttl` are used again instead of reading the Secret once per ExternalSecret
-// (1,000 objects of one store cost one read, not 1,000). Keyed by
-// everything the read depends on (store kind and namespace, host, login
-// method, identity, ServiceAccount and audiences, each Secret/ConfigMap
-// reference, inline CA), so no store sees credentials its own references
-// would not give it. Pass the same `client` on every call (a Kubernetes
-// auth's token request keeps using the one it was made with). A rotated
+// (1,000 objects of one store cost one read, not 1,000). Keyed by the whole
+// StoreAuthInputs, so no store sees credentials its own references would
+// not give it. Pass the same `client` on every call (a Kubernetes auth's
+// token request keeps using the one it was made with). A rotated
 // credential is picked up within `ttl`; errors are never remembered. Cached
 // client secrets are wiped when replaced and on destruction. Thread-safe.
 class StoreAuthCache {
@@ -55,7 +81,7 @@ class StoreAuthCache {
   const Clock& clock_;
   const std::chrono::milliseconds ttl_;
   std::mutex mu_;
-  std::map<std::string, Entry> entries_;  // guarded by mu_
+  std::map<StoreAuthInputs, Entry> entries_;  // guarded by mu_
 };
 
 // The values an ExternalSecret asks for, by Secret key.

@@ -166,7 +166,7 @@ Result<int> KeyManager::RestoreMissing() {
   return restored;
 }
 
-Result<bool> KeyManager::WriteBackup(const std::string& key_id,
+Result<void> KeyManager::WriteBackup(const std::string& key_id,
                                      const std::string& armored) {
   // A merge patch adds this entry and keeps every other key's backup. (A
   // server-side apply of the one entry would remove the entries this field
@@ -174,7 +174,7 @@ Result<bool> KeyManager::WriteBackup(const std::string& key_id,
   const std::string name(names::kKeyBackupConfigMap);
   kube::Json patch = {{"data", {{key_id + ".age", armored}}}};
   auto p = client_.MergePatch(kube::kConfigMaps, {options_.ns, name}, patch);
-  if (p) return true;
+  if (p) return {};
   if (p.error().code() != ErrorCode::kNotFound)
     return std::unexpected(p.error());
   kube::Json cm = {{"apiVersion", "v1"},
@@ -182,13 +182,13 @@ Result<bool> KeyManager::WriteBackup(const std::string& key_id,
                    {"metadata", {{"name", name}, {"namespace", options_.ns}}},
                    {"data", patch["data"]}};
   auto c = client_.Create(kube::kConfigMaps, cm);
-  if (c) return true;
+  if (c) return {};
   if (c.error().code() != ErrorCode::kAlreadyExists)
     return std::unexpected(c.error());
   auto again =
       client_.MergePatch(kube::kConfigMaps, {options_.ns, name}, patch);
   if (!again) return std::unexpected(again.error());
-  return true;
+  return {};
 }
 
 Result<int> KeyManager::BackUpImported() {
@@ -287,7 +287,7 @@ Result<std::optional<std::chrono::milliseconds>> KeyManager::Rotate() {
                std::chrono::milliseconds(1000)));
 }
 
-Result<bool> KeyManager::Publish() {
+Result<void> KeyManager::Publish() {
   kube::Json cm = {
       {"apiVersion", "v1"},
       {"kind", "ConfigMap"},
@@ -297,7 +297,7 @@ Result<bool> KeyManager::Publish() {
   auto w = client_.Apply(kube::kConfigMaps, cm,
                          {std::string(names::kFieldManager), true});
   if (!w) return std::unexpected(w.error().Wrap("publishing recipients"));
-  return true;
+  return {};
 }
 
 }  // namespace sealsync::op

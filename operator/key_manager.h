@@ -65,7 +65,7 @@ class KeyManager {
   Result<std::optional<std::chrono::milliseconds>> Rotate();
 
   // Writes the recipients ConfigMap from the ring (server-side apply).
-  Result<bool> Publish();
+  Result<void> Publish();
 
   // Leader only. With a break-glass recipient, backs up every imported
   // Bitnami key (its PEM, age-encrypted to it) that the backup ConfigMap
@@ -77,7 +77,7 @@ class KeyManager {
   Result<SealingKey> CreateKey();
   Result<SealingKey> CreateKeyUnaudited();
   // Adds "<key_id>.age" to the backup ConfigMap, keeping the other entries.
-  Result<bool> WriteBackup(const std::string& key_id,
+  Result<void> WriteBackup(const std::string& key_id,
                            const std::string& armored);
   kube::Json KeySecret(const SealingKey& key) const;
 

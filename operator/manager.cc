@@ -74,7 +74,7 @@ void Manager::OnLeadership(std::function<void(bool)> fn) {
   on_leadership_.push_back(std::move(fn));
 }
 
-Result<bool> Manager::Bind() {
+Result<void> Manager::Bind() {
   state_ = State::kBind;
   for (auto& s : servers_) {
     auto port = s->http.Start();
@@ -86,7 +86,7 @@ Result<bool> Manager::Bind() {
     }
     bound_.push_back(s->address + ":" + std::to_string(*port));
   }
-  return true;
+  return {};
 }
 
 void Manager::StartWatchers() {
@@ -134,11 +134,11 @@ void Manager::StopLeading() {
   for (auto& c : controllers_) c.controller->Stop();
 }
 
-Result<bool> Manager::Elect() {
+Result<void> Manager::Elect() {
   state_ = State::kElect;
   if (!options_.leader_elect) {
     StartLeading();
-    return true;
+    return {};
   }
   kube::LeaderCallbacks cb;
   cb.on_started_leading = [this] { StartLeading(); };
@@ -164,13 +164,13 @@ Result<bool> Manager::Elect() {
   if (!e) return std::unexpected(e.error());
   std::shared_ptr<kube::LeaderElector> elector = std::move(*e);
   election_ = std::thread([elector, this] { elector->Run(election_stop_); });
-  return true;
+  return {};
 }
 
-Result<bool> Manager::Run(const std::atomic<bool>& stop,
+Result<void> Manager::Run(const std::atomic<bool>& stop,
                           const std::function<void()>& on_serving) {
   stop_ = &stop;
-  auto fail = [this](const Error& e) -> Result<bool> {
+  auto fail = [this](const Error& e) -> Result<void> {
     Shutdown();
     return std::unexpected(e);
   };
@@ -184,7 +184,7 @@ Result<bool> Manager::Run(const std::atomic<bool>& stop,
   bool lost = lost_;
   Shutdown();
   if (lost) return MakeError(ErrorCode::kAborted, "leader election lost");
-  return true;
+  return {};
 }
 
 void Manager::Shutdown() {

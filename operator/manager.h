@@ -125,7 +125,7 @@ class Manager {
 
   // The state machine above. `on_serving` runs once the servers are bound
   // (the operator logs where it serves).
-  Result<bool> Run(const std::atomic<bool>& stop,
+  Result<void> Run(const std::atomic<bool>& stop,
                    const std::function<void()>& on_serving = nullptr);
 
  private:
@@ -138,9 +138,9 @@ class Manager {
     std::unique_ptr<kube::Watcher> watcher;
     std::thread thread;
   };
-  Result<bool> Bind();
+  Result<void> Bind();
   void StartWatchers();
-  Result<bool> Elect();
+  Result<void> Elect();
   void StartLeading();
   void StopLeading();
   void Shutdown();

@@ -58,7 +58,7 @@ class StoreDispatch final : public Reconciler {
 class Operator {
  public:
   Operator(kube::Client& client, const OperatorOptions& opts);
-  Result<bool> Run(const std::atomic<bool>& stop);
+  Result<void> Run(const std::atomic<bool>& stop);
 
  private:
   void AddCaches();
@@ -539,7 +539,7 @@ void Operator::Lead(const std::atomic<bool>& stop) {
   vault.join();
 }
 
-Result<bool> Operator::Run(const std::atomic<bool>& stop) {
+Result<void> Operator::Run(const std::atomic<bool>& stop) {
   if (auto open = audit_.Open(opts_.audit_log); !open)
     return std::unexpected(open.error());
   return manager_.Run(stop, [this] {
@@ -553,13 +553,13 @@ Result<bool> Operator::Run(const std::atomic<bool>& stop) {
 
 }  // namespace
 
-Result<bool> Run(kube::Client& client, const OperatorOptions& opts,
+Result<void> Run(kube::Client& client, const OperatorOptions& opts,
                  const std::atomic<bool>& stop) {
   Operator op(client, opts);
   return op.Run(stop);
 }
 
-Result<bool> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
+Result<void> Run(const OperatorOptions& opts, const std::atomic<bool>& stop) {
   auto client = kube::NewClient(opts.rest);
   if (!client) return std::unexpected(client.error());
   return Run(**client, opts, stop);

@@ -59,14 +59,14 @@ struct OperatorOptions {
       {"app.infisical.com", "us.infisical.com", "eu.infisical.com"}, {}};
 };
 
-// Runs the operator until `stop` becomes true (returns true) or leadership
+// Runs the operator until `stop` becomes true (success) or leadership
 // is lost (kAborted). kUnavailable naming the port ("port 0.0.0.0:8081
 // unavailable (health server): ...") if an HTTP port cannot be bound; then
 // nothing else was started. Every thread started is joined before it
 // returns, on every path (operator/manager.h).
-Result<bool> Run(const OperatorOptions& options, const std::atomic<bool>& stop);
+Result<void> Run(const OperatorOptions& options, const std::atomic<bool>& stop);
 // The same with a client made by the caller (tests pass a fake).
-Result<bool> Run(kube::Client& client, const OperatorOptions& options,
+Result<void> Run(kube::Client& client, const OperatorOptions& options,
                  const std::atomic<bool>& stop);
 
 }  // namespace sealsync::op

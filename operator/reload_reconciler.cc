@@ -72,74 +72,87 @@ const kube::Store* ReloadReconciler::StoreOf(const std::string& kind) const {
   return nullptr;
 }
 
+Fingerprints ReloadReconciler::Current(const std::string& ns,
+                                       const std::set<std::string>& targets,
+                                       ByteView key) const {
+  // Only Secrets of the workload's own namespace, and only managed ones
+  // (the cache holds nothing else).
+  Fingerprints current;
+  for (const std::string& name : targets) {
+    if (auto s = secrets_.Get(ns + "/" + name))
+      current[name] = DataFingerprint(*s, key);
+  }
+  return current;
+}
+
 Result<Action> ReloadReconciler::Reconcile(std::stop_token,
                                            const Request& request) {
   const kube::Store* store = StoreOf(request.kind);
   kube::ObjectPtr obj = store ? store->Get(request.StoreKey()) : nullptr;
   auto targets = obj ? ReloadTargets(*obj) : std::nullopt;
   if (!targets) {
-    std::lock_guard lock(mu_);
-    pending_.erase(request.Key());
+    Forget(request);
     return Action::AwaitChange();
   }
   auto key = FingerprintKey(keys_);
   if (!key) return Action::RequeueAfter(std::chrono::seconds(5));
-  // Only Secrets of the workload's own namespace, and only managed ones
-  // (the cache holds nothing else).
-  Fingerprints current;
-  for (const std::string& name : *targets) {
-    if (auto s = secrets_.Get(request.ns + "/" + name))
-      current[name] = DataFingerprint(*s, ByteView(key->data(), key->size()));
-  }
+  Fingerprints current =
+      Current(request.ns, *targets, ByteView(key->data(), key->size()));
   std::string observed_text =
       Annotation(*obj, names::kReloadObservedAnnotation);
-  Fingerprints observed = ParseObserved(observed_text);
-  std::set<std::string> changed = ChangedSecrets(observed, current);
+  std::set<std::string> changed =
+      ChangedSecrets(ParseObserved(observed_text), current);
   std::string now_text = FormatObserved(current);
-  kube::ObjectKey where{request.ns, request.name};
-  const kube::Resource& resource = ResourceOf(request.kind);
   Json observed_patch = {
       {"metadata",
        {{"annotations",
          {{std::string(names::kReloadObservedAnnotation), now_text}}}}}};
-
   if (changed.empty()) {
-    {
-      std::lock_guard lock(mu_);
-      pending_.erase(request.Key());
-    }
+    Forget(request);
     // First sight, or Secrets added or gone: remember them, no restart.
-    if (observed_text != now_text ||
-        !obj->value("metadata", Json::object())
-             .value("annotations", Json::object())
-             .contains(std::string(names::kReloadObservedAnnotation))) {
-      auto p = client_.MergePatch(resource, where, observed_patch);
-      if (!p)
-        return std::unexpected(p.error().Wrap("recording the Secrets of " +
-                                              request.kind + " " +
-                                              request.StoreKey()));
-    }
+    bool recorded =
+        obj->value("metadata", Json::object())
+            .value("annotations", Json::object())
+            .contains(std::string(names::kReloadObservedAnnotation));
+    if (observed_text == now_text && recorded) return Action::AwaitChange();
+    auto p = client_.MergePatch(ResourceOf(request.kind),
+                                {request.ns, request.name}, observed_patch);
+    if (!p)
+      return std::unexpected(p.error().Wrap("recording the Secrets of " +
+                                            request.kind + " " +
+                                            request.StoreKey()));
     return Action::AwaitChange();
   }
+  if (auto wait = Coalesce(request)) return *wait;
+  return Restart(request, std::move(observed_patch), changed);
+}
 
-  // Coalesce: restart `window` after the first difference seen.
-  {
-    std::lock_guard lock(mu_);
-    auto [it, inserted] = pending_.try_emplace(request.Key(), clock_.Now());
-    auto due = it->second + window_;
-    if (clock_.Now() < due)
-      return Action::RequeueAfter(
-          std::chrono::duration_cast<std::chrono::milliseconds>(due -
-                                                                clock_.Now()) +
-          std::chrono::milliseconds(1));
-    pending_.erase(it);
-  }
-  Json patch = observed_patch;
+void ReloadReconciler::Forget(const Request& request) {
+  std::lock_guard lock(mu_);
+  pending_.erase(request.Key());
+}
+
+std::optional<Action> ReloadReconciler::Coalesce(const Request& request) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = pending_.try_emplace(request.Key(), clock_.Now());
+  auto due = it->second + window_;
+  if (clock_.Now() < due)
+    return Action::RequeueAfter(
+        std::chrono::duration_cast<std::chrono::milliseconds>(due -
+                                                              clock_.Now()) +
+        std::chrono::milliseconds(1));
+  pending_.erase(it);
+  return std::nullopt;
+}
+
+Result<Action> ReloadReconciler::Restart(const Request& request, Json patch,
+                                         const std::set<std::string>& changed) {
   patch["spec"]["template"]["metadata"]["annotations"] = {
       {std::string(names::kRestartedAtAnnotation),
        FormatRfc3339(clock_.WallNow(), true)},
       {std::string(names::kRestartedForAnnotation), Join(changed)}};
-  auto p = client_.MergePatch(resource, where, patch);
+  auto p = client_.MergePatch(ResourceOf(request.kind),
+                              {request.ns, request.name}, patch);
   if (!p)
     return std::unexpected(p.error().Wrap("restarting " + request.kind + " " +
                                           request.StoreKey()));

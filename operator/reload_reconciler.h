@@ -19,11 +19,15 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
+#include <string>
 
 #include "lib/kube/event_recorder.h"
 #include "lib/kube/store.h"
 #include "operator/controller.h"
 #include "operator/key_ring.h"
+#include "operator/reload.h"
 #include "sealsync/clock.h"
 #include "sealsync/kube.h"
 
@@ -51,6 +55,19 @@ class ReloadReconciler final : public Reconciler {
 
  private:
   const kube::Store* StoreOf(const std::string& kind) const;
+  // The fingerprints of the `targets` sealsync manages in `ns`.
+  Fingerprints Current(const std::string& ns,
+                       const std::set<std::string>& targets,
+                       ByteView key) const;
+  // Drops the request's coalescing window.
+  void Forget(const Request& request);
+  // Opens the request's window at the first difference: a requeue until it
+  // has passed, nullopt once it has (closed again).
+  std::optional<Action> Coalesce(const Request& request);
+  // The restart: `patch` (the observed annotation) plus the pod-template
+  // annotations; the Event naming `changed`.
+  Result<Action> Restart(const Request& request, kube::Json patch,
+                         const std::set<std::string>& changed);
 
   kube::Client& client_;
   ReloadWorkloads workloads_;

@@ -203,7 +203,7 @@ void SealedSecretReconciler::Forget(const std::string& key) {
   synced_.erase(key);
 }
 
-Result<bool> SealedSecretReconciler::UpdateStatus(
+Result<void> SealedSecretReconciler::UpdateStatus(
     const Json& obj, const Error* error, std::string_view reason,
     const std::vector<std::string>& key_ids) {
   int64_t generation = obj["metadata"].value("generation", int64_t{0});

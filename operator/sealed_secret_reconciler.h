@@ -76,7 +76,7 @@ class SealedSecretReconciler final : public Reconciler {
                             const kube::Json& desired);
   // Writes status if it differs; `error` nullptr means Ready=True, else
   // Ready=False with `reason` and the error's message.
-  Result<bool> UpdateStatus(const kube::Json& obj, const Error* error,
+  Result<void> UpdateStatus(const kube::Json& obj, const Error* error,
                             std::string_view reason,
                             const std::vector<std::string>& key_ids);
 

@@ -44,11 +44,11 @@ Verdict ReadyVerdict(const kube::Json& obj) {
   return Verdict::kNone;
 }
 
-Result<bool> WriteStatusIfChanged(kube::Client& client,
+Result<void> WriteStatusIfChanged(kube::Client& client,
                                   const kube::Resource& resource,
                                   const kube::Json& obj,
                                   const kube::Json& desired) {
-  if (obj.value("status", kube::Json::object()) == desired) return true;
+  if (obj.value("status", kube::Json::object()) == desired) return {};
   const kube::Json& meta = obj["metadata"];
   auto p = client.MergePatch(
       resource, {meta.value("namespace", ""), meta.value("name", "")},
@@ -59,7 +59,7 @@ Result<bool> WriteStatusIfChanged(kube::Client& client,
                       : ErrorCode::kUnavailable;
     return std::unexpected(Error(c, "writing status: " + p.error().message()));
   }
-  return true;
+  return {};
 }
 
 }  // namespace sealsync::op

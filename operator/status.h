@@ -24,7 +24,7 @@ Verdict ReadyVerdict(const kube::Json& obj);
 
 // Merge-patches `obj`'s status subresource to `desired` unless it already is.
 // API errors come back as kUnavailable (retry), wrapped with "writing status".
-Result<bool> WriteStatusIfChanged(kube::Client& client,
+Result<void> WriteStatusIfChanged(kube::Client& client,
                                   const kube::Resource& resource,
                                   const kube::Json& obj,
                                   const kube::Json& desired);

@@ -82,7 +82,7 @@ Result<Action> StoreReconciler::Reconcile(std::stop_token,
   }
   // Token auth has no login to try: reading the scope proves the token
   // (and the list is shared with the store's ExternalSecrets).
-  Result<bool> ok = true;
+  Result<void> ok;
   if (store->auth_method == vault::AuthMethod::kToken) {
     auto l = vault_.List(*auth, store->scope, store->refresh);
     if (!l) ok = std::unexpected(l.error());

@@ -12,7 +12,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-Result<bool> CheckNames(const ClusterOptions& opts, bool service) {
+Result<void> CheckNames(const ClusterOptions& opts, bool service) {
   if (!IsDnsLabel(opts.controller_namespace)) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "--controller-namespace \"" + opts.controller_namespace +
@@ -23,7 +23,7 @@ Result<bool> CheckNames(const ClusterOptions& opts, bool service) {
                      "--controller-name \"" + opts.controller_name +
                          "\" is not a Service name");
   }
-  return true;
+  return {};
 }
 
 // Rewords a failed API call (its message is "VERB PATH: code reason: msg").

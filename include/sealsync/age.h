@@ -143,7 +143,7 @@ using AgeWriteFn = std::function<Result<bool>(ByteView)>;
 
 // The streaming form of AgeEncrypt, for large inputs: constant memory (two
 // 64 KiB chunks). Errors from `read` or `write` are returned as they are.
-Result<bool> AgeEncryptStream(const AgeReadFn& read, const AgeWriteFn& write,
+Result<void> AgeEncryptStream(const AgeReadFn& read, const AgeWriteFn& write,
                               std::span<const AgeRecipient* const> recipients,
                               Random& random,
                               std::span<const Stanza> extra = {});
@@ -192,7 +192,7 @@ class AgeVerifiedFile {
   // are. `done_with`, if set, is called with each part of the caller's file
   // once it has been read for the last time (sealctl drops those mapped
   // pages); never for an armored file (the parts read are a private copy).
-  Result<bool> DecryptTo(
+  Result<void> DecryptTo(
       const AgeWriteFn& write,
       const std::function<void(ByteView)>& done_with = nullptr) const;
 

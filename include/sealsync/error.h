@@ -1,8 +1,9 @@
-// Error values and the Result<T> alias used across every sealsync library.
+// Error values and the Result<T> type used across every sealsync library.
 //
 // Start here: every fallible function returns Result<T> (std::expected<T,
-// Error>). No exception crosses a library boundary; third-party exceptions are
-// caught in the adapter that calls the library and turned into an Error.
+// Error>, [[nodiscard]]). No exception crosses a library boundary;
+// third-party exceptions are caught in the adapter that calls the library and
+// turned into an Error.
 #pragma once
 
 #include <expected>
@@ -68,8 +69,23 @@ class [[nodiscard]] Error {
   std::string reason_;
 };
 
+// std::expected<T, Error> that must not be dropped: a call whose Result is
+// ignored does not compile ([[nodiscard]]; the build makes -Wunused-result
+// an error). Where ignoring is right, say so: `(void)Call();  // why`.
+// Result<void> is "done, or an error"; Result<bool> only where the bool
+// answers a question.
 template <typename T>
-using Result = std::expected<T, Error>;
+class [[nodiscard]] Result : public std::expected<T, Error> {
+  using Base = std::expected<T, Error>;
+
+ public:
+  using Base::Base;
+  Result() = default;
+  // From a plain std::expected (an inherited constructor cannot take its own
+  // base).
+  Result(const Base& b) : Base(b) {}
+  Result(Base&& b) : Base(std::move(b)) {}
+};
 
 // Shorthand for returning an error from a function returning Result<T>.
 inline std::unexpected<Error> MakeError(ErrorCode code, std::string message) {

@@ -115,11 +115,11 @@ class Client {
   // Server-side apply of `obj` (apiVersion/kind/metadata.name required).
   virtual Result<Json> Apply(const Resource& r, const Json& obj,
                              const ApplyOptions& opts, bool status = false) = 0;
-  virtual Result<bool> Delete(const Resource& r, const ObjectKey& key,
+  virtual Result<void> Delete(const Resource& r, const ObjectKey& key,
                               const DeleteOptions& opts = {}) = 0;
   // Streams events until the server ends the request, the handler returns
   // false, or `stop` becomes true. kOutOfRange when the version is too old.
-  virtual Result<bool> Watch(const Resource& r, std::string_view ns,
+  virtual Result<void> Watch(const Resource& r, std::string_view ns,
                              const WatchOptions& opts,
                              const WatchHandler& handler,
                              const std::atomic<bool>* stop = nullptr) = 0;

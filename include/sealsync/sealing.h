@@ -54,7 +54,7 @@ Result<std::string> SealValue(ByteView value,
 
 // The age form of SealValue streamed as a binary age file (what `age -d`
 // reads), not base64: for bulk data and files, in constant memory.
-Result<bool> SealAgeStream(const AgeReadFn& read, const AgeWriteFn& write,
+Result<void> SealAgeStream(const AgeReadFn& read, const AgeWriteFn& write,
                            std::span<const X25519Recipient> recipients,
                            const ScopeBinding& binding, Random& random);
 
@@ -81,7 +81,7 @@ Result<std::optional<ScopeBinding>> ScopeOfStanzas(
     std::span<const Stanza> stanzas);
 
 // Checks a found binding against the expected one (the rule above).
-Result<bool> CheckScope(const std::optional<ScopeBinding>& found,
+Result<void> CheckScope(const std::optional<ScopeBinding>& found,
                         const ScopeBinding& expect);
 
 }  // namespace sealsync

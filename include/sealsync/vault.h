@@ -117,7 +117,7 @@ class Client {
   virtual ~Client() = default;
 
   // Logs in (or reuses a valid token): proves the credentials work.
-  virtual Result<bool> Verify(const UniversalAuth& auth) = 0;
+  virtual Result<void> Verify(const UniversalAuth& auth) = 0;
 
   // The scope's secrets, shared: every caller asking for the same (host,
   // identity, scope) gets the last fetch's result if it is fresh enough for

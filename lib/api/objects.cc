@@ -50,7 +50,7 @@ Result<ObjectMeta> ParseMeta(const J& doc) {
 }
 
 template <typename J>
-Result<bool> CheckKind(const J& doc, std::string_view api_version,
+Result<void> CheckKind(const J& doc, std::string_view api_version,
                        std::string_view kind) {
   auto get = [&](const char* k) {
     return doc.contains(k) && doc[k].is_string()
@@ -65,7 +65,7 @@ Result<bool> CheckKind(const J& doc, std::string_view api_version,
     return FieldError("apiVersion", "want " + std::string(api_version) +
                                         ", got \"" + get("apiVersion") + "\"");
   }
-  return true;
+  return {};
 }
 
 Json MetaJson(const ObjectMeta& meta) {

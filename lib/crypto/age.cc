@@ -58,7 +58,7 @@ struct NewFile {
   ~NewFile() { sodium_memzero(payload_key, sizeof payload_key); }
 };
 
-Result<bool> StartFile(std::span<const AgeRecipient* const> recipients,
+Result<void> StartFile(std::span<const AgeRecipient* const> recipients,
                        Random& random, std::span<const Stanza> extra,
                        NewFile& out) {
   if (recipients.empty()) {
@@ -91,7 +91,7 @@ Result<bool> StartFile(std::span<const AgeRecipient* const> recipients,
   out.head.append(reinterpret_cast<const char*>(nonce), kNonceSize);
   crypto::Hkdf32(fk, ByteView(nonce, kNonceSize), "payload", out.payload_key);
   sodium_memzero(fk.data(), fk.size());
-  return true;
+  return {};
 }
 
 // Reads until `buf` is full or the source ends; returns the bytes read.
@@ -138,12 +138,13 @@ Result<Bytes> AgeEncrypt(ByteView plaintext,
   return out;
 }
 
-Result<bool> AgeEncryptStream(const AgeReadFn& read, const AgeWriteFn& write,
+Result<void> AgeEncryptStream(const AgeReadFn& read, const AgeWriteFn& write,
                               std::span<const AgeRecipient* const> recipients,
                               Random& random, std::span<const Stanza> extra) {
   NewFile nf;
   if (auto ok = StartFile(recipients, random, extra, nf); !ok) return ok;
-  if (auto ok = write(AsBytes(nf.head)); !ok) return ok;
+  if (auto ok = write(AsBytes(nf.head)); !ok)
+    return std::unexpected(ok.error());
   crypto::Aead aead(nf.payload_key);
   SecureBytes cur(kChunk), next(kChunk);
   Bytes sealed(kSealedChunk);
@@ -163,15 +164,15 @@ Result<bool> AgeEncryptStream(const AgeReadFn& read, const AgeWriteFn& write,
     aead.Seal(cn, ByteView(cur.data(), *cur_n), sealed.data());
     if (auto ok = write(ByteView(sealed.data(), *cur_n + crypto::kTagSize));
         !ok) {
-      return ok;
+      return std::unexpected(ok.error());
     }
-    if (last) return true;
+    if (last) return {};
     std::swap(cur, next);
     *cur_n = next_n;
   }
 }
 
-Result<bool> age_internal::OpenHeader(
+Result<void> age_internal::OpenHeader(
     ByteView file, std::span<const AgeIdentity* const> identities,
     OpenedHeader& out) {
   if (format::LooksArmored(file)) {
@@ -233,7 +234,7 @@ Result<bool> age_internal::OpenHeader(
   out.identity_index = index;
   out.body = body;
   out.chunks = chunks;
-  return true;
+  return {};
 }
 
 std::string AgeArmor(ByteView file) { return format::Armor(file); }

@@ -39,7 +39,7 @@ struct OpenedHeader {
 // Dearmors if needed, parses the header, unwraps the file key with the first
 // identity that matches, checks the header MAC, derives the payload key and
 // checks the chunk layout (sizes only). Errors as AgeDecrypt's contract.
-Result<bool> OpenHeader(ByteView file,
+Result<void> OpenHeader(ByteView file,
                         std::span<const AgeIdentity* const> identities,
                         OpenedHeader& out);
 

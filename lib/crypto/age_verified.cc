@@ -75,7 +75,7 @@ Result<AgeVerifiedFile> AgeVerify(
   return AgeVerifiedFile(std::move(state));
 }
 
-Result<bool> AgeVerifiedFile::DecryptTo(
+Result<void> AgeVerifiedFile::DecryptTo(
     const AgeWriteFn& write,
     const std::function<void(ByteView)>& done_with) const {
   const age_internal::OpenedHeader& h = state_->header;
@@ -96,14 +96,14 @@ Result<bool> AgeVerifiedFile::DecryptTo(
     }
     auto ok = write(ByteView(plain.data(), n - crypto::kTagSize));
     SecureWipe(plain.data(), n - crypto::kTagSize);
-    if (!ok) return ok;
+    if (!ok) return std::unexpected(ok.error());
     if (done_with && caller_bytes &&
         ((i + 1) % kChunksPerRelease == 0 || i + 1 == h.chunks)) {
       done_with(h.body.subspan(released, off + n - released));
       released = off + n;
     }
   }
-  return true;
+  return {};
 }
 
 }  // namespace sealsync

@@ -9,7 +9,7 @@ namespace {
 // Calls `fn(line, line_number)` for every non-blank, non-comment line, with
 // surrounding whitespace (including CR) trimmed.
 template <typename Fn>
-Result<bool> ForEachEntry(std::string_view text, Fn fn) {
+Result<void> ForEachEntry(std::string_view text, Fn fn) {
   size_t pos = 0;
   int number = 0;
   while (pos < text.size()) {
@@ -28,7 +28,7 @@ Result<bool> ForEachEntry(std::string_view text, Fn fn) {
     auto r = fn(line, number);
     if (!r) return std::unexpected(r.error());
   }
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -36,13 +36,13 @@ Result<bool> ForEachEntry(std::string_view text, Fn fn) {
 Result<std::vector<X25519Identity>> ParseIdentityFile(std::string_view text) {
   std::vector<X25519Identity> out;
   auto r =
-      ForEachEntry(text, [&](std::string_view line, int n) -> Result<bool> {
+      ForEachEntry(text, [&](std::string_view line, int n) -> Result<void> {
         auto id = X25519Identity::Parse(line);
         if (!id) {
           return std::unexpected(id.error().Wrap("line " + std::to_string(n)));
         }
         out.push_back(std::move(*id));
-        return true;
+        return {};
       });
   if (!r) return std::unexpected(r.error());
   if (out.empty()) {
@@ -67,13 +67,13 @@ Result<std::vector<X25519Recipient>> ParseRecipientsFile(
     std::string_view text) {
   std::vector<X25519Recipient> out;
   auto r =
-      ForEachEntry(text, [&](std::string_view line, int n) -> Result<bool> {
+      ForEachEntry(text, [&](std::string_view line, int n) -> Result<void> {
         auto rc = X25519Recipient::Parse(line);
         if (!rc) {
           return std::unexpected(rc.error().Wrap("line " + std::to_string(n)));
         }
         out.push_back(*rc);
-        return true;
+        return {};
       });
   if (!r) return std::unexpected(r.error());
   if (out.empty()) {

@@ -51,16 +51,16 @@ std::string ScopeBinding::ToString() const {
   return "";
 }
 
-Result<bool> CheckScope(const std::optional<ScopeBinding>& found,
+Result<void> CheckScope(const std::optional<ScopeBinding>& found,
                         const ScopeBinding& expect) {
   if (!found) {
-    if (expect.scope == Scope::kCluster) return true;
+    if (expect.scope == Scope::kCluster) return {};
     return MakeError(ErrorCode::kPermissionDenied,
                      "scope mismatch: value has no scope binding (only "
                      "accepted with scope Cluster), expected " +
                          expect.ToString());
   }
-  if (*found == expect) return true;
+  if (*found == expect) return {};
   return MakeError(ErrorCode::kPermissionDenied,
                    "scope mismatch: value is sealed for " + found->ToString() +
                        ", expected " + expect.ToString());
@@ -68,7 +68,7 @@ Result<bool> CheckScope(const std::optional<ScopeBinding>& found,
 
 namespace crypto {
 
-Result<bool> ValidateBinding(const ScopeBinding& b) {
+Result<void> ValidateBinding(const ScopeBinding& b) {
   bool ok = false;
   switch (b.scope) {
     case Scope::kStrict:
@@ -91,7 +91,7 @@ Result<bool> ValidateBinding(const ScopeBinding& b) {
                                             : "no namespace or name") +
             " (lower-case Kubernetes names)");
   }
-  return true;
+  return {};
 }
 
 std::vector<std::string> BindingArgs(const ScopeBinding& b) {

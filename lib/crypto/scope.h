@@ -14,7 +14,7 @@ inline constexpr std::string_view kKeyIdStanzaType = "sealsync.dev/kid";
 
 // kInvalidArgument unless the binding has exactly the names its scope needs,
 // each a valid Kubernetes name.
-Result<bool> ValidateBinding(const ScopeBinding& binding);
+Result<void> ValidateBinding(const ScopeBinding& binding);
 
 // The binding's arguments: {"strict", "ns/name"}, {"namespace", "ns"},
 // {"cluster"}.

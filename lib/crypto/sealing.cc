@@ -258,7 +258,7 @@ Result<std::string> SealValue(ByteView value,
   return Base64Encode(*file);
 }
 
-Result<bool> SealAgeStream(const AgeReadFn& read, const AgeWriteFn& write,
+Result<void> SealAgeStream(const AgeReadFn& read, const AgeWriteFn& write,
                            std::span<const X25519Recipient> recipients,
                            const ScopeBinding& binding, Random& random) {
   if (auto ok = crypto::ValidateBinding(binding); !ok) return ok;

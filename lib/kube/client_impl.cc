@@ -213,7 +213,7 @@ Result<Json> ClientImpl::Apply(const Resource& r, const Json& obj,
               kApplyPatch, obj.dump());
 }
 
-Result<bool> ClientImpl::Delete(const Resource& r, const ObjectKey& key,
+Result<void> ClientImpl::Delete(const Resource& r, const ObjectKey& key,
                                 const DeleteOptions& opts) {
   Json body = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
   if (!opts.propagation_policy.empty())
@@ -227,10 +227,55 @@ Result<bool> ClientImpl::Delete(const Resource& r, const ObjectKey& key,
   auto r2 =
       Call("DELETE", ResourcePath(r, key.ns, key.name), kJson, body.dump());
   if (!r2) return std::unexpected(r2.error());
-  return true;
+  return {};
 }
 
-Result<bool> ClientImpl::Watch(const Resource& r, std::string_view ns,
+namespace {
+
+// One line of a watch stream: its event; nullopt for an event type this
+// client does not know (skipped); an error for a line that is not an event
+// or an ERROR event (the Status it carries).
+Result<std::optional<WatchEvent>> ParseWatchLine(std::string_view line,
+                                                 const std::string& what) {
+  std::optional<Json> parsed = ReadJson(line);
+  if (!parsed || !parsed->is_object())
+    return MakeError(ErrorCode::kInternal, what + ": invalid watch event");
+  Json& ev = *parsed;
+  std::string type = ev.contains("type") && ev["type"].is_string()
+                         ? ev["type"].get<std::string>()
+                         : "";
+  WatchEvent out;
+  if (type == "ADDED") {
+    out.type = WatchEventType::kAdded;
+  } else if (type == "MODIFIED") {
+    out.type = WatchEventType::kModified;
+  } else if (type == "DELETED") {
+    out.type = WatchEventType::kDeleted;
+  } else if (type == "BOOKMARK") {
+    out.type = WatchEventType::kBookmark;
+  } else if (type == "ERROR") {
+    const Json& st = ev["object"];
+    long code =
+        st.is_object() && st.contains("code") && st["code"].is_number_integer()
+            ? st["code"].get<long>()
+            : 500;
+    return std::unexpected(StatusError(code, st.dump(), what, false));
+  } else {
+    return std::nullopt;
+  }
+  if (!ev.contains("object") || !ev["object"].is_object() ||
+      !ev["object"].contains("metadata") ||
+      !ev["object"]["metadata"].is_object()) {
+    return MakeError(ErrorCode::kInternal,
+                     what + ": watch event without an object");
+  }
+  out.object = std::move(ev["object"]);
+  return out;
+}
+
+}  // namespace
+
+Result<void> ClientImpl::Watch(const Resource& r, std::string_view ns,
                                const WatchOptions& opts,
                                const WatchHandler& handler,
                                const std::atomic<bool>* stop) {
@@ -255,44 +300,13 @@ Result<bool> ClientImpl::Watch(const Resource& r, std::string_view ns,
          start = nl + 1) {
       std::string_view line(pending.data() + start, nl - start);
       if (line.empty()) continue;
-      std::optional<Json> parsed = ReadJson(line);
-      if (!parsed || !parsed->is_object()) {
-        failure = Error(ErrorCode::kInternal, what + ": invalid watch event");
+      auto ev = ParseWatchLine(line, what);
+      if (!ev) {
+        failure = ev.error();
         return false;
       }
-      Json& ev = *parsed;
-      std::string type = ev.contains("type") && ev["type"].is_string()
-                             ? ev["type"].get<std::string>()
-                             : "";
-      WatchEvent out;
-      if (type == "ADDED")
-        out.type = WatchEventType::kAdded;
-      else if (type == "MODIFIED")
-        out.type = WatchEventType::kModified;
-      else if (type == "DELETED")
-        out.type = WatchEventType::kDeleted;
-      else if (type == "BOOKMARK")
-        out.type = WatchEventType::kBookmark;
-      else if (type == "ERROR") {
-        const Json& st = ev["object"];
-        long code = st.is_object() && st.contains("code") &&
-                            st["code"].is_number_integer()
-                        ? st["code"].get<long>()
-                        : 500;
-        failure = StatusError(code, st.dump(), what, false);
-        return false;
-      } else {
-        continue;
-      }
-      if (!ev.contains("object") || !ev["object"].is_object() ||
-          !ev["object"].contains("metadata") ||
-          !ev["object"]["metadata"].is_object()) {
-        failure = Error(ErrorCode::kInternal,
-                        what + ": watch event without an object");
-        return false;
-      }
-      out.object = std::move(ev["object"]);
-      if (!handler(out)) {
+      if (!*ev) continue;  // a type this client does not know
+      if (!handler(**ev)) {
         pending.clear();
         return false;
       }
@@ -313,7 +327,7 @@ Result<bool> ClientImpl::Watch(const Resource& r, std::string_view ns,
   if (resp->status < 200 || resp->status >= 300) {
     return std::unexpected(StatusError(resp->status, error_body, what, false));
   }
-  return true;
+  return {};
 }
 
 Result<std::unique_ptr<Client>> NewClient(const RestConfig& config) {

@@ -250,32 +250,37 @@ Result<ExecCredential> ParseExecCredential(std::string_view json,
   }
 }
 
-Result<ExecCredential> RunExecPlugin(const ExecConfig& config,
-                                     std::chrono::milliseconds timeout) {
-  const std::string who = "exec plugin \"" + config.command + "\"";
-  if (config.command.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "exec plugin: no command");
-  }
+namespace {
 
-  std::vector<std::string> argv_s{config.command};
-  argv_s.insert(argv_s.end(), config.args.begin(), config.args.end());
-
+// The plugin's environment: ours, minus what the config sets, plus the
+// config's variables and KUBERNETES_EXEC_INFO (non-interactive).
+std::vector<std::string> PluginEnvironment(const ExecConfig& config) {
   std::set<std::string, std::less<>> replaced{"KUBERNETES_EXEC_INFO"};
   for (const auto& [name, value] : config.env) replaced.insert(name);
-  std::vector<std::string> env_s;
+  std::vector<std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view entry(*e);
     if (!replaced.contains(entry.substr(0, entry.find('=')))) {
-      env_s.emplace_back(entry);
+      env.emplace_back(entry);
     }
   }
   for (const auto& [name, value] : config.env)
-    env_s.push_back(name + "=" + value);
+    env.push_back(name + "=" + value);
   nlohmann::json info = {{"apiVersion", config.api_version},
                          {"kind", "ExecCredential"},
                          {"spec", {{"interactive", false}}}};
-  env_s.push_back("KUBERNETES_EXEC_INFO=" + info.dump());
+  env.push_back("KUBERNETES_EXEC_INFO=" + info.dump());
+  return env;
+}
 
+// Starts the plugin in a process group of its own, stdin /dev/null, default
+// signal handling; returns its pid, `out` and `err` the read ends of its
+// stdout and stderr. kNotFound / kPermissionDenied / kInternal naming `who`.
+Result<pid_t> SpawnPlugin(const ExecConfig& config, const std::string& who,
+                          Fd& out, Fd& err) {
+  std::vector<std::string> argv_s{config.command};
+  argv_s.insert(argv_s.end(), config.args.begin(), config.args.end());
+  std::vector<std::string> env_s = PluginEnvironment(config);
   std::vector<char*> argv, envp;
   for (auto& s : argv_s) argv.push_back(s.data());
   for (auto& s : env_s) envp.push_back(s.data());
@@ -287,12 +292,14 @@ Result<ExecCredential> RunExecPlugin(const ExecConfig& config,
     return MakeError(ErrorCode::kInternal,
                      who + ": pipe: " + std::strerror(errno));
   }
-  Fd out_r{out_pipe[0]}, out_w{out_pipe[1]};
+  out.fd = out_pipe[0];
+  Fd out_w{out_pipe[1]};
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
     return MakeError(ErrorCode::kInternal,
                      who + ": pipe: " + std::strerror(errno));
   }
-  Fd err_r{err_pipe[0]}, err_w{err_pipe[1]};
+  err.fd = err_pipe[0];
+  Fd err_w{err_pipe[1]};
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -319,8 +326,6 @@ Result<ExecCredential> RunExecPlugin(const ExecConfig& config,
       ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  out_w.Close();
-  err_w.Close();
   if (rc == ENOENT) {
     return MakeError(
         ErrorCode::kNotFound,
@@ -334,8 +339,15 @@ Result<ExecCredential> RunExecPlugin(const ExecConfig& config,
     return MakeError(ErrorCode::kInternal,
                      who + ": could not start: " + std::strerror(rc));
   }
+  return pid;
+}
 
-  Outcome o = Collect(pid, out_r, err_r, Clock::now() + timeout);
+// What the plugin's run means: the credential if it exited 0 with one,
+// else an error naming `who` with the first stderr line, anything secret
+// (its token or key, the config's longer env values) blanked out.
+Result<ExecCredential> Verdict(const ExecConfig& config, const Outcome& o,
+                               const std::string& who,
+                               std::chrono::milliseconds timeout) {
   if (o.timed_out) {
     return MakeError(ErrorCode::kDeadlineExceeded,
                      who + ": no credential after " +
@@ -356,7 +368,6 @@ Result<ExecCredential> RunExecPlugin(const ExecConfig& config,
     if (!parsed) return std::unexpected(parsed.error().Wrap(who));
     return parsed;
   }
-  // Failed: report the first stderr line, with anything secret blanked out.
   std::vector<std::string> secrets;
   if (parsed) secrets = {parsed->token, parsed->client_key_pem};
   for (const auto& [name, value] : config.env) {
@@ -369,6 +380,21 @@ Result<ExecCredential> RunExecPlugin(const ExecConfig& config,
           : "killed by signal " + std::to_string(WTERMSIG(o.status));
   return MakeError(ErrorCode::kUnauthenticated,
                    who + " failed: " + why + (line.empty() ? "" : ": " + line));
+}
+
+}  // namespace
+
+Result<ExecCredential> RunExecPlugin(const ExecConfig& config,
+                                     std::chrono::milliseconds timeout) {
+  const std::string who = "exec plugin \"" + config.command + "\"";
+  if (config.command.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "exec plugin: no command");
+  }
+  Fd out, err;
+  auto pid = SpawnPlugin(config, who, out, err);
+  if (!pid) return std::unexpected(pid.error());
+  Outcome o = Collect(*pid, out, err, Clock::now() + timeout);
+  return Verdict(config, o, who, timeout);
 }
 
 }  // namespace sealsync::kube

@@ -194,16 +194,16 @@ bool LeaderElector::Step() {
   return IsLeader();
 }
 
-Result<bool> LeaderElector::Release() {
+Result<void> LeaderElector::Release() {
   ObjectKey key{config_.lease_namespace, config_.lease_name};
   std::string what = "could not release Lease " + key.ns + "/" + key.name;
   auto got = client_.Get(kLeases, key);
   if (!got) {
-    if (got.error().code() == ErrorCode::kNotFound) return true;
+    if (got.error().code() == ErrorCode::kNotFound) return {};
     return std::unexpected(got.error().Wrap(what));
   }
   const Json& old = SpecOf(*got);
-  if (StringField(old, "holderIdentity") != config_.identity) return true;
+  if (StringField(old, "holderIdentity") != config_.identity) return {};
   std::string wall_now = MicroTime(clock_.WallNow());
   Json lease = *got;
   lease["spec"]["holderIdentity"] = "";
@@ -218,7 +218,7 @@ Result<bool> LeaderElector::Release() {
     leader_ = false;
   }
   Observe(*updated, clock_.Now());
-  return true;
+  return {};
 }
 
 void LeaderElector::WaitUntil(Clock::TimePoint deadline,

@@ -81,10 +81,10 @@ class LeaderElector {
   bool Step();
 
   // Gives the Lease up if we hold it: holderIdentity "",
-  // leaseDurationSeconds 1. Returns true if released or not ours; an error
+  // leaseDurationSeconds 1. Succeeds if released or not ours; an error
   // (kAborted on a lost race, API errors otherwise) if the write failed.
   // Does not fire callbacks; Run() calls it on stop.
-  Result<bool> Release();
+  Result<void> Release();
 
   bool IsLeader() const;
   // The holder last seen on the Lease ("" if none or not yet read).

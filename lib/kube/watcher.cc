@@ -41,7 +41,7 @@ Watcher::Watcher(Client& client, Resource resource, std::string ns,
       on_event_(std::move(on_event)),
       on_error_(std::move(on_error)) {}
 
-Result<bool> Watcher::List() {
+Result<void> Watcher::List() {
   ++lists_;
   ListOptions opts;
   opts.label_selector = selectors_.label_selector;
@@ -80,7 +80,7 @@ Result<bool> Watcher::List() {
   } while (!opts.continue_token.empty());
   resource_version_ = version;
   filled_ = true;
-  if (first) return true;
+  if (first) return {};
   std::map<std::string, ObjectPtr> before;
   for (const auto& key : store_.Keys()) {
     if (ns_.empty() || SplitKey(key).ns == ns_) before[key] = store_.Get(key);
@@ -98,10 +98,10 @@ Result<bool> Watcher::List() {
   }
   for (const auto& key : gone)
     on_event_(WatchEventType::kDeleted, key, before[key]);
-  return true;
+  return {};
 }
 
-Result<bool> Watcher::WatchOnce(const std::atomic<bool>& stop) {
+Result<void> Watcher::WatchOnce(const std::atomic<bool>& stop) {
   ++watches_;
   WatchOptions opts = selectors_;
   opts.resource_version = resource_version_;

@@ -48,8 +48,8 @@ class Watcher {
   int watches() const { return watches_.load(); }
 
  private:
-  Result<bool> List();
-  Result<bool> WatchOnce(const std::atomic<bool>& stop);
+  Result<void> List();
+  Result<void> WatchOnce(const std::atomic<bool>& stop);
   void Sleep(std::chrono::milliseconds d, const std::atomic<bool>& stop);
 
   Client& client_;

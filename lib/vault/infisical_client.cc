@@ -70,12 +70,12 @@ Result<T> InfisicalClient::WithToken(const UniversalAuth& auth, F&& call) {
   return std::move(*r);
 }
 
-Result<bool> InfisicalClient::Verify(const UniversalAuth& auth) {
+Result<void> InfisicalClient::Verify(const UniversalAuth& auth) {
   auto a = Normalized(auth);
   if (!a) return std::unexpected(a.error());
   auto token = tokens_.Acquire(*a);
   if (!token) return std::unexpected(token.error());
-  return true;
+  return {};
 }
 
 Result<std::shared_ptr<const SecretList>> InfisicalClient::List(

@@ -17,7 +17,7 @@ class InfisicalClient final : public Client {
  public:
   InfisicalClient(const Clock& clock, ClientOptions options);
 
-  Result<bool> Verify(const UniversalAuth& auth) override;
+  Result<void> Verify(const UniversalAuth& auth) override;
   Result<std::shared_ptr<const SecretList>> List(
       const UniversalAuth& auth, const SecretScope& scope,
       const Freshness& fresh) override;

@@ -24,6 +24,7 @@
 #include "sealsync/sealing.h"
 #include "tests/charts/chart_env.h"
 #include "tests/lib/vault/infisical_double_process.h"
+#include "tests/support/cluster_read.h"
 #include "tests/support/operator_log.h"
 
 namespace sealsync::testing {
@@ -365,13 +366,10 @@ TEST_F(TenantAttackTest, ConsentOnTheSecretHandsItOver) {
   ASSERT_TRUE(
       tenant_->Create(kSealedSecrets, Sealed("handed", {{"password", "new"}}))
           .has_value());
-  // The Secret is written before the status: wait for both.
-  EXPECT_TRUE(Eventually(
-      [&] {
-        return env_->SecretValue(team_, "handed", "password") == "new" &&
-               Ready(kSealedSecrets, "handed") == "True/Synced";
-      },
-      30s))
+  EXPECT_TRUE(WaitForSecretAndStatus(
+      env_->client(), kSealedSecrets, team_, "handed",
+      [&] { return env_->SecretValue(team_, "handed", "password") == "new"; },
+      "Synced"))
       << Ready(kSealedSecrets, "handed") << op_->Log();
 }
 

@@ -152,27 +152,22 @@ TEST_F(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
     auto applied = env.client().Apply(kSealed, obj, {"kubectl", true, true});
     ASSERT_TRUE(applied.has_value()) << applied.error().message();
   }
+  std::map<std::string, Json> synced;
   for (const char* name : {"legacy", "legacy-wide"}) {
-    EXPECT_TRUE(Eventually([&] {
+    auto obj = env.WaitForSecretAndStatus(kSealed, name, [&] {
       return env.SecretValue(name, "password") == std::string(kLegacyValue);
-    })) << name
-        << ": " << (env.Ready(name) ? env.Ready(name)->dump() : "")
+    });
+    ASSERT_TRUE(obj.has_value())
+        << name << ": " << (env.Ready(name) ? env.Ready(name)->dump() : "")
         << op->Log();
+    synced[name] = *obj;
   }
   auto s = env.client().Get(kube::kSecrets, {env.ns(), "legacy"});
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ((*s)["type"], "kubernetes.io/basic-auth");
-  // Status is written after the Secret: wait for its key ids.
-  std::string key_id;
-  EXPECT_TRUE(Eventually([&] {
-    auto obj = env.client().Get(kSealed, {env.ns(), "legacy"});
-    if (!obj) return false;
-    const Json& ids =
-        obj->value("status", Json::object()).value("keyIds", Json::array());
-    key_id =
-        !ids.empty() && ids[0].is_string() ? ids[0].get<std::string>() : "";
-    return !key_id.empty();
-  }));
+  const Json& ids = synced["legacy"]["status"].value("keyIds", Json::array());
+  std::string key_id =
+      !ids.empty() && ids[0].is_string() ? ids[0].get<std::string>() : "";
   EXPECT_TRUE(key_id.starts_with("bitnami:")) << key_id;
 
   // The imported key is counted, and backed up to the break-glass recipient

@@ -27,20 +27,11 @@ TEST_F(ExternalIntegration, SyncsTemplatesAndCoalescesCalls) {
   es["spec"]["target"] = {{"name", "app-creds"},
                           {"template", {{"type", "Opaque"}, {"data", tdata}}}};
   ASSERT_TRUE(Apply(es).has_value());
-  ASSERT_TRUE(Eventually([&] {
+  std::optional<Json> st = env_->WaitForSecretAndStatus(kExternal, "app", [&] {
     return env_->SecretValue("app-creds", "dsn") ==
            "postgres://app:" + std::string(kVaultCanary) + "@db";
-  }));
-  // Status is written after the Secret: wait for it, then look.
-  std::optional<Json> st;
-  ASSERT_TRUE(Eventually([&] {
-    auto o = env_->client().Get(kExternal, {env_->ns(), "app"});
-    if (!o ||
-        !o->value("status", Json::object()).contains("syncedResourceVersion"))
-      return false;
-    st = std::move(*o);
-    return true;
-  }));
+  });
+  ASSERT_TRUE(st.has_value()) << op_->Log();
   EXPECT_EQ((*st)["status"]["binding"]["name"], "app-creds");
   EXPECT_TRUE((*st)["status"].contains("refreshTime"));
   EXPECT_TRUE((*st)["status"].contains("syncedResourceVersion"));

@@ -17,6 +17,7 @@
 #include "tests/fake_random.h"
 #include "tests/lib/kube/fake_client.h"
 #include "tests/lib/vault/fake_vault.h"
+#include "tests/operator/reconciler_fixture.h"
 
 namespace sealsync::op {
 namespace {
@@ -25,6 +26,7 @@ using kube::Json;
 using kube::testing::FakeClient;
 using kube::testing::FakeClock;
 using namespace std::chrono_literals;
+using namespace fixture;
 
 constexpr std::string_view kCanary = "canary-3f9a-never-in-status";
 constexpr char kNs[] = "team-a";
@@ -123,43 +125,20 @@ struct Cluster {
   }
   Result<Action> Reconcile() {
     auto r = reconciler.Reconcile({}, {"", kNs, "app"});
-    if (auto o = client.Object(kExternalSecrets, {kNs, "app"}))
-      externals.Upsert(*o);
-    if (auto s = client.Object(kube::kSecrets, {kNs, "app"})) {
-      const Json& labels = (*s)["metadata"].value("labels", Json::object());
-      if (labels.value(std::string(names::kManagedByLabel), "") == "sealsync")
-        secrets.Upsert(*s);
-    } else {
-      secrets.Remove(std::string(kNs) + "/app");
-    }
+    MirrorCaches(client, kExternalSecrets, {kNs, "app"}, externals, "app",
+                 secrets);
     return r;
   }
   Json Ready(const kube::Resource& r, const std::string& name) {
-    auto o = client.Object(r, {kNs, name});
-    return o ? (*o)["status"]["conditions"][0] : Json();
+    return ReadyCondition(client, r, {kNs, name});
   }
   std::optional<Json> Secret() {
     return client.Object(kube::kSecrets, {kNs, "app"});
   }
   std::optional<std::string> Value(const std::string& key) {
-    auto s = Secret();
-    if (!s || !(*s)["data"].contains(key)) return std::nullopt;
-    auto b = Base64Decode((*s)["data"][key].get<std::string>());
-    return std::string(b->begin(), b->end());
+    return SecretValue(client, {kNs, "app"}, key);
   }
 };
-
-enum class Outcome { kOk, kTerminal, kTransient, kDegraded };
-
-Outcome KindOf(const Result<Action>& r) {
-  if (!r) {
-    auto c = r.error().code();
-    return c == ErrorCode::kUnavailable || c == ErrorCode::kDeadlineExceeded
-               ? Outcome::kTransient
-               : Outcome::kTerminal;
-  }
-  return r->degraded ? Outcome::kDegraded : Outcome::kOk;
-}
 
 struct Case {
   std::string name;
@@ -313,7 +292,7 @@ TEST_P(ExternalSecretReasons, StatusEventAndSecret) {
   Cluster c;
   tc.setup(c);
   auto r = c.Reconcile();
-  EXPECT_EQ(KindOf(r), tc.outcome) << (r ? "" : r.error().message());
+  EXPECT_EQ(OutcomeOf(r), tc.outcome) << (r ? "" : r.error().message());
   Json ready = c.Ready(kExternalSecrets, "app");
   EXPECT_EQ(ready["status"], tc.status) << ready.dump();
   EXPECT_EQ(ready["reason"], tc.reason) << ready.dump();
@@ -606,7 +585,7 @@ TEST_P(StoreReasons, Status) {
   Cluster c;
   tc.setup(c);
   auto r = c.store_reconciler.Reconcile({}, {"SecretStore", kNs, "vault"});
-  EXPECT_EQ(KindOf(r), tc.outcome) << (r ? "" : r.error().message());
+  EXPECT_EQ(OutcomeOf(r), tc.outcome) << (r ? "" : r.error().message());
   Json ready = c.Ready(kSecretStores, "vault");
   EXPECT_EQ(ready["status"], tc.status) << ready.dump();
   EXPECT_EQ(ready["reason"], tc.reason) << ready.dump();

@@ -8,7 +8,7 @@
 #include "operator/reasons.h"
 #include "sealsync/names.h"
 #include "tests/fake_random.h"
-#include "tests/lib/kube/fake_client.h"
+#include "tests/operator/reconciler_fixture.h"
 
 namespace sealsync::op {
 namespace {
@@ -17,15 +17,12 @@ using kube::Json;
 using kube::testing::FakeClient;
 using kube::testing::FakeClock;
 using namespace std::chrono_literals;
+using fixture::KeyCluster;
 
 constexpr char kNs[] = "sealsync-system";
 
-struct Loop {
-  FakeClient client;
-  FakeClock clock;
-  testing::FakeRandom random{5};
-  kube::Store store;
-  KeyRing ring;
+struct Loop : KeyCluster {
+  Loop() : KeyCluster(5) {}
   KeyManager keys{client, store, ring, clock, random, {kNs, 720h, {}}};
   kube::EventRecorder recorder{client, clock, {.reporting_instance = "test"}};
   Registry metrics;
@@ -39,10 +36,6 @@ struct Loop {
                [this] { return leading; },
                [this] { ++ring_changes; }};
 
-  void Sync() {
-    for (const auto& k : store.Keys()) store.Remove(k);
-    for (const auto& s : client.Objects(kube::kSecrets)) store.Upsert(s);
-  }
   // Event reason -> regarding name, after every queued Event is written.
   std::multimap<std::string, std::string> Events() {
     recorder.Flush();

@@ -11,7 +11,7 @@
 #include "lib/format/armor.h"
 #include "sealsync/names.h"
 #include "tests/fake_random.h"
-#include "tests/lib/kube/fake_client.h"
+#include "tests/operator/reconciler_fixture.h"
 
 namespace sealsync::op {
 namespace {
@@ -20,33 +20,22 @@ using kube::Json;
 using kube::testing::FakeClient;
 using kube::testing::FakeClock;
 using namespace std::chrono_literals;
+using fixture::KeyCluster;
 
 constexpr char kNs[] = "sealsync-system";
 
-struct Keys {
-  FakeClient client;
-  FakeClock clock;
-  testing::FakeRandom random{11};
+struct Keys : KeyCluster {
   X25519Identity break_glass = X25519Identity::Generate(random);
-  kube::Store store;  // what the key Secret watcher would hold
-  KeyRing ring;
   KeyManager manager;
 
   explicit Keys(bool with_break_glass = false)
-      : manager(client, store, ring, clock, random,
+      : KeyCluster(11),
+        manager(client, store, ring, clock, random,
                 {kNs, 720h,
                  with_break_glass
                      ? std::optional<X25519Recipient>(break_glass.recipient())
                      : std::nullopt}) {}
 
-  // The watcher's view: every key Secret the API server holds.
-  void Sync() {
-    for (const auto& k : store.Keys()) store.Remove(k);
-    for (const auto& s : client.Objects(kube::kSecrets)) {
-      if (s["metadata"]["labels"].contains(names::kSealingKeyLabel))
-        store.Upsert(s);
-    }
-  }
   std::string Recipients() {
     auto cm = client.Object(kube::kConfigMaps,
                             {kNs, std::string(names::kRecipientsConfigMap)});

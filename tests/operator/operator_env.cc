@@ -178,6 +178,14 @@ std::optional<kube::Json> OperatorEnv::Ready(const std::string& name,
   return std::nullopt;
 }
 
+std::optional<kube::Json> OperatorEnv::WaitForSecretAndStatus(
+    const kube::Resource& owner, const std::string& name,
+    const std::function<bool()>& secret_ready, std::string_view reason,
+    const std::string& ns) {
+  return testing::WaitForSecretAndStatus(*client_, owner, ns.empty() ? ns_ : ns,
+                                         name, secret_ready, reason);
+}
+
 std::optional<std::string> OperatorEnv::SecretValue(const std::string& name,
                                                     const std::string& key,
                                                     const std::string& ns) {

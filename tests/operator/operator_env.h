@@ -5,10 +5,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -74,6 +76,13 @@ class OperatorEnv {
   // The Ready condition of SealedSecret ns/name, if any.
   std::optional<kube::Json> Ready(const std::string& name,
                                   const std::string& ns = "");
+  // WaitForSecretAndStatus (tests/support/cluster_read.h) in `ns`
+  // (default ns()): `secret_ready` and the status of `owner` `name` current,
+  // then the owner as read; nullopt after 30 s.
+  std::optional<kube::Json> WaitForSecretAndStatus(
+      const kube::Resource& owner, const std::string& name,
+      const std::function<bool()>& secret_ready, std::string_view reason = "",
+      const std::string& ns = "");
   // data[key] of Secret ns/name decoded, if the Secret exists.
   std::optional<std::string> SecretValue(const std::string& name,
                                          const std::string& key,

@@ -14,6 +14,7 @@
 #include "sealsync/sealing.h"
 #include "tests/fake_random.h"
 #include "tests/lib/kube/fake_client.h"
+#include "tests/operator/reconciler_fixture.h"
 
 namespace sealsync::op {
 namespace {
@@ -21,6 +22,7 @@ namespace {
 using kube::Json;
 using kube::testing::FakeClient;
 using kube::testing::FakeClock;
+using namespace fixture;
 
 constexpr std::string_view kCanary = "canary-7c1e-never-in-status";
 constexpr char kNs[] = "team-a";
@@ -74,69 +76,44 @@ struct Cluster {
   // watchers would.
   Result<Action> Reconcile() {
     auto r = reconciler.Reconcile({}, {"", kNs, "db"});
-    if (auto o = client.Object(kSealedSecrets, {kNs, "db"})) sealed.Upsert(*o);
-    if (auto s = client.Object(kube::kSecrets, {kNs, "db"})) {
-      const Json& labels = (*s)["metadata"].value("labels", Json::object());
-      if (labels.value(std::string(names::kManagedByLabel), "") == "sealsync")
-        secrets.Upsert(*s);
-    } else {
-      secrets.Remove(std::string(kNs) + "/db");
-    }
+    MirrorCaches(client, kSealedSecrets, {kNs, "db"}, sealed, "db", secrets);
     return r;
   }
-  Json Ready() {
-    auto o = client.Object(kSealedSecrets, {kNs, "db"});
-    return (*o)["status"]["conditions"][0];
-  }
+  Json Ready() { return ReadyCondition(client, kSealedSecrets, {kNs, "db"}); }
   std::optional<std::string> Value(const std::string& key) {
-    auto s = client.Object(kube::kSecrets, {kNs, "db"});
-    if (!s || !(*s)["data"].contains(key)) return std::nullopt;
-    auto b = Base64Decode((*s)["data"][key].get<std::string>());
-    return std::string(b->begin(), b->end());
+    return SecretValue(client, {kNs, "db"}, key);
   }
 };
-
-enum class Result_ { kOk, kTerminal, kTransient, kDegraded };
 
 struct Case {
   std::string name;
   std::function<void(Cluster&)> setup;
   std::string status;  // Ready status
   std::string_view reason;
-  Result_ result;
+  Outcome result;
   // What the Secret holds afterwards ("" = no Secret).
   std::string password;
 };
 
-Result_ Kind(const Result<Action>& r) {
-  if (!r) {
-    auto c = r.error().code();
-    return c == ErrorCode::kUnavailable || c == ErrorCode::kAborted
-               ? Result_::kTransient
-               : Result_::kTerminal;
-  }
-  return r->degraded ? Result_::kDegraded : Result_::kOk;
-}
-
 const std::vector<Case>& Cases() {
   static const std::vector<Case> cases = {
       {"SyncedCreatesTheSecret", [](Cluster& c) { c.AddGoodSealed(); }, "True",
-       reasons::kSynced, Result_::kOk, std::string(kCanary)},
+       reasons::kSynced, Outcome::kOk, std::string(kCanary)},
       {"NoMatchingKey",
        [](Cluster& c) {
          c.AddSealed({{"password", c.Seal(kCanary, "db", c.other)}});
        },
-       "False", reasons::kNoMatchingKey, Result_::kTerminal, ""},
+       "False", reasons::kNoMatchingKey, Outcome::kTerminal, ""},
       {"ScopeMismatch",
        [](Cluster& c) {
          c.AddSealed({{"password", c.Seal(kCanary, "db", c.key, "team-b")}});
        },
-       "False", reasons::kScopeMismatch, Result_::kTerminal, ""},
+       "False", reasons::kScopeMismatch, Outcome::kTerminal, ""},
       {"MalformedValue",
        [](Cluster& c) {
          c.AddSealed({{"password", "not a sealed value"}});
        },
-       "False", reasons::kMalformed, Result_::kTerminal, ""},
+       "False", reasons::kMalformed, Outcome::kTerminal, ""},
       {"MalformedReservedTemplateLabel",
        [](Cluster& c) {
          c.AddSealed({{"password", c.Seal(kCanary, "db", c.key)}},
@@ -145,7 +122,7 @@ const std::vector<Case>& Cases() {
                          {{std::string(names::kOwnerAnnotation),
                            "SealedSecret/x"}}}}}});
        },
-       "False", reasons::kMalformed, Result_::kTerminal, ""},
+       "False", reasons::kMalformed, Outcome::kTerminal, ""},
       {"DecryptFailedWhenTampered",
        [](Cluster& c) {
          std::string v = c.Seal(kCanary, "db", c.key);
@@ -153,33 +130,33 @@ const std::vector<Case>& Cases() {
          (*bytes)[bytes->size() - 5] ^= 1;  // inside the payload
          c.AddSealed({{"password", Base64Encode(*bytes)}});
        },
-       "False", reasons::kDecryptFailed, Result_::kTerminal, ""},
+       "False", reasons::kDecryptFailed, Outcome::kTerminal, ""},
       {"TypeNotAllowed",
        [](Cluster& c) {
          c.AddSealed({{"password", c.Seal(kCanary, "db", c.key)}},
                      {{"type", "kubernetes.io/service-account-token"}});
        },
-       "False", reasons::kTypeNotAllowed, Result_::kTerminal, ""},
+       "False", reasons::kTypeNotAllowed, Outcome::kTerminal, ""},
       {"TargetNotOwnedLeavesTheSecretAsItWas",
        [](Cluster& c) {
          c.AddForeignSecret();
          c.AddGoodSealed();
        },
-       "False", reasons::kTargetNotOwned, Result_::kDegraded, "old"},
+       "False", reasons::kTargetNotOwned, Outcome::kDegraded, "old"},
       {"TargetNotOwnedWhenConsentNamesAnotherKind",
        [](Cluster& c) {
          c.AddForeignSecret(
              {{std::string(names::kOwnerAnnotation), "ExternalSecret/db"}});
          c.AddGoodSealed();
        },
-       "False", reasons::kTargetNotOwned, Result_::kDegraded, "old"},
+       "False", reasons::kTargetNotOwned, Outcome::kDegraded, "old"},
       {"ConsentOnTheSecretHandsItOver",
        [](Cluster& c) {
          c.AddForeignSecret(
              {{std::string(names::kOwnerAnnotation), "SealedSecret/db"}});
          c.AddGoodSealed();
        },
-       "True", reasons::kSynced, Result_::kOk, std::string(kCanary)},
+       "True", reasons::kSynced, Outcome::kOk, std::string(kCanary)},
       {"WriteFailedKeepsNothingHalfDone",
        [](Cluster& c) {
          c.client.SetHook(
@@ -190,7 +167,7 @@ const std::vector<Case>& Cases() {
              });
          c.AddGoodSealed();
        },
-       "False", reasons::kWriteFailed, Result_::kTransient, ""},
+       "False", reasons::kWriteFailed, Outcome::kTransient, ""},
   };
   return cases;
 }
@@ -204,7 +181,7 @@ TEST_P(SealedSecretReasons, StatusEventAndSecret) {
   auto r = c.Reconcile();
   // A created Secret gets its status on the follow-up pass.
   if (r && r->follow_up) r = c.Reconcile();
-  EXPECT_EQ(Kind(r), tc.result) << (r ? "" : r.error().message());
+  EXPECT_EQ(OutcomeOf(r), tc.result) << (r ? "" : r.error().message());
   Json ready = c.Ready();
   EXPECT_EQ(ready["status"], tc.status) << ready.dump();
   EXPECT_EQ(ready["reason"], tc.reason) << ready.dump();

@@ -3,6 +3,11 @@
 // never remembered.
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "lib/base/base64.h"
 #include "operator/external_values.h"
 #include "operator/login_consent.h"
@@ -26,6 +31,9 @@ Json Creds(const std::string& ns, const std::string& id,
            {{"clientId", Base64Encode(AsBytes(id))},
             {"clientSecret", Base64Encode(AsBytes(secret))}}}};
 }
+
+const std::string kPem =
+    "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
 
 StoreSpec Store(const std::string& ns) {
   StoreSpec s;
@@ -128,6 +136,93 @@ TEST_F(StoreAuthCacheTest, KubernetesIdentitiesDoNotShare) {
   EXPECT_NE(a->service_account, b->service_account);
   EXPECT_NE(a->service_account, c->service_account);
   EXPECT_EQ(b->service_account, c->service_account);
+}
+
+// Every input of the read separates entries: a store that differs from
+// another in any one of them gets what StoreAuth reads for it, not the
+// other's cached credentials.
+TEST_F(StoreAuthCacheTest, EveryAuthInputHasItsOwnEntry) {
+  ASSERT_TRUE(client_.Create(
+      kube::kSecrets,
+      {{"apiVersion", "v1"},
+       {"kind", "Secret"},
+       {"metadata", {{"name", "other"}, {"namespace", "team-a"}}},
+       {"data",
+        {{"clientId", Base64Encode(AsBytes("id-other"))},
+         {"clientSecret", Base64Encode(AsBytes("secret-other"))},
+         {"ca.crt", Base64Encode(AsBytes(kPem + "\n#secret"))}}}}));
+  ASSERT_TRUE(client_.Create(
+      kube::kConfigMaps,
+      {{"apiVersion", "v1"},
+       {"kind", "ConfigMap"},
+       {"metadata", {{"name", "other"}, {"namespace", "team-a"}}},
+       {"data", {{"ca.crt", kPem + "\n#configmap"}}}}));
+  auto kube_auth = [](StoreSpec& s) {
+    s.auth_method = vault::AuthMethod::kKubernetes;
+    s.identity_id = "id-k";
+    s.service_account = {"team-a", "reader", {"vault"}};
+  };
+  const std::vector<std::pair<std::string, std::function<void(StoreSpec&)>>>
+      changes = {
+          {"host", [](StoreSpec& s) { s.host_api = "https://other/api"; }},
+          {"method",
+           [](StoreSpec& s) { s.auth_method = vault::AuthMethod::kToken; }},
+          {"clientId ref", [](StoreSpec& s) { s.client_id.name = "other"; }},
+          {"clientSecret ref",
+           [](StoreSpec& s) { s.client_secret.name = "other"; }},
+          {"identity",
+           [&](StoreSpec& s) {
+             kube_auth(s);
+             s.identity_id = "id-other";
+           }},
+          {"ServiceAccount namespace",
+           [&](StoreSpec& s) {
+             kube_auth(s);
+             s.service_account.ns = "team-b";
+           }},
+          {"ServiceAccount name",
+           [&](StoreSpec& s) {
+             kube_auth(s);
+             s.service_account.name = "writer";
+           }},
+          {"audiences",
+           [&](StoreSpec& s) {
+             kube_auth(s);
+             s.service_account.audiences = {"other"};
+           }},
+          {"caBundle", [](StoreSpec& s) { s.ca_pem = kPem; }},
+          {"caProvider Secret",
+           [](StoreSpec& s) {
+             s.ca_ref = SecretKeyRef{"team-a", "other", "ca.crt"};
+           }},
+          {"caProvider ConfigMap",
+           [](StoreSpec& s) {
+             s.ca_ref = SecretKeyRef{"team-a", "other", "ca.crt"};
+             s.ca_in_config_map = true;
+           }},
+      };
+  for (const auto& [what, change] : changes) {
+    SCOPED_TRACE(what);
+    // The unchanged store first (both forms when the change switches to
+    // kubernetes auth), then the changed one.
+    StoreSpec base = Store("team-a");
+    StoreSpec base_kube = base;
+    kube_auth(base_kube);
+    ASSERT_TRUE(cache_.Get(client_, base));
+    ASSERT_TRUE(cache_.Get(client_, base_kube));
+    StoreSpec changed = base;
+    change(changed);
+    auto want = StoreAuth(client_, changed);
+    auto got = cache_.Get(client_, changed);
+    ASSERT_TRUE(want.has_value()) << want.error().message();
+    ASSERT_TRUE(got.has_value()) << got.error().message();
+    EXPECT_EQ(got->host_api, want->host_api);
+    EXPECT_EQ(got->method, want->method);
+    EXPECT_EQ(got->client_id, want->client_id);
+    EXPECT_EQ(got->client_secret, want->client_secret);
+    EXPECT_EQ(got->service_account, want->service_account);
+    EXPECT_EQ(got->ca_pem, want->ca_pem);
+  }
 }
 
 TEST_F(StoreAuthCacheTest, FailuresAreNotRemembered) {

@@ -168,7 +168,7 @@ NetNamespace::~NetNamespace() {
   g_live.erase(name_);
 }
 
-Result<bool> NetNamespace::RunInside(const std::function<void()>& fn) const {
+Result<void> NetNamespace::RunInside(const std::function<void()>& fn) const {
   std::optional<Error> failed;
   std::string path = std::string(kNetnsDir) + "/" + name_;
   std::thread thread([&] {
@@ -185,7 +185,7 @@ Result<bool> NetNamespace::RunInside(const std::function<void()>& fn) const {
   });
   thread.join();
   if (failed) return std::unexpected(*failed);
-  return true;
+  return {};
 }
 
 }  // namespace sealsync::testing

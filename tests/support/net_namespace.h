@@ -58,7 +58,7 @@ class NetNamespace {
   // start inside it, so a server constructed in `fn` listens inside and keeps
   // serving there after RunInside returns. kInternal (and `fn` not run) if
   // the thread cannot enter.
-  Result<bool> RunInside(const std::function<void()>& fn) const;
+  Result<void> RunInside(const std::function<void()>& fn) const;
 
  private:
   NetNamespace() = default;

@@ -269,7 +269,7 @@ TEST(ClientIntegration, QuietWatchIsNotKilledAndStopsOnRequest) {
   auto client = cp->NewClient();
   std::string ns = cp->NewNamespace("quiet");
   std::atomic<bool> stop{false};
-  Result<bool> result = true;
+  Result<void> result;
   auto started = std::chrono::steady_clock::now();
   std::thread t([&] {
     WatchOptions opts;

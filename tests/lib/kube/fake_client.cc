@@ -329,7 +329,7 @@ Result<Json> FakeClient::ApplyLocked(const Resource& r, const Key& k,
   return have;
 }
 
-Result<bool> FakeClient::Delete(const Resource& r, const ObjectKey& key,
+Result<void> FakeClient::Delete(const Resource& r, const ObjectKey& key,
                                 const DeleteOptions& opts) {
   if (auto e = Begin({"delete", r.resource, key, {}})) {
     return std::unexpected(*e);
@@ -348,10 +348,10 @@ Result<bool> FakeClient::Delete(const Resource& r, const ObjectKey& key,
   }
   managers_.erase(it->first);
   objects_.erase(it);
-  return true;
+  return {};
 }
 
-Result<bool> FakeClient::Watch(const Resource&, std::string_view,
+Result<void> FakeClient::Watch(const Resource&, std::string_view,
                                const WatchOptions&, const WatchHandler&,
                                const std::atomic<bool>*) {
   return MakeError(ErrorCode::kUnimplemented, "FakeClient has no watch");

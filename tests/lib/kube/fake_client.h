@@ -81,9 +81,9 @@ class FakeClient final : public Client {
                           const Json& patch, bool status = false) override;
   Result<Json> Apply(const Resource& r, const Json& obj,
                      const ApplyOptions& opts, bool status = false) override;
-  Result<bool> Delete(const Resource& r, const ObjectKey& key,
+  Result<void> Delete(const Resource& r, const ObjectKey& key,
                       const DeleteOptions& opts = {}) override;
-  Result<bool> Watch(const Resource& r, std::string_view ns,
+  Result<void> Watch(const Resource& r, std::string_view ns,
                      const WatchOptions& opts, const WatchHandler& handler,
                      const std::atomic<bool>* stop = nullptr) override;
 

@@ -88,11 +88,11 @@ class ForwardingClient : public Client {
                      bool s) override {
     return inner_.Apply(r, o, a, s);
   }
-  Result<bool> Delete(const Resource& r, const ObjectKey& k,
+  Result<void> Delete(const Resource& r, const ObjectKey& k,
                       const DeleteOptions& o) override {
     return inner_.Delete(r, k, o);
   }
-  Result<bool> Watch(const Resource& r, std::string_view ns,
+  Result<void> Watch(const Resource& r, std::string_view ns,
                      const WatchOptions& o, const WatchHandler& h,
                      const std::atomic<bool>* stop) override {
     return inner_.Watch(r, ns, o, h, stop);
@@ -111,7 +111,7 @@ class PartitionClient final : public ForwardingClient {
   void Heal() { cut_ = false; }
   bool watching() const { return watching_; }
 
-  Result<bool> Watch(const Resource& r, std::string_view ns,
+  Result<void> Watch(const Resource& r, std::string_view ns,
                      const WatchOptions& o, const WatchHandler& h,
                      const std::atomic<bool>* stop) override {
     if (cut_) {

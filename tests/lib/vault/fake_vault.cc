@@ -40,17 +40,17 @@ void FakeVault::Fail(std::optional<Error> error) {
   fail_ = std::move(error);
 }
 
-Result<bool> FakeVault::Check(const UniversalAuth& auth) const {
+Result<void> FakeVault::Check(const UniversalAuth& auth) const {
   if (fail_) return std::unexpected(*fail_);
   if (auth.client_id != client_id_ || auth.client_secret != client_secret_) {
     return MakeError(ErrorCode::kUnauthenticated,
                      "login to " + auth.host_api + " failed for client id " +
                          auth.client_id + ": invalid credentials");
   }
-  return true;
+  return {};
 }
 
-Result<bool> FakeVault::Verify(const UniversalAuth& auth) {
+Result<void> FakeVault::Verify(const UniversalAuth& auth) {
   std::lock_guard<std::mutex> lock(mu_);
   ++stats_.logins;
   return Check(auth);

@@ -37,7 +37,7 @@ class FakeVault final : public Client {
   // Every later call fails with this error (nullopt: none).
   void Fail(std::optional<Error> error);
 
-  Result<bool> Verify(const UniversalAuth& auth) override;
+  Result<void> Verify(const UniversalAuth& auth) override;
   Result<std::shared_ptr<const SecretList>> List(
       const UniversalAuth& auth, const SecretScope& scope,
       const Freshness& fresh) override;
@@ -46,7 +46,7 @@ class FakeVault final : public Client {
   ClientStats stats() const override;
 
  private:
-  Result<bool> Check(const UniversalAuth& auth) const;  // lock held
+  Result<void> Check(const UniversalAuth& auth) const;  // lock held
 
   const Clock& clock_;
   mutable std::mutex mu_;
