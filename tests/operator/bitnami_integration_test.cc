@@ -165,9 +165,11 @@ TEST_F(BitnamiMigration, ChangedApiVersionIsEnoughAfterImportingTheKey) {
   auto s = env.client().Get(kube::kSecrets, {env.ns(), "legacy"});
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ((*s)["type"], "kubernetes.io/basic-auth");
-  const Json& ids = synced["legacy"]["status"].value("keyIds", Json::array());
-  std::string key_id =
-      !ids.empty() && ids[0].is_string() ? ids[0].get<std::string>() : "";
+  const Json& key_ids =
+      synced["legacy"]["status"].value("keyIds", Json::array());
+  std::string key_id = !key_ids.empty() && key_ids[0].is_string()
+                           ? key_ids[0].get<std::string>()
+                           : "";
   EXPECT_TRUE(key_id.starts_with("bitnami:")) << key_id;
 
   // The imported key is counted, and backed up to the break-glass recipient
