@@ -157,6 +157,19 @@ TEST_F(StoreAuthCacheTest, EveryAuthInputHasItsOwnEntry) {
        {"kind", "ConfigMap"},
        {"metadata", {{"name", "other"}, {"namespace", "team-a"}}},
        {"data", {{"ca.crt", kPem + "\n#configmap"}}}}));
+  // The ServiceAccounts let every store log in as them (login_consent.h).
+  for (const char* ns : {"team-a", "team-b"}) {
+    for (const char* sa : {"reader", "writer"}) {
+      client_.Seed(kServiceAccounts,
+                   {{"apiVersion", "v1"},
+                    {"kind", "ServiceAccount"},
+                    {"metadata",
+                     {{"name", sa},
+                      {"namespace", ns},
+                      {"annotations",
+                       {{std::string(names::kVaultLoginAnnotation), "*"}}}}}});
+    }
+  }
   auto kube_auth = [](StoreSpec& s) {
     s.auth_method = vault::AuthMethod::kKubernetes;
     s.identity_id = "id-k";
