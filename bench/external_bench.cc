@@ -22,6 +22,14 @@
 //             provider, Universal Auth, same double); its controller starts
 //             with KUBECONFIG, --namespace, --concurrent W and its client
 //             rate limit lifted
+//   floor + watches  (with BENCH_FLOOR_WATCHES=1) the floor, with the two
+//             watches any operator holds (its ExternalSecrets, its labelled
+//             Secrets, each filling a cache) started with it: what watching
+//             costs the API server and the client
+// BENCH_ALL_REQUESTS=1 also prints every API request of the floor and the
+// operator (not only Secrets, ExternalSecrets, stores and Events);
+// BENCH_PHASE_HOOK=CMD runs `CMD floor &` / `CMD operator &` as each of those
+// phases starts (e.g. to take the API server's CPU profile).
 // Also: vault logins and list calls per phase (ESO makes a login and a read
 // per object), operator peak RSS, CPU seconds per process. Prints markdown.
 #include <signal.h>
@@ -198,6 +206,37 @@ bool Floor(sealsync::kube::Client& client, const std::string& ns,
   return ok;
 }
 
+// What any operator holds beyond the floor's requests: a watch of its
+// ExternalSecrets and one of its Secrets (the labelled ones), each filling a
+// cache, running from construction to destruction (BENCH_FLOOR_WATCHES=1).
+class OperatorWatches {
+ public:
+  OperatorWatches(sealsync::kube::Client& client, const std::string& ns)
+      : externals_(client, kExternal, ns, {}, external_store_, Ignore),
+        secrets_(client, sealsync::kube::kSecrets, ns, Managed(), secret_store_,
+                 Ignore) {
+    threads_.emplace_back([this] { externals_.Run(stop_); });
+    threads_.emplace_back([this] { secrets_.Run(stop_); });
+  }
+  ~OperatorWatches() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  static void Ignore(sealsync::kube::WatchEventType, const std::string&,
+                     const sealsync::kube::ObjectPtr&) {}
+  static sealsync::kube::WatchOptions Managed() {
+    sealsync::kube::WatchOptions o;
+    o.label_selector = kManaged;
+    return o;
+  }
+  std::atomic<bool> stop_{false};
+  sealsync::kube::Store external_store_, secret_store_;
+  sealsync::kube::Watcher externals_, secrets_;
+  std::vector<std::thread> threads_;
+};
+
 // The double's call counters: logins, lists, gets, token revocations.
 struct VaultCalls {
   long login = 0, list = 0, get = 0, revoke = 0;
@@ -345,6 +384,44 @@ void PrintEso(const std::vector<ProcessRun>& eso,
 
 }  // namespace
 
+// One floor phase in a fresh namespace: its time to the last Secret, CPU,
+// vault calls and API requests; with `watches`, the operator's two watches
+// run beside it from its start. nullopt (and a message) if it failed.
+struct FloorRun {
+  double seconds = -1;
+  CpuSample cpu;
+  VaultCalls calls;
+  RequestCounts requests;
+};
+std::optional<FloorRun> RunFloor(st::ControlPlane& cp,
+                                 sealsync::kube::Client& client,
+                                 const std::string& host, int count,
+                                 int workers, bool watches) {
+  std::string ns = cp.NewNamespace(watches ? "bench-floorw" : "bench-floor");
+  CreateInputs(client, ns, host, count, workers);
+  SecretCounter counter(client, ns, kManaged);
+  std::this_thread::sleep_for(2s);
+  VaultCalls v0 = Calls(host);
+  RequestCounts q0 = ApiRequests(cp.dir());
+  CpuSample c0 = SampleCpu(cp.dir(), 0);
+  if (const char* h = std::getenv("BENCH_PHASE_HOOK"))
+    (void)std::system((std::string(h) + " floor &").c_str());
+  auto t0 = Clock::now();
+  std::optional<OperatorWatches> held;
+  if (watches) held.emplace(client, ns);
+  if (!Floor(client, ns, host, workers)) {
+    std::cerr << "floor phase failed\n";
+    return std::nullopt;
+  }
+  auto done = counter.WaitFor(count, 600s);
+  FloorRun out;
+  out.cpu = SampleCpu(cp.dir(), 0) - c0;
+  out.seconds = done ? Secs(*done - t0) : -1;
+  out.calls = Calls(host) - v0;
+  out.requests = ApiRequests(cp.dir()) - q0;
+  return out;
+}
+
 int main(int argc, char** argv) {
   int count = argc > 1 ? std::atoi(argv[1]) : 1000;
   int workers = argc > 2 ? std::atoi(argv[2]) : 4;
@@ -383,8 +460,10 @@ int main(int argc, char** argv) {
   }
   if (host.empty()) return 1;
 
-  std::vector<double> bare, floor, startup;
-  std::vector<CpuSample> cpu_bare, cpu_floor, cpu_op;
+  std::vector<double> bare, floor, floor_watched, startup;
+  std::vector<CpuSample> cpu_bare, cpu_floor, cpu_floor_watched, cpu_op;
+  const char* w = std::getenv("BENCH_FLOOR_WATCHES");
+  const bool with_watches = w != nullptr && *w == '1';
   std::vector<VaultCalls> calls_floor, calls_op;
   std::vector<ProcStats> op_stats, op_settled;
   std::vector<ProcessRun> eso_runs;
@@ -409,23 +488,18 @@ int main(int argc, char** argv) {
       bare.push_back(done ? Secs(*done - t0) : -1);
     }
     {  // floor
-      std::string ns = cp->NewNamespace("bench-floor");
-      CreateInputs(*client, ns, host, count, workers);
-      SecretCounter counter(*client, ns, kManaged);
-      std::this_thread::sleep_for(2s);
-      VaultCalls v0 = Calls(host);
-      RequestCounts q0 = ApiRequests(cp->dir());
-      CpuSample c0 = SampleCpu(cp->dir(), 0);
-      auto t0 = Clock::now();
-      if (!Floor(*client, ns, host, workers)) {
-        std::cerr << "floor phase failed\n";
-        return 1;
-      }
-      auto done = counter.WaitFor(count, 600s);
-      cpu_floor.push_back(SampleCpu(cp->dir(), 0) - c0);
-      floor.push_back(done ? Secs(*done - t0) : -1);
-      calls_floor.push_back(Calls(host) - v0);
-      req_floor = ApiRequests(cp->dir()) - q0;
+      auto f = RunFloor(*cp, *client, host, count, workers, false);
+      if (!f) return 1;
+      floor.push_back(f->seconds);
+      cpu_floor.push_back(f->cpu);
+      calls_floor.push_back(f->calls);
+      req_floor = f->requests;
+    }
+    if (with_watches) {  // floor + watches
+      auto f = RunFloor(*cp, *client, host, count, workers, true);
+      if (!f) return 1;
+      floor_watched.push_back(f->seconds);
+      cpu_floor_watched.push_back(f->cpu);
     }
     {  // operator
       std::string ns = cp->NewNamespace("bench-external");
@@ -435,6 +509,8 @@ int main(int argc, char** argv) {
       VaultCalls v0 = Calls(host);
       RequestCounts q0 = ApiRequests(cp->dir());
       CpuSample c0 = SampleCpu(cp->dir(), 0);
+      if (const char* h = std::getenv("BENCH_PHASE_HOOK"))
+        (void)std::system((std::string(h) + " operator &").c_str());
       auto t0 = Clock::now();
       std::string log =
           cp->dir() + "/bench-external-operator-" + std::to_string(r) + ".log";
@@ -513,6 +589,13 @@ int main(int argc, char** argv) {
       "| floor: list, 1 login, 1 list per scope, %d creates with "
       "ownerReference, %d status writes (runs: %s) | %.2f | %.2fx | 1.00x |\n",
       count, count, Join(floor).c_str(), f, f / b);
+  if (with_watches) {
+    std::printf(
+        "| floor + the operator's two watches (its ExternalSecrets, its "
+        "Secrets), started with it (runs: %s) | %.2f | %.2fx | %.2fx |\n",
+        Join(floor_watched).c_str(), Median(floor_watched),
+        Median(floor_watched) / b, Median(floor_watched) / f);
+  }
   std::printf(
       "| operator start -> every Secret (runs: %s) | %.2f | %.2fx | %.2fx |\n",
       Join(startup).c_str(), s, s / b, s / f);
@@ -549,9 +632,16 @@ int main(int argc, char** argv) {
       FormatRequests(req_window, kObjects).c_str(),
       FormatRequests(req_settled, kObjects).c_str(), reconciles.c_str(),
       failures.c_str());
-  PrintCpuTable({{"bare client", cpu_bare},
-                 {"floor", cpu_floor},
-                 {"operator startup", cpu_op}});
+  if (std::getenv("BENCH_ALL_REQUESTS") != nullptr) {
+    std::printf("- floor, every resource: %s\n- operator, every resource: %s\n",
+                FormatRequests(req_floor).c_str(),
+                FormatRequests(req_window).c_str());
+  }
+  std::vector<std::pair<std::string, std::vector<CpuSample>>> cpu_rows = {
+      {"bare client", cpu_bare}, {"floor", cpu_floor}};
+  if (with_watches) cpu_rows.push_back({"floor + watches", cpu_floor_watched});
+  cpu_rows.push_back({"operator startup", cpu_op});
+  PrintCpuTable(cpu_rows);
   if (!eso.empty()) PrintEso(eso_runs, startup, cpu_op, op_stats, calls_op);
   return 0;
 }

@@ -69,6 +69,12 @@ Outcome Failed(Error e, Outcome::Kind kind = Outcome::Kind::kFailed) {
   return o;
 }
 
+// The resourceVersion the API server gave a written object ("" if none).
+std::string WrittenVersion(const Json& written) {
+  if (!written.is_object() || !written.contains("metadata")) return "";
+  return Str(written["metadata"], "resourceVersion");
+}
+
 }  // namespace
 
 ExternalSecretReconciler::ExternalSecretReconciler(
@@ -81,14 +87,6 @@ ExternalSecretReconciler::ExternalSecretReconciler(
       random_(random),
       audit_(audit),
       own_writes_(own_writes) {}
-
-void ExternalSecretReconciler::RecordWrite(const std::string& key,
-                                           const Json& written) {
-  if (own_writes_ == nullptr || !written.is_object() ||
-      !written.contains("metadata"))
-    return;
-  own_writes_->Record(key, Str(written["metadata"], "resourceVersion"));
-}
 
 Result<void> ExternalSecretReconciler::WriteStatus(
     const Json& obj, const ExternalSecretSpec* es, const Error* error,
@@ -145,6 +143,9 @@ Result<void> ExternalSecretReconciler::WriteTarget(const ExternalSecretSpec& es,
                                                    const std::string& uid,
                                                    const Json& desired) {
   std::string target_key = es.ns + "/" + es.target_name;
+  // From here until it ends, the watch events of this Secret are held: the
+  // echo of this write often arrives before the write's answer.
+  OwnWrites::Pending write(own_writes_, target_key);
   std::optional<Json> observed;
   if (auto c = caches_.secrets.Get(target_key)) {
     observed = *c;
@@ -154,7 +155,7 @@ Result<void> ExternalSecretReconciler::WriteTarget(const ExternalSecretSpec& es,
     // Secret we do not own (or ours, not cached yet): read it below.
     auto c = client_.Create(kube::kSecrets, desired);
     if (c) {
-      RecordWrite(target_key, *c);
+      write.Record(WrittenVersion(*c));
       return {};
     }
     if (c.error().code() != ErrorCode::kAlreadyExists) {
@@ -197,7 +198,7 @@ Result<void> ExternalSecretReconciler::WriteTarget(const ExternalSecretSpec& es,
               "writing Secret " + target_key + ": " + w.error().message())
             .WithReason(reasons::kWriteFailed));
   }
-  RecordWrite(target_key, *w);
+  write.Record(WrittenVersion(*w));
   return {};
 }
 

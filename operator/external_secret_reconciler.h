@@ -105,8 +105,6 @@ class ExternalSecretReconciler final : public Reconciler {
   // SecretSyncedError for a missing Merge target.
   Result<void> WriteTarget(const ExternalSecretSpec& es, const std::string& uid,
                            const kube::Json& desired);
-  // Tells own_writes_ the target `key` as the API server returned it.
-  void RecordWrite(const std::string& key, const kube::Json& written);
   // deletionPolicy Delete: deletes the target if this ExternalSecret may.
   Result<void> DeleteTarget(const ExternalSecretSpec& es,
                             const std::string& uid);

@@ -67,6 +67,9 @@ class Operator {
                         std::function<kube::ObjectPtr(const Request&)> find);
   void BuildSealedSecretController();
   void BuildExternalSecretController();
+  // OwnWrites held an event of Secret `key` that was not an echo: queue the
+  // ExternalSecret it belongs to.
+  void ReleaseHeldSecretEvent(const std::string& key);
   void BuildStoreController();
   void BuildClusterExternalSecretController();
   void BuildReloadController();
@@ -105,8 +108,11 @@ class Operator {
   std::unique_ptr<KeyLoop> key_loop_;
   ChangeFilter sealed_changes_;
   ChangeFilter external_changes_;
-  ChangeFilter store_changes_;    // keyed "Kind|key": two kinds of store
-  OwnWrites own_writes_{clock_};  // Secrets the ExternalSecrets wrote
+  ChangeFilter store_changes_;  // keyed "Kind|key": two kinds of store
+  // Secrets the ExternalSecrets wrote; a held event that was not an echo
+  // queues the ExternalSecret of its Secret.
+  OwnWrites own_writes_{
+      clock_, [this](const std::string& key) { ReleaseHeldSecretEvent(key); }};
   HostBulkhead store_hosts_{kStoreWorkers / 2};
   std::unique_ptr<SealedSecretReconciler> sealed_reconciler_;
   std::unique_ptr<ExternalSecretReconciler> external_reconciler_;
@@ -331,6 +337,13 @@ void Operator::BuildExternalSecretController() {
     });
   }
   external_controller_.emplace(b.Complete(*external_reconciler_));
+}
+
+void Operator::ReleaseHeldSecretEvent(const std::string& key) {
+  if (!external_controller_) return;
+  for (const Request& r :
+       ExternalSecretsOfSecret(key, secrets_->store().Get(key)))
+    external_controller_->queue.Add(r.Key());
 }
 
 void Operator::BuildStoreController() {

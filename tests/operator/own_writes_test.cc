@@ -49,5 +49,117 @@ TEST(OwnWrites, RecordsWhoseEchoNeverCameAreDropped) {
   EXPECT_TRUE(w.IsEcho("a/new", At("6")));
 }
 
+// The releases OwnWrites asked for, in order.
+struct Released {
+  std::vector<std::string> keys;
+  OwnWrites::ReleaseFn Fn() {
+    return [this](const std::string& k) { keys.push_back(k); };
+  }
+};
+
+TEST(OwnWrites, AnEchoArrivingBeforeTheWritesAnswerIsHeldAndDropped) {
+  testing::FakeClock clock;
+  Released released;
+  OwnWrites w(clock, released.Fn());
+  {
+    auto write = w.Start("a/db");
+    EXPECT_TRUE(w.IsEcho("a/db", At("10")));   // held: the write is in flight
+    EXPECT_FALSE(w.IsEcho("b/db", At("10")));  // another object passes
+    write.Record("10");
+  }
+  EXPECT_TRUE(released.keys.empty());  // it was the echo: nothing to do
+  EXPECT_EQ(w.Size(), 0u);
+  EXPECT_FALSE(w.IsEcho("a/db", At("10")));  // a relist of it: reconciled
+}
+
+TEST(OwnWrites, AHeldChangeThatIsNotTheWritesOwnIsReleased) {
+  testing::FakeClock clock;
+  Released released;
+  OwnWrites w(clock, released.Fn());
+  {
+    auto write = w.Start("a/db");
+    EXPECT_TRUE(w.IsEcho("a/db", At("9")));  // a tenant's edit, just before
+    write.Record("10");
+  }
+  EXPECT_EQ(released.keys, std::vector<std::string>{"a/db"});
+  // Our echo still comes later and is still ours.
+  EXPECT_TRUE(w.IsEcho("a/db", At("10")));
+}
+
+TEST(OwnWrites, TheEchoAndAnotherChangeBothHeldReleaseOnce) {
+  testing::FakeClock clock;
+  Released released;
+  OwnWrites w(clock, released.Fn());
+  {
+    auto write = w.Start("a/db");
+    EXPECT_TRUE(w.IsEcho("a/db", At("10")));  // ours
+    EXPECT_TRUE(w.IsEcho("a/db", At("11")));  // a tenant's, right after
+    write.Record("10");
+  }
+  EXPECT_EQ(released.keys, std::vector<std::string>{"a/db"});
+  EXPECT_EQ(w.Size(), 0u);
+}
+
+TEST(OwnWrites, AWriteThatFailedOrWroteNothingReleasesWhatItHeld) {
+  testing::FakeClock clock;
+  Released released;
+  OwnWrites w(clock, released.Fn());
+  {
+    auto write = w.Start("a/db");  // ends unrecorded: failed
+    EXPECT_TRUE(w.IsEcho("a/db", At("9")));
+  }
+  EXPECT_EQ(released.keys, std::vector<std::string>{"a/db"});
+  {
+    auto write = w.Start("a/quiet");  // nothing held, nothing released
+  }
+  EXPECT_EQ(released.keys.size(), 1u);
+  EXPECT_EQ(w.Size(), 0u);
+}
+
+TEST(OwnWrites, TwoWritesOfOneSecretAtOnceHoldNothing) {
+  testing::FakeClock clock;
+  Released released;
+  OwnWrites w(clock, released.Fn());
+  auto first = w.Start("a/shared");
+  EXPECT_TRUE(w.IsEcho("a/shared", At("9")));
+  {
+    auto second = w.Start("a/shared");
+    EXPECT_FALSE(w.IsEcho("a/shared", At("10")));  // passes
+    second.Record("10");
+  }
+  EXPECT_EQ(released.keys, std::vector<std::string>{"a/shared"});  // the 9
+  first.Record("11");
+  EXPECT_FALSE(w.IsEcho("a/shared", At("11")));  // not held: reconciled
+  EXPECT_EQ(released.keys.size(), 1u);
+}
+
+TEST(OwnWrites, MoreHeldEventsThanKeptReleaseTheObject) {
+  testing::FakeClock clock;
+  Released released;
+  OwnWrites w(clock, released.Fn());
+  {
+    auto write = w.Start("a/db");
+    EXPECT_TRUE(w.IsEcho("a/db", At("10")));
+    for (size_t i = 0; i < OwnWrites::kMaxHeld; ++i)
+      EXPECT_TRUE(w.IsEcho("a/db", At("10")));
+    write.Record("10");
+  }
+  EXPECT_EQ(released.keys, std::vector<std::string>{"a/db"});
+}
+
+TEST(OwnWrites, AWriteNeverEndedReleasesWhatItHeldWhenPruned) {
+  testing::FakeClock clock;
+  Released released;
+  OwnWrites w(clock, released.Fn());
+  auto stuck = w.Start("a/stuck");
+  EXPECT_TRUE(w.IsEcho("a/stuck", At("3")));
+  clock.Advance(OwnWrites::kLife);
+  w.Record("a/other", "4");  // prunes
+  EXPECT_EQ(released.keys, std::vector<std::string>{"a/stuck"});
+  stuck.Record("5");  // its record is gone: nothing more
+  EXPECT_EQ(released.keys.size(), 1u);
+  EXPECT_FALSE(w.IsEcho("a/stuck", At("6")));
+}
+
 }  // namespace
 }  // namespace sealsync::op
