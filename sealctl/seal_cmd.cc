@@ -101,11 +101,11 @@ int SealRawBinary(const SealOptions& opts, const ScopeBinding& binding,
       return MakeError(ErrorCode::kUnavailable, "cannot read stdin");
     return static_cast<size_t>(io.in.gcount());
   };
-  auto write = [&](ByteView b) -> Result<bool> {
+  auto write = [&](ByteView b) -> Result<void> {
     io.out.write(reinterpret_cast<const char*>(b.data()),
                  static_cast<std::streamsize>(b.size()));
     if (!io.out) return std::unexpected(OutputError(io.out));
-    return true;
+    return {};
   };
   auto ok = SealAgeStream(read, write, recipients, binding, SystemRandom());
   if (fd >= 0) ::close(fd);

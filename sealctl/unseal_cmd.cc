@@ -65,11 +65,11 @@ Result<void> UnsealRawAge(ByteView file,
       return std::unexpected(ok.error());
   }
   auto written = verified->DecryptTo(
-      [&](ByteView part) -> Result<bool> {
+      [&](ByteView part) -> Result<void> {
         out.write(reinterpret_cast<const char*>(part.data()),
                   static_cast<std::streamsize>(part.size()));
         if (!out) return std::unexpected(OutputError(out));
-        return true;
+        return {};
       },
       done_with);
   if (!written) return std::unexpected(written.error());

@@ -139,7 +139,7 @@ Result<Bytes> AgeEncrypt(ByteView plaintext,
 // Pulls up to span.size() bytes of plaintext; 0 means the end.
 using AgeReadFn = std::function<Result<size_t>(std::span<uint8_t>)>;
 // Pushes bytes of the encrypted file.
-using AgeWriteFn = std::function<Result<bool>(ByteView)>;
+using AgeWriteFn = std::function<Result<void>(ByteView)>;
 
 // The streaming form of AgeEncrypt, for large inputs: constant memory (two
 // 64 KiB chunks). Errors from `read` or `write` are returned as they are.

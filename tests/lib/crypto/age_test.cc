@@ -299,10 +299,10 @@ Result<Bytes> VerifyThenDecrypt(ByteView file, const AgeIdentity* id) {
   auto v = AgeVerify(file, ids);
   if (!v) return std::unexpected(v.error());
   Bytes out;
-  auto ok = v->DecryptTo([&](ByteView part) -> Result<bool> {
+  auto ok = v->DecryptTo([&](ByteView part) -> Result<void> {
     EXPECT_LE(part.size(), 65536u);
     out.insert(out.end(), part.begin(), part.end());
-    return true;
+    return {};
   });
   if (!ok) return std::unexpected(ok.error());
   return out;
@@ -368,9 +368,9 @@ TEST(AgeVerify, AFileChangedAfterVerificationReleasesOnlyAuthenticChunks) {
   // writer of a mapped file could): the flip must not reach the output.
   file[h + 16 + 65536 + 16 + 3] ^= 1;
   Bytes out;
-  auto ok = v->DecryptTo([&](ByteView part) -> Result<bool> {
+  auto ok = v->DecryptTo([&](ByteView part) -> Result<void> {
     out.insert(out.end(), part.begin(), part.end());
-    return true;
+    return {};
   });
   ASSERT_FALSE(ok.has_value());
   EXPECT_EQ(ok.error().message(),
@@ -393,8 +393,8 @@ TEST(AgeVerify, DoneWithCoversThePayloadOfTheCallersFileOnly) {
                        pass == 0 ? done_with : std::function<void(ByteView)>());
     ASSERT_TRUE(v.has_value());
     if (pass == 1) {
-      auto ok = v->DecryptTo([](ByteView) -> Result<bool> { return true; },
-                             done_with);
+      auto ok =
+          v->DecryptTo([](ByteView) -> Result<void> { return {}; }, done_with);
       ASSERT_TRUE(ok.has_value());
     }
     EXPECT_EQ(next, file.size()) << "pass " << pass;
@@ -412,7 +412,7 @@ TEST(AgeVerify, WriteErrorsAreReturnedAsTheyAre) {
   const AgeIdentity* ids[] = {&k.a};
   auto v = AgeVerify(file, ids);
   ASSERT_TRUE(v.has_value());
-  auto ok = v->DecryptTo([](ByteView) -> Result<bool> {
+  auto ok = v->DecryptTo([](ByteView) -> Result<void> {
     return MakeError(ErrorCode::kUnavailable, "disk full");
   });
   ASSERT_FALSE(ok.has_value());
