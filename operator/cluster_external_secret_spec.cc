@@ -295,18 +295,22 @@ bool ControlledBy(const Json& obj, const std::string& uid) {
   return false;
 }
 
-namespace {
-
-// The ExternalSecret CRD's defaults (crds/sealsync.dev_externalsecrets.yaml):
-// a field absent on one side equals the other side's value when that is its
-// default.
-bool IsDefault(const std::string& key, const Json& v) {
+const std::map<std::string, std::string>& ExternalSecretSpecDefaults() {
   static const std::map<std::string, std::string> kDefaults = {
       {"refreshInterval", "1h"},    {"refreshPolicy", "Periodic"},
       {"kind", "SecretStore"},      {"creationPolicy", "Owner"},
       {"deletionPolicy", "Retain"}, {"decodingStrategy", "None"}};
-  auto it = kDefaults.find(key);
-  return it != kDefaults.end() && v.is_string() && v == it->second;
+  return kDefaults;
+}
+
+namespace {
+
+// A field absent on one side equals the other side's value when that is
+// its default.
+bool IsDefault(const std::string& key, const Json& v) {
+  const auto& defaults = ExternalSecretSpecDefaults();
+  auto it = defaults.find(key);
+  return it != defaults.end() && v.is_string() && v == it->second;
 }
 
 bool SameUpToDefaults(const Json& a, const Json& b) {

@@ -93,6 +93,11 @@ kube::Json RenderChild(const ClusterExternalSecretSpec& spec,
 // True when `obj`'s controller ownerReference is the object with `uid`.
 bool ControlledBy(const kube::Json& obj, const std::string& uid);
 
+// The defaults the ExternalSecret CRD (crds/sealsync.dev_externalsecrets.yaml)
+// gives spec fields, by field name. A unit test checks it against the CRD:
+// a default added there and missed here would make every child look changed.
+const std::map<std::string, std::string>& ExternalSecretSpecDefaults();
+
 // True when the observed ExternalSecret `observed` already has `desired`'s
 // spec (the API server's defaults count as equal to an absent field) and
 // carries every label and annotation `desired` sets.

@@ -7,7 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
 
+#include "lib/api/manifest.h"
 #include "operator/cluster_external_secret_reconciler.h"
 #include "operator/external_secret_spec.h"
 #include "operator/reasons.h"
@@ -140,6 +144,47 @@ TEST(ClusterExternalSecretSpecTest, ParsesEsoFieldsAndDefaults) {
   EXPECT_TRUE(SelectsNamespace(*r, ns("b", {{"env", "prod"}})));
   EXPECT_TRUE(SelectsNamespace(*r, ns("extra", Json::object())));
   EXPECT_FALSE(SelectsNamespace(*r, ns("c", {{"tier", "silver"}})));
+}
+
+// Every default the ExternalSecret CRD gives a spec field, found by walking
+// its schema: "properties" -> NAME -> {"default": V}.
+void CollectDefaults(const Json& node,
+                     std::map<std::string, std::string>& out) {
+  if (node.is_object()) {
+    if (auto props = node.find("properties");
+        props != node.end() && props->is_object()) {
+      for (const auto& [name, schema] : props->items()) {
+        if (schema.is_object() && schema.contains("default"))
+          out[name] = schema["default"].is_string()
+                          ? schema["default"].get<std::string>()
+                          : schema["default"].dump();
+      }
+    }
+    for (const auto& [k, v] : node.items()) CollectDefaults(v, out);
+  } else if (node.is_array()) {
+    for (const auto& v : node) CollectDefaults(v, out);
+  }
+}
+
+TEST(ClusterExternalSecretSpecTest, KnowsEveryDefaultOfTheExternalSecretCrd) {
+  std::ifstream in(std::string(SEALSYNC_SOURCE_DIR) +
+                   "/crds/sealsync.dev_externalsecrets.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto crd = api::ParseManifest(text.str());
+  ASSERT_TRUE(crd.has_value()) << crd.error().message();
+  std::map<std::string, std::string> found;
+  CollectDefaults((*crd)["spec"], found);
+  EXPECT_GE(found.size(), 6u);  // the walk found the schema
+  EXPECT_EQ(found, ExternalSecretSpecDefaults());
+  // And a child that differs only by a default is up to date.
+  Json desired = {{"spec", {{"target", {{"name", "app"}}}}}};
+  Json observed = {{"spec",
+                    {{"target", {{"name", "app"}, {"creationPolicy", "Owner"}}},
+                     {"refreshInterval", "1h"}}}};
+  EXPECT_TRUE(ChildUpToDate(observed, desired));
+  observed["spec"]["refreshInterval"] = "5m";  // an edit: not up to date
+  EXPECT_FALSE(ChildUpToDate(observed, desired));
 }
 
 TEST(ClusterExternalSecretSpecTest, SelectorsMatchAsKubernetesDoes) {
