@@ -22,13 +22,15 @@ def function_lengths(path):
         s = re.sub(r'"(\\.|[^"\\])*"', '""', line)
         s = re.sub(r"'(\\.|[^'\\])*'", "''", s)
         clean.append(re.sub(r"//.*", "", s))
+    # The head must end at this very brace (not at an earlier one-line
+    # function on a line before it).
     head = re.compile(r"\)\s*(const)?\s*(override)?\s*(noexcept)?\s*"
-                      r"(->\s*[\w:<>, ]+)?\s*\{")
+                      r"(->\s*[\w:<>, ]+)?\s*\{$")
     stack = []  # (line, is_function)
     for i, s in enumerate(clean):
-        for ch in s:
+        for j, ch in enumerate(s):
             if ch == "{":
-                before = " ".join(clean[max(0, i - 4):i]) + " " + s
+                before = " ".join(clean[max(0, i - 4):i]) + " " + s[:j + 1]
                 is_fn = (len(stack) <= 2 and head.search(before) is not None
                          and not re.search(r"\b(if|for|while|switch|catch)\s*\(", s)
                          and not re.search(r"=\s*\[", before[-200:]))
