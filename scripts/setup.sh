@@ -12,6 +12,8 @@ PACKAGES=(
   # a real node for the node tests (scripts/node.sh): container runtime, CNI,
   # kube-proxy's iptables; binutils strips the operator for its image; jq
   containerd runc containernetworking-plugins iptables binutils jq
+  # scripts/long_functions.py (the FunctionLength test)
+  python3
 )
 
 missing=()
