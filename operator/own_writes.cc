@@ -21,23 +21,14 @@ void OwnWrites::Pending::Record(const std::string& resource_version) {
 
 void OwnWrites::Record(const std::string& key,
                        const std::string& resource_version) {
-  if (resource_version.empty()) return;
-  const auto now = clock_.Now();
-  std::vector<std::string> released;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    released = PruneLocked(now);
-    Entry& e = writes_[key];
-    if (e.writers > 0) {
-      e.shared = true;  // leave the in-flight write to end itself
-    } else {
-      e = Entry{resource_version, now};
-    }
-  }
-  Release(released);
+  if (!resource_version.empty()) Open(key, resource_version);
 }
 
-void OwnWrites::Begin(const std::string& key) {
+void OwnWrites::Begin(const std::string& key) { Open(key, ""); }
+
+// A record at `version`, or (empty) an in-flight write. On an object with a
+// write in flight either makes it shared: the first write to end drops it.
+void OwnWrites::Open(const std::string& key, const std::string& version) {
   const auto now = clock_.Now();
   std::vector<std::string> released;
   {
@@ -47,9 +38,9 @@ void OwnWrites::Begin(const std::string& key) {
     if (e.writers > 0) {
       e.shared = true;
     } else {
-      e = Entry{"", now};
+      e = Entry{version, now};
     }
-    ++e.writers;
+    if (version.empty()) ++e.writers;
   }
   Release(released);
 }

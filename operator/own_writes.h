@@ -81,6 +81,7 @@ class OwnWrites {
   };
 
   void Begin(const std::string& key);
+  void Open(const std::string& key, const std::string& version);
   // Ends an in-flight write: at `resource_version`, or failed when nullopt.
   void End(const std::string& key, const std::string* resource_version);
   // Drops records older than kLife; returns the in-flight keys it dropped

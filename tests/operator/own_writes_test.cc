@@ -57,10 +57,15 @@ struct Released {
   }
 };
 
-TEST(OwnWrites, AnEchoArrivingBeforeTheWritesAnswerIsHeldAndDropped) {
+// An OwnWrites whose releases are recorded, on a fake clock.
+class OwnWritesInFlight : public ::testing::Test {
+ protected:
   testing::FakeClock clock;
   Released released;
-  OwnWrites w(clock, released.Fn());
+  OwnWrites w{clock, released.Fn()};
+};
+
+TEST_F(OwnWritesInFlight, AnEchoArrivingBeforeTheWritesAnswerIsHeldAndDropped) {
   {
     auto write = w.Start("a/db");
     EXPECT_TRUE(w.IsEcho("a/db", At("10")));   // held: the write is in flight
@@ -72,10 +77,7 @@ TEST(OwnWrites, AnEchoArrivingBeforeTheWritesAnswerIsHeldAndDropped) {
   EXPECT_FALSE(w.IsEcho("a/db", At("10")));  // a relist of it: reconciled
 }
 
-TEST(OwnWrites, AHeldChangeThatIsNotTheWritesOwnIsReleased) {
-  testing::FakeClock clock;
-  Released released;
-  OwnWrites w(clock, released.Fn());
+TEST_F(OwnWritesInFlight, AHeldChangeThatIsNotTheWritesOwnIsReleased) {
   {
     auto write = w.Start("a/db");
     EXPECT_TRUE(w.IsEcho("a/db", At("9")));  // a tenant's edit, just before
@@ -86,10 +88,7 @@ TEST(OwnWrites, AHeldChangeThatIsNotTheWritesOwnIsReleased) {
   EXPECT_TRUE(w.IsEcho("a/db", At("10")));
 }
 
-TEST(OwnWrites, TheEchoAndAnotherChangeBothHeldReleaseOnce) {
-  testing::FakeClock clock;
-  Released released;
-  OwnWrites w(clock, released.Fn());
+TEST_F(OwnWritesInFlight, TheEchoAndAnotherChangeBothHeldReleaseOnce) {
   {
     auto write = w.Start("a/db");
     EXPECT_TRUE(w.IsEcho("a/db", At("10")));  // ours
@@ -100,10 +99,7 @@ TEST(OwnWrites, TheEchoAndAnotherChangeBothHeldReleaseOnce) {
   EXPECT_EQ(w.Size(), 0u);
 }
 
-TEST(OwnWrites, AWriteThatFailedOrWroteNothingReleasesWhatItHeld) {
-  testing::FakeClock clock;
-  Released released;
-  OwnWrites w(clock, released.Fn());
+TEST_F(OwnWritesInFlight, AWriteThatFailedOrWroteNothingReleasesWhatItHeld) {
   {
     auto write = w.Start("a/db");  // ends unrecorded: failed
     EXPECT_TRUE(w.IsEcho("a/db", At("9")));
@@ -116,10 +112,7 @@ TEST(OwnWrites, AWriteThatFailedOrWroteNothingReleasesWhatItHeld) {
   EXPECT_EQ(w.Size(), 0u);
 }
 
-TEST(OwnWrites, TwoWritesOfOneSecretAtOnceHoldNothing) {
-  testing::FakeClock clock;
-  Released released;
-  OwnWrites w(clock, released.Fn());
+TEST_F(OwnWritesInFlight, TwoWritesOfOneSecretAtOnceHoldNothing) {
   auto first = w.Start("a/shared");
   EXPECT_TRUE(w.IsEcho("a/shared", At("9")));
   {
@@ -133,10 +126,7 @@ TEST(OwnWrites, TwoWritesOfOneSecretAtOnceHoldNothing) {
   EXPECT_EQ(released.keys.size(), 1u);
 }
 
-TEST(OwnWrites, MoreHeldEventsThanKeptReleaseTheObject) {
-  testing::FakeClock clock;
-  Released released;
-  OwnWrites w(clock, released.Fn());
+TEST_F(OwnWritesInFlight, MoreHeldEventsThanKeptReleaseTheObject) {
   {
     auto write = w.Start("a/db");
     EXPECT_TRUE(w.IsEcho("a/db", At("10")));
@@ -147,10 +137,7 @@ TEST(OwnWrites, MoreHeldEventsThanKeptReleaseTheObject) {
   EXPECT_EQ(released.keys, std::vector<std::string>{"a/db"});
 }
 
-TEST(OwnWrites, AWriteNeverEndedReleasesWhatItHeldWhenPruned) {
-  testing::FakeClock clock;
-  Released released;
-  OwnWrites w(clock, released.Fn());
+TEST_F(OwnWritesInFlight, AWriteNeverEndedReleasesWhatItHeldWhenPruned) {
   auto stuck = w.Start("a/stuck");
   EXPECT_TRUE(w.IsEcho("a/stuck", At("3")));
   clock.Advance(OwnWrites::kLife);
