@@ -5,8 +5,11 @@
 // plane.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "lib/base/base64.h"
 #include "lib/kube/store.h"
@@ -29,6 +32,42 @@ inline Outcome OutcomeOf(const Result<Action>& r) {
   if (!r)
     return IsTerminal(r.error()) ? Outcome::kTerminal : Outcome::kTransient;
   return r->degraded ? Outcome::kDegraded : Outcome::kOk;
+}
+
+// What one row of a reconciler's reason table expects a user to see.
+struct ReasonRow {
+  Outcome outcome;
+  std::string status;    // of the Ready condition: "True" / "False"
+  std::string reason;    // of the Ready condition, Events and metrics
+  std::string password;  // the Secret's "password" value; "" for no Secret
+};
+
+// Checks a reason-table row after the reconcile `r`: the controller's
+// outcome, the Ready condition `ready`, the reason the controller records
+// (Event, metric) being the status reason, the Secret's value `password`
+// (or no value), and `canary` in neither `object`'s status nor the error.
+inline void ExpectReasonRow(const Result<Action>& r, const ReasonRow& want,
+                            const Json& ready,
+                            const std::optional<std::string>& password,
+                            const Json& object, std::string_view canary) {
+  EXPECT_EQ(OutcomeOf(r), want.outcome) << (r ? "" : r.error().message());
+  EXPECT_EQ(ready["status"], want.status) << ready.dump();
+  EXPECT_EQ(ready["reason"], want.reason) << ready.dump();
+  if (!r) {
+    EXPECT_EQ(r.error().reason(), want.reason);
+  } else if (r->degraded) {
+    EXPECT_EQ(r->degraded->reason(), want.reason);
+  }
+  if (want.password.empty()) {
+    EXPECT_FALSE(password.has_value());
+  } else {
+    EXPECT_EQ(password, want.password);
+  }
+  EXPECT_EQ(object.value("status", Json::object()).dump().find(canary),
+            std::string::npos);
+  if (!r) {
+    EXPECT_EQ(r.error().message().find(canary), std::string::npos);
+  }
 }
 
 // After a reconcile of `owner` `key`: the caches see what the API server
