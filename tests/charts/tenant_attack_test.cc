@@ -26,6 +26,7 @@
 #include "tests/lib/vault/infisical_double_process.h"
 #include "tests/support/cluster_read.h"
 #include "tests/support/operator_log.h"
+#include "tests/support/store_json.h"
 
 namespace sealsync::testing {
 namespace {
@@ -206,21 +207,8 @@ class TenantAttackTest : public ::testing::Test {
          {{"clientId", "0f1e2d3c-reader-client-id"},
           {"clientSecret", "reader-client-secret-0001"}}}};
     ASSERT_TRUE(env_->client().Create(kube::kSecrets, creds).has_value());
-    Json ref = {{"name", "reader-creds"}, {"key", "clientId"}};
-    Json sref = {{"name", "reader-creds"}, {"key", "clientSecret"}};
-    Json store = {
-        {"apiVersion", "sealsync.dev/v1alpha1"},
-        {"kind", "SecretStore"},
-        {"metadata", {{"name", "vault"}, {"namespace", team_}}},
-        {"spec",
-         {{"provider",
-           {{"infisical",
-             {{"hostAPI", vault_->api_base()},
-              {"auth",
-               {{"universalAuthCredentials",
-                 {{"clientId", ref}, {"clientSecret", sref}}}}},
-              {"secretsScope",
-               {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
+    Json store = StoreJson("vault", vault_->api_base(), "reader-creds",
+                           "clientId", "clientSecret");
     auto made = tenant_->Create(kStores, store);
     ASSERT_TRUE(made.has_value()) << made.error().message();
     ASSERT_TRUE(Eventually(
@@ -265,20 +253,12 @@ class TenantAttackTest : public ::testing::Test {
   Json StoreJson(const std::string& name, const std::string& host_api,
                  const std::string& creds, const std::string& id_key,
                  const std::string& secret_key) {
-    return {
-        {"apiVersion", "sealsync.dev/v1alpha1"},
-        {"kind", "SecretStore"},
-        {"metadata", {{"name", name}, {"namespace", team_}}},
-        {"spec",
-         {{"provider",
-           {{"infisical",
-             {{"hostAPI", host_api},
-              {"auth",
-               {{"universalAuthCredentials",
-                 {{"clientId", {{"name", creds}, {"key", id_key}}},
-                  {"clientSecret", {{"name", creds}, {"key", secret_key}}}}}}},
-              {"secretsScope",
-               {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
+    return testing::StoreJson({.name = name,
+                               .ns = team_,
+                               .host_api = host_api,
+                               .creds = creds,
+                               .id_key = id_key,
+                               .secret_key = secret_key});
   }
 
   // The whole status of `resource` team_/name as text ("" if none).

@@ -14,6 +14,7 @@
 
 #include "tests/lib/vault/infisical_double_process.h"
 #include "tests/operator/operator_env.h"
+#include "tests/support/store_json.h"
 
 namespace sealsync::testing {
 
@@ -62,46 +63,23 @@ class ExternalIntegration : public ::testing::Test {
   Result<Json> Store(const std::string& name, const std::string& creds,
                      const std::string& creds_ns = "",
                      const std::string& host_api = "") {
-    Json ref = {{"name", creds}, {"key", "clientId"}};
-    Json sref = {{"name", creds}, {"key", "clientSecret"}};
-    if (!creds_ns.empty()) ref["namespace"] = sref["namespace"] = creds_ns;
-    Json store = {
-        {"apiVersion", "sealsync.dev/v1alpha1"},
-        {"kind", "SecretStore"},
-        {"metadata", {{"name", name}, {"namespace", env_->ns()}}},
-        {"spec",
-         {{"provider",
-           {{"infisical",
-             {{"hostAPI", host_api.empty() ? vault_->api_base() : host_api},
-              {"auth",
-               {{"universalAuthCredentials",
-                 {{"clientId", ref}, {"clientSecret", sref}}}}},
-              {"secretsScope",
-               {{"projectSlug", "team-a"}, {"environmentSlug", "dev"}}}}}}}}}};
+    Json store = testing::StoreJson(
+        {.name = name,
+         .ns = env_->ns(),
+         .host_api = host_api.empty() ? vault_->api_base() : host_api,
+         .creds = creds,
+         .creds_ns = creds_ns});
     return env_->client().Apply(kStores, store, {"test", true});
   }
   // ClusterSecretStore `name`: the double, "reader-creds" of env_->ns(),
   // project team-a, environment dev, folder `path`.
   Json ClusterStore(const std::string& name, const std::string& path) {
-    Json ref = {{"name", "reader-creds"},
-                {"key", "clientId"},
-                {"namespace", env_->ns()}};
-    Json sref = ref;
-    sref["key"] = "clientSecret";
-    return {{"apiVersion", "sealsync.dev/v1alpha1"},
-            {"kind", "ClusterSecretStore"},
-            {"metadata", {{"name", name}}},
-            {"spec",
-             {{"provider",
-               {{"infisical",
-                 {{"hostAPI", vault_->api_base()},
-                  {"auth",
-                   {{"universalAuthCredentials",
-                     {{"clientId", ref}, {"clientSecret", sref}}}}},
-                  {"secretsScope",
-                   {{"projectSlug", "team-a"},
-                    {"environmentSlug", "dev"},
-                    {"secretsPath", path}}}}}}}}}};
+    return testing::StoreJson({.kind = "ClusterSecretStore",
+                               .name = name,
+                               .host_api = vault_->api_base(),
+                               .creds = "reader-creds",
+                               .creds_ns = env_->ns(),
+                               .path = path});
   }
   std::string StoreReady(const std::string& name) {
     Json c = StoreCondition(name);
