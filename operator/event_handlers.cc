@@ -67,6 +67,26 @@ std::vector<Request> ClusterExternalSecretOfExternalSecret(
   return {};
 }
 
+std::vector<Request> ClusterExternalSecretsOfFreedName(
+    kube::WatchEventType type, const std::string& key,
+    const kube::ObjectPtr& obj, const kube::Store& cluster_external_secrets) {
+  std::vector<Request> out;
+  if (type != kube::WatchEventType::kDeleted ||
+      !ClusterExternalSecretOfExternalSecret(key, obj).empty())
+    return out;
+  const std::string name = Request::FromStoreKey(key).name;
+  for (const auto& ces : cluster_external_secrets.List()) {
+    const kube::Json& meta = (*ces)["metadata"];
+    const kube::Json& spec = ces->value("spec", kube::Json::object());
+    std::string child = spec.is_object()
+                            ? spec.value("externalSecretName", std::string())
+                            : std::string();
+    if (child.empty()) child = meta.value("name", "");
+    if (child == name) out.push_back({"", "", meta.value("name", "")});
+  }
+  return out;
+}
+
 std::vector<Request> EveryClusterExternalSecret(
     const kube::Store& cluster_external_secrets) {
   std::vector<Request> out;

@@ -47,6 +47,15 @@ std::vector<Request> ExternalSecretsUsingStore(
 std::vector<Request> ClusterExternalSecretOfExternalSecret(
     const std::string& key, const kube::ObjectPtr& obj);
 
+// A tenant's own ExternalSecret (not controlled by a ClusterExternalSecret)
+// deleted: the ClusterExternalSecrets whose children take its name
+// (spec.externalSecretName, else their own name) and listed its namespace as
+// failed may provision it now, not only at their next refreshTime. Nothing
+// for any other event.
+std::vector<Request> ClusterExternalSecretsOfFreedName(
+    kube::WatchEventType type, const std::string& key,
+    const kube::ObjectPtr& obj, const kube::Store& cluster_external_secrets);
+
 // Every ClusterExternalSecret in `cluster_external_secrets`: a Namespace
 // event (created, relabelled, deleted) may change what any of them selects.
 std::vector<Request> EveryClusterExternalSecret(

@@ -396,9 +396,13 @@ void Operator::BuildClusterExternalSecretController() {
                          cluster_externals_->store());
                    })
           .Watches(*external_,
-                   [](kube::WatchEventType, const std::string& key,
-                      const kube::ObjectPtr& obj) {
-                     return ClusterExternalSecretOfExternalSecret(key, obj);
+                   [this](kube::WatchEventType type, const std::string& key,
+                          const kube::ObjectPtr& obj) {
+                     auto out = ClusterExternalSecretOfExternalSecret(key, obj);
+                     for (auto& r : ClusterExternalSecretsOfFreedName(
+                              type, key, obj, cluster_externals_->store()))
+                       out.push_back(std::move(r));
+                     return out;
                    })
           .WithWorkers(1)
           .WithHooks(std::move(hooks))

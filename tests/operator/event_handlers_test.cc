@@ -100,6 +100,43 @@ TEST(EventHandlersTest,
             (std::vector<Request>{{"", "", "one"}, {"", "", "two"}}));
 }
 
+TEST(EventHandlersTest, ATenantsDeletedExternalSecretFreesItsNameForTheFanOut) {
+  kube::Store ces;
+  ces.Upsert({{"metadata", {{"name", "fanout"}}}});  // children named fanout
+  ces.Upsert({{"metadata", {{"name", "renamed"}}},
+              {"spec", {{"externalSecretName", "app"}}}});
+  ces.Upsert({{"metadata", {{"name", "other"}}},
+              {"spec", {{"externalSecretName", "db"}}}});
+  auto es = [](const std::string& name, Json refs) {
+    return std::make_shared<const Json>(Json{{"metadata",
+                                              {{"name", name},
+                                               {"namespace", "team-b"},
+                                               {"ownerReferences", refs}}}});
+  };
+  using T = kube::WatchEventType;
+  EXPECT_EQ(ClusterExternalSecretsOfFreedName(T::kDeleted, "team-b/app",
+                                              es("app", Json::array()), ces),
+            (std::vector<Request>{{"", "", "renamed"}}));
+  EXPECT_EQ(ClusterExternalSecretsOfFreedName(T::kDeleted, "team-b/fanout",
+                                              es("fanout", Json::array()), ces),
+            (std::vector<Request>{{"", "", "fanout"}}));
+  // Not a deletion, or a name no fan-out uses: nothing.
+  EXPECT_TRUE(ClusterExternalSecretsOfFreedName(T::kAdded, "team-b/app",
+                                                es("app", Json::array()), ces)
+                  .empty());
+  EXPECT_TRUE(ClusterExternalSecretsOfFreedName(T::kDeleted, "team-b/web",
+                                                es("web", Json::array()), ces)
+                  .empty());
+  // A fan-out's own child deleted maps through its ownerReference instead.
+  Json own = Json::array({{{"apiVersion", "sealsync.dev/v1alpha1"},
+                           {"kind", "ClusterExternalSecret"},
+                           {"name", "renamed"},
+                           {"controller", true}}});
+  EXPECT_TRUE(ClusterExternalSecretsOfFreedName(T::kDeleted, "team-b/app",
+                                                es("app", own), ces)
+                  .empty());
+}
+
 TEST(EventHandlersTest, AStoreFoundReadyMapsOnlyToTheExternalSecretsWaiting) {
   kube::Store externals;
   auto es = [&](const std::string& name, kube::Json status) {
