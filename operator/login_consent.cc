@@ -1,5 +1,6 @@
 #include "operator/login_consent.h"
 
+#include "lib/base/text.h"
 #include "operator/reasons.h"
 #include "sealsync/names.h"
 
@@ -7,14 +8,6 @@ namespace sealsync::op {
 namespace {
 
 using kube::Json;
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
 
 constexpr std::string_view kField =
     "spec.provider.infisical.auth.kubernetesAuth.serviceAccountRef";
@@ -35,7 +28,7 @@ bool LoginConsented(const Json& service_account, std::string_view store_kind,
   std::string_view list = it->get_ref<const std::string&>();
   while (!list.empty()) {
     size_t comma = list.find(',');
-    std::string_view entry = Trim(list.substr(0, comma));
+    std::string_view entry = TrimBlanks(list.substr(0, comma));
     if (entry == "*" || entry == wanted) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);

@@ -6,6 +6,7 @@
 
 #include "lib/base/base64.h"
 #include "lib/kube/json_reader.h"
+#include "operator/pem_filter.h"
 #include "sealsync/api.h"
 #include "sealsync/kube.h"
 #include "sealsync/secure_bytes.h"
@@ -331,11 +332,12 @@ class Renderer {
     auto str = [&](size_t k) { return AsText(a[k].j); };
     auto text = [&](std::string s) { return Val(Json(std::move(s))); };
     static const char* kUnsupported[] = {
-        "pkcs12key",        "pkcs12cert",          "pkcs12keyPass",
-        "pkcs12certPass",   "pemToPkcs12",         "pemToPkcs12Pass",
-        "fullPemToPkcs12",  "fullPemToPkcs12Pass", "jwkPublicKeyPem",
-        "jwkPrivateKeyPem", "filterPEM",           "toYaml",
-        "fromYaml"};
+        "pkcs12key",       "pkcs12cert",
+        "pkcs12keyPass",   "pkcs12certPass",
+        "pemToPkcs12",     "pemToPkcs12Pass",
+        "fullPemToPkcs12", "fullPemToPkcs12Pass",
+        "jwkPublicKeyPem", "jwkPrivateKeyPem",
+        "toYaml",          "fromYaml"};
     for (const char* u : kUnsupported)
       if (name == u)
         return Fail(ErrorCode::kInvalidArgument,
@@ -354,6 +356,12 @@ class Renderer {
       std::string s(d->begin(), d->end());
       SecureWipe(d->data(), d->size());
       return text(std::move(s));
+    }
+    if (name == "filterPEM") {
+      if (auto w = want(2); !w) return std::unexpected(w.error());
+      auto f = FilterPem(str(0), str(1));
+      if (!f) return std::unexpected(f.error());
+      return text(std::move(*f));
     }
     if (name == "toJson") {
       if (auto w = want(1); !w) return std::unexpected(w.error());

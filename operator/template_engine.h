@@ -11,11 +11,12 @@
 // "string" (Go escapes), `raw string`, integers, ( pipeline ).
 //
 // Functions: b64enc b64dec toJson fromJson toString lower upper trim
-// trimPrefix trimSuffix quote squote replace default indent nindent index.
+// trimPrefix trimSuffix quote squote replace default indent nindent index
+// filterPEM (pem_filter.h).
 // Not supported (an error naming the function): pkcs12key pkcs12cert
 // pkcs12keyPass pkcs12certPass pemToPkcs12 pemToPkcs12Pass fullPemToPkcs12
-// fullPemToPkcs12Pass jwkPublicKeyPem jwkPrivateKeyPem filterPEM toYaml
-// fromYaml, and anything else.
+// fullPemToPkcs12Pass jwkPublicKeyPem jwkPrivateKeyPem toYaml fromYaml, and
+// anything else.
 #pragma once
 
 #include <map>

@@ -114,8 +114,7 @@ const std::map<std::string, Json> kDefaults = [] {
 // sealsync's engine lacks (docs/user-guide.md lists the supported ones; the
 // operator names any other at sync time).
 bool SimpleTemplate(const std::string& t) {
-  for (const char* f :
-       {"pkcs12", "Pkcs12", "jwk", "filterPEM", "toYaml", "fromYaml"})
+  for (const char* f : {"pkcs12", "Pkcs12", "jwk", "toYaml", "fromYaml"})
     if (t.find(f) != std::string::npos) return false;
   return true;
 }
@@ -133,7 +132,7 @@ Result<void> Copy(const Json& in, const std::string& path,
       return MakeError(ErrorCode::kInvalidArgument,
                        path +
                            ": ESO template functions pkcs12*, jwk*, "
-                           "filterPEM, toYaml and fromYaml are not supported "
+                           "toYaml and fromYaml are not supported "
                            "by sealsync");
     if (path == "spec.target.template.data" ||
         path == InCluster("spec.target.template.data")) {
@@ -142,8 +141,8 @@ Result<void> Copy(const Json& in, const std::string& path,
           return MakeError(
               ErrorCode::kInvalidArgument,
               path + "." + api::PrintableKey(k) +
-                  ": ESO template functions pkcs12*, jwk*, filterPEM, "
-                  "toYaml and fromYaml are not supported by sealsync");
+                  ": ESO template functions pkcs12*, jwk*, toYaml and "
+                  "fromYaml are not supported by sealsync");
       }
     }
     *out = in;

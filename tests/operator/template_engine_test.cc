@@ -53,6 +53,23 @@ TEST(TemplateEngine, EachFunction) {
   EXPECT_EQ(Render("{{ toString 42 }}"), "42");
 }
 
+TEST(TemplateEngine, FilterPemTakesTheTypeThenTheBundle) {
+  const std::string cert =
+      "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n";
+  const std::string key =
+      "-----BEGIN PRIVATE KEY-----\nAwQF\n-----END PRIVATE KEY-----\n";
+  auto r = RenderGoTemplate("f", R"({{ .bundle | filterPEM "CERTIFICATE" }})",
+                            {{"bundle", key + cert}});
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_EQ(*r, cert);
+  auto junk =
+      RenderGoTemplate("spec.target.template.data.tls.crt",
+                       R"({{ .pw | filterPEM "CERTIFICATE" }})", kValues);
+  ASSERT_FALSE(junk.has_value());
+  EXPECT_EQ(junk.error().message().find("canary-77f1"), std::string::npos);
+  EXPECT_NE(junk.error().message().find("filterPEM"), std::string::npos);
+}
+
 TEST(TemplateEngine, UnsupportedFunctionsAreNamedWithoutValues) {
   for (const char* f :
        {"pkcs12key", "jwkPublicKeyPem", "toYaml", "env", "exec"}) {
