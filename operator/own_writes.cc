@@ -19,16 +19,9 @@ void OwnWrites::Pending::Record(const std::string& resource_version) {
   writes_->End(key_, &resource_version);
 }
 
-void OwnWrites::Record(const std::string& key,
-                       const std::string& resource_version) {
-  if (!resource_version.empty()) Open(key, resource_version);
-}
-
-void OwnWrites::Begin(const std::string& key) { Open(key, ""); }
-
-// A record at `version`, or (empty) an in-flight write. On an object with a
-// write in flight either makes it shared: the first write to end drops it.
-void OwnWrites::Open(const std::string& key, const std::string& version) {
+// On an object with a write in flight, a second one makes it shared: the
+// first write to end drops the entry.
+void OwnWrites::Begin(const std::string& key) {
   const auto now = clock_.Now();
   std::vector<std::string> released;
   {
@@ -38,9 +31,10 @@ void OwnWrites::Open(const std::string& key, const std::string& version) {
     if (e.writers > 0) {
       e.shared = true;
     } else {
-      e = Entry{version, now};
+      e = Entry{};
+      e.at = now;
     }
-    if (version.empty()) ++e.writers;
+    ++e.writers;
   }
   Release(released);
 }
@@ -65,7 +59,9 @@ void OwnWrites::End(const std::string& key,
       // failed, or the echo already held: nothing left to wait for.
       writes_.erase(it);
     } else {
-      e = Entry{*resource_version, clock_.Now()};  // await the echo
+      e = Entry{};  // await the echo
+      e.version = *resource_version;
+      e.at = clock_.Now();
     }
   }
   if (release) Release({key});

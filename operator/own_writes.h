@@ -62,9 +62,6 @@ class OwnWrites {
 
   // Announces a write to `key` ("ns/name"); see Pending.
   [[nodiscard]] Pending Start(const std::string& key) { return {this, key}; }
-  // Records that the operator wrote `key` at `resource_version` (a write
-  // not announced by Start).
-  void Record(const std::string& key, const std::string& resource_version);
   // True when `obj` (the object of a watch event for `key`) is at a
   // recorded version (once), or `key` has a write in flight (held).
   bool IsEcho(const std::string& key, const kube::ObjectPtr& obj);
@@ -81,7 +78,6 @@ class OwnWrites {
   };
 
   void Begin(const std::string& key);
-  void Open(const std::string& key, const std::string& version);
   // Ends an in-flight write: at `resource_version`, or failed when nullopt.
   void End(const std::string& key, const std::string* resource_version);
   // Drops records older than kLife; returns the in-flight keys it dropped

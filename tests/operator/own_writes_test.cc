@@ -17,10 +17,15 @@ kube::ObjectPtr At(const std::string& rv) {
       Json{{"metadata", {{"name", "db"}, {"resourceVersion", rv}}}});
 }
 
+// A write of `key` that the API server answered at `rv`.
+void Wrote(OwnWrites& w, const std::string& key, const std::string& rv) {
+  w.Start(key).Record(rv);
+}
+
 TEST(OwnWrites, TheEchoOfAWriteIsKnownOnce) {
   testing::FakeClock clock;
   OwnWrites w(clock);
-  w.Record("a/db", "10");
+  Wrote(w, "a/db", "10");
   EXPECT_FALSE(w.IsEcho("b/db", At("10")));  // another object
   EXPECT_TRUE(w.IsEcho("a/db", At("10")));
   EXPECT_FALSE(w.IsEcho("a/db", At("10")));  // a relist of it: reconciled
@@ -30,7 +35,7 @@ TEST(OwnWrites, TheEchoOfAWriteIsKnownOnce) {
 TEST(OwnWrites, AnyOtherVersionIsAChangeToReconcile) {
   testing::FakeClock clock;
   OwnWrites w(clock);
-  w.Record("a/db", "10");
+  Wrote(w, "a/db", "10");
   // Someone's edit (before or after ours) is never taken for our echo.
   EXPECT_FALSE(w.IsEcho("a/db", At("11")));
   EXPECT_FALSE(w.IsEcho("a/db", At("10")));  // record gone: reconciled
@@ -41,9 +46,9 @@ TEST(OwnWrites, AnyOtherVersionIsAChangeToReconcile) {
 TEST(OwnWrites, RecordsWhoseEchoNeverCameAreDropped) {
   testing::FakeClock clock;
   OwnWrites w(clock);
-  w.Record("a/old", "5");
+  Wrote(w, "a/old", "5");
   clock.Advance(OwnWrites::kLife);
-  w.Record("a/new", "6");  // prunes what is older than kLife
+  Wrote(w, "a/new", "6");  // prunes what is older than kLife
   EXPECT_EQ(w.Size(), 1u);
   EXPECT_FALSE(w.IsEcho("a/old", At("5")));
   EXPECT_TRUE(w.IsEcho("a/new", At("6")));
@@ -141,7 +146,7 @@ TEST_F(OwnWritesInFlight, AWriteNeverEndedReleasesWhatItHeldWhenPruned) {
   auto stuck = w.Start("a/stuck");
   EXPECT_TRUE(w.IsEcho("a/stuck", At("3")));
   clock.Advance(OwnWrites::kLife);
-  w.Record("a/other", "4");  // prunes
+  Wrote(w, "a/other", "4");  // prunes
   EXPECT_EQ(released.keys, std::vector<std::string>{"a/stuck"});
   stuck.Record("5");  // its record is gone: nothing more
   EXPECT_EQ(released.keys.size(), 1u);
