@@ -3,6 +3,7 @@
 #include <optional>
 #include <string_view>
 
+#include "lib/base/text.h"
 #include "lib/base/utf8.h"
 #include "lib/kube/json_reader.h"
 #include "sealsync/secure_bytes.h"
@@ -68,16 +69,9 @@ Result<Map> FromJson(const std::string& text, const std::string& field) {
 std::optional<uint32_t> Hex(std::string_view s) {
   uint32_t v = 0;
   for (char c : s) {
-    v <<= 4;
-    if (c >= '0' && c <= '9') {
-      v |= c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      v |= c - 'a' + 10;
-    } else if (c >= 'A' && c <= 'F') {
-      v |= c - 'A' + 10;
-    } else {
-      return std::nullopt;
-    }
+    int d = HexValue(c);
+    if (d < 0) return std::nullopt;
+    v = (v << 4) | static_cast<uint32_t>(d);
   }
   return v;
 }

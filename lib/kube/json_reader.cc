@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "lib/base/text.h"
 #include "lib/base/utf8.h"
 
 namespace sealsync::kube {
@@ -193,17 +194,9 @@ class Reader {
     if (end_ - p_ < 4) return -1;
     int32_t v = 0;
     for (int i = 0; i < 4; ++i) {
-      char c = *p_++;
-      v <<= 4;
-      if (IsDigit(c)) {
-        v |= c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        v |= c - 'a' + 10;
-      } else if (c >= 'A' && c <= 'F') {
-        v |= c - 'A' + 10;
-      } else {
-        return -1;
-      }
+      int d = HexValue(*p_++);
+      if (d < 0) return -1;
+      v = (v << 4) | d;
     }
     return v;
   }
